@@ -1,0 +1,27 @@
+/* The launcher's own command line.  Its options come before a literal
+ * "--"; without "--", every argument belongs to the toolstack (that is how
+ * xend and libxl run a device model). */
+#pragma once
+#include <glib.h>
+
+typedef enum {
+  DM_MODE_LAUNCH,
+  DM_MODE_VERSION,
+  DM_MODE_DIAGNOSE,
+  DM_MODE_STUBDOM,
+} DmMode;
+
+typedef struct {
+  DmMode mode;
+  char *config_path;     /* --config; NULL means the default path */
+  gboolean dry_run;
+  gboolean no_helper;
+  gboolean verbose;
+  gboolean json;         /* diagnose --json */
+  int toolstack_argc;
+  char **toolstack_argv; /* borrowed from main's argv */
+  char **rest;           /* owned: positional words of a subcommand */
+} DmCli;
+
+gboolean dm_cli_parse(int argc, char **argv, DmCli *cli, GError **error);
+void dm_cli_clear(DmCli *cli);

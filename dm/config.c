@@ -1,0 +1,348 @@
+#include "config.h"
+#include "build_config.h"
+#include "util.h"
+
+#include <string.h>
+
+#define GLOBAL_GROUP "launcher"
+#define DOMAIN_PREFIX "domain:"
+
+struct DmConfig {
+  GKeyFile *file; /* NULL: built-in defaults only */
+};
+
+typedef enum {
+  KEY_PATH,    /* absolute path */
+  KEY_BOOL,
+  KEY_UINT,
+  KEY_CLASSES, /* ;-separated list of backend class names, may be empty */
+  KEY_GUESTS,  /* ;-separated list of hvm|pv */
+  KEY_SCRUB_MODE,
+} KeyType;
+
+typedef struct {
+  const char *name;
+  KeyType type;
+  guint64 max;  /* for KEY_UINT */
+} KeySpec;
+
+/* Every key the launcher reads.  Keep in step with etc/ and the man page. */
+static const KeySpec keys[] = {
+  { "qemu-xen", KEY_PATH, 0 },
+  { "qemu-xen-traditional", KEY_PATH, 0 },
+  { "scrub", KEY_CLASSES, 0 },
+  { "scrub-mode", KEY_SCRUB_MODE, 0 },
+  { "scrub-grace-ms", KEY_UINT, 600000 },
+  { "scrub-window-s", KEY_UINT, 86400 },
+  { "scrub-guests", KEY_GUESTS, 0 },
+  { "helper", KEY_BOOL, 0 },
+  { "xenstore-timeout-ms", KEY_UINT, 60000 },
+};
+
+static const KeySpec *
+find_key(const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    if (strcmp(keys[i].name, name) == 0)
+      return &keys[i];
+  return NULL;
+}
+
+const char *
+dm_scrub_mode_name(DmScrubMode mode)
+{
+  return mode == DM_SCRUB_ALWAYS ? "always" : "stale";
+}
+
+static gboolean
+valid_class(const char *name)
+{
+  /* A class becomes a xenstore path component: letters, digits, - and _. */
+  if (*name == '\0' || strlen(name) > 32)
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_')
+      return FALSE;
+  return TRUE;
+}
+
+/* Reads a ;-separated list.  GKeyFile's own list reader keeps a trailing
+ * empty element for "a;"; this drops empty elements so "scrub =" is the
+ * empty list. */
+static GStrv
+split_list(const char *value)
+{
+  g_auto(GStrv) parts = g_strsplit(value, ";", -1);
+  g_autoptr(GPtrArray) out = g_ptr_array_new();
+  for (char **p = parts; *p; p++) {
+    g_autofree char *item = g_strstrip(g_strdup(*p));
+    if (*item)
+      g_ptr_array_add(out, g_steal_pointer(&item));
+  }
+  g_ptr_array_add(out, NULL);
+  return (GStrv)g_ptr_array_free(g_steal_pointer(&out), FALSE);
+}
+
+/* Checks one value against its spec; `where` is "group/key" for messages. */
+static gboolean
+check_value(const KeySpec *spec, const char *value, const char *where, GError **error)
+{
+  guint64 number;
+
+  switch (spec->type) {
+  case KEY_PATH:
+    if (!g_path_is_absolute(value) || strchr(value, '\n')) {
+      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
+                  "%s: '%s' is not an absolute path", where, value);
+      return FALSE;
+    }
+    return TRUE;
+  case KEY_BOOL:
+    if (strcmp(value, "true") && strcmp(value, "false") && strcmp(value, "1") &&
+        strcmp(value, "0")) {
+      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
+                  "%s: '%s' is not a boolean (true, false, 1 or 0)", where, value);
+      return FALSE;
+    }
+    return TRUE;
+  case KEY_UINT:
+    if (!dm_parse_uint(value, spec->max, &number)) {
+      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
+                  "%s: '%s' is not a whole number from 0 to %" G_GUINT64_FORMAT,
+                  where, value, spec->max);
+      return FALSE;
+    }
+    return TRUE;
+  case KEY_CLASSES:
+  case KEY_GUESTS: {
+    g_auto(GStrv) items = split_list(value);
+    for (char **p = items; *p; p++) {
+      gboolean ok = spec->type == KEY_CLASSES
+                      ? valid_class(*p)
+                      : (strcmp(*p, "hvm") == 0 || strcmp(*p, "pv") == 0);
+      if (!ok) {
+        g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "%s: '%s' is not %s", where, *p,
+                    spec->type == KEY_CLASSES
+                      ? "a backend class name (letters, digits, - and _)"
+                      : "a guest type (hvm or pv)");
+        return FALSE;
+      }
+    }
+    return TRUE;
+  }
+  case KEY_SCRUB_MODE:
+    if (strcmp(value, "stale") && strcmp(value, "always")) {
+      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
+                  "%s: '%s' is not a scrub mode (stale or always)", where, value);
+      return FALSE;
+    }
+    return TRUE;
+  }
+  g_assert_not_reached();
+}
+
+static gboolean
+validate(GKeyFile *file, const char *origin, GPtrArray *warnings, GError **error)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups(file, NULL);
+
+  for (char **group = groups; *group; group++) {
+    gboolean known = strcmp(*group, GLOBAL_GROUP) == 0;
+
+    if (g_str_has_prefix(*group, DOMAIN_PREFIX)) {
+      g_autoptr(GError) local = NULL;
+      if (!dm_check_name(*group + strlen(DOMAIN_PREFIX), &local)) {
+        g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "%s: group [%s]: %s", origin,
+                    *group, local->message);
+        return FALSE;
+      }
+      known = TRUE;
+    }
+    if (!known) {
+      if (warnings)
+        g_ptr_array_add(warnings,
+                        g_strdup_printf("%s: unknown group [%s] ignored (expected [%s] "
+                                        "or [%sNAME])",
+                                        origin, *group, GLOBAL_GROUP, DOMAIN_PREFIX));
+      continue;
+    }
+    g_auto(GStrv) names = g_key_file_get_keys(file, *group, NULL, NULL);
+    for (char **key = names; key && *key; key++) {
+      const KeySpec *spec = find_key(*key);
+      g_autofree char *where = g_strdup_printf("%s: [%s] %s", origin, *group, *key);
+      if (spec == NULL) {
+        if (warnings)
+          g_ptr_array_add(warnings, g_strdup_printf("%s: unknown key ignored", where));
+        continue;
+      }
+      g_autofree char *value = g_key_file_get_value(file, *group, *key, NULL);
+      g_strstrip(value);
+      if (!check_value(spec, value, where, error))
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* GKeyFile's parse errors carry no line number, and an admin needs one.
+ * This pass finds the first line GKeyFile would refuse and names it. */
+static gboolean
+check_lines(const char *text, const char *origin, GError **error)
+{
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+
+  for (guint n = 0; lines[n]; n++) {
+    g_autofree char *line = g_strdup(lines[n]);
+    const char *why = NULL;
+    g_strchug(line);
+    g_strchomp(line);
+    if (*line == '\0' || *line == '#')
+      continue;
+    if (*line == '[') {
+      gsize len = strlen(line);
+      if (line[len - 1] != ']' || len < 3)
+        why = "a group header must look like [launcher] or [domain:NAME]";
+      else
+        for (const char *p = line + 1; p < line + len - 1; p++)
+          if ((unsigned char)*p < 0x20 || *p == '[' || *p == ']')
+            why = "a group name may not hold brackets or control characters";
+    } else {
+      const char *eq = strchr(line, '=');
+      if (eq == NULL)
+        why = "expected KEY = VALUE, a [group] header or a # comment";
+      else if (eq == line)
+        why = "a key name is missing before '='";
+    }
+    if (why) {
+      g_autofree char *shown = dm_quote_for_message(line);
+      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "%s: line %u: %s: %s", origin, n + 1,
+                  why, shown);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+DmConfig *
+dm_config_new_default(void)
+{
+  return g_new0(DmConfig, 1);
+}
+
+DmConfig *
+dm_config_parse(const char *text, gsize length, const char *origin, GPtrArray *warnings,
+                GError **error)
+{
+  g_autoptr(GKeyFile) file = g_key_file_new();
+  g_autoptr(DmConfig) config = NULL;
+
+  if (memchr(text, '\0', length) != NULL) {
+    g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "%s: contains a NUL byte", origin);
+    return NULL;
+  }
+  if (!check_lines(text, origin, error))
+    return NULL;
+  if (!g_key_file_load_from_data(file, text, length, G_KEY_FILE_NONE, error)) {
+    g_prefix_error(error, "%s: ", origin);
+    return NULL;
+  }
+  if (!validate(file, origin, warnings, error))
+    return NULL;
+  config = g_new0(DmConfig, 1);
+  config->file = g_steal_pointer(&file);
+  return g_steal_pointer(&config);
+}
+
+void
+dm_config_free(DmConfig *config)
+{
+  if (config == NULL)
+    return;
+  if (config->file)
+    g_key_file_unref(config->file);
+  g_free(config);
+}
+
+void
+dm_domain_config_free(DmDomainConfig *dc)
+{
+  if (dc == NULL)
+    return;
+  g_free(dc->qemu_xen);
+  g_free(dc->qemu_xen_traditional);
+  g_strfreev(dc->scrub);
+  g_free(dc);
+}
+
+/* Applies every key of one group over `dc`.  Values were checked at parse
+ * time, so conversions here cannot fail. */
+static void
+apply_group(GKeyFile *file, const char *group, DmDomainConfig *dc)
+{
+  g_auto(GStrv) names = g_key_file_get_keys(file, group, NULL, NULL);
+
+  for (char **key = names; key && *key; key++) {
+    const KeySpec *spec = find_key(*key);
+    g_autofree char *value = g_key_file_get_value(file, group, *key, NULL);
+    guint64 number = 0;
+
+    if (spec == NULL || value == NULL)
+      continue;
+    g_strstrip(value);
+    if (spec->type == KEY_UINT)
+      dm_parse_uint(value, spec->max, &number);
+
+    if (strcmp(*key, "qemu-xen") == 0) {
+      g_free(dc->qemu_xen);
+      dc->qemu_xen = g_strdup(value);
+    } else if (strcmp(*key, "qemu-xen-traditional") == 0) {
+      g_free(dc->qemu_xen_traditional);
+      dc->qemu_xen_traditional = g_strdup(value);
+    } else if (strcmp(*key, "scrub") == 0) {
+      g_strfreev(dc->scrub);
+      dc->scrub = split_list(value);
+    } else if (strcmp(*key, "scrub-mode") == 0) {
+      dc->scrub_mode = strcmp(value, "always") == 0 ? DM_SCRUB_ALWAYS : DM_SCRUB_STALE;
+    } else if (strcmp(*key, "scrub-grace-ms") == 0) {
+      dc->scrub_grace_ms = (guint)number;
+    } else if (strcmp(*key, "scrub-window-s") == 0) {
+      dc->scrub_window_s = (guint)number;
+    } else if (strcmp(*key, "scrub-guests") == 0) {
+      g_auto(GStrv) guests = split_list(value);
+      dc->scrub_hvm = g_strv_contains((const char *const *)guests, "hvm");
+      dc->scrub_pv = g_strv_contains((const char *const *)guests, "pv");
+    } else if (strcmp(*key, "helper") == 0) {
+      dc->helper = strcmp(value, "true") == 0 || strcmp(value, "1") == 0;
+    } else if (strcmp(*key, "xenstore-timeout-ms") == 0) {
+      dc->xenstore_timeout_ms = (guint)number;
+    }
+  }
+}
+
+DmDomainConfig *
+dm_config_for_domain(const DmConfig *config, const char *name, GError **error)
+{
+  g_autoptr(DmDomainConfig) dc = g_new0(DmDomainConfig, 1);
+
+  dc->qemu_xen = g_strdup(DM_DEFAULT_QEMU_XEN);
+  dc->qemu_xen_traditional = g_strdup(DM_DEFAULT_QEMU_TRAD);
+  dc->scrub = g_strsplit("console;vfb", ";", -1);
+  dc->scrub_mode = DM_SCRUB_STALE;
+  dc->scrub_grace_ms = 2000;
+  dc->scrub_window_s = 60;
+  dc->scrub_hvm = TRUE;
+  dc->scrub_pv = FALSE;
+  dc->helper = TRUE;
+  dc->xenstore_timeout_ms = 2000;
+
+  if (config->file != NULL) {
+    if (g_key_file_has_group(config->file, GLOBAL_GROUP))
+      apply_group(config->file, GLOBAL_GROUP, dc);
+    if (name != NULL) {
+      g_autofree char *group = g_strconcat(DOMAIN_PREFIX, name, NULL);
+      if (g_key_file_has_group(config->file, group))
+        apply_group(config->file, group, dc);
+    }
+  }
+  return g_steal_pointer(&dc);
+}

@@ -1,0 +1,127 @@
+#include "launch.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct DmFdSet {
+  GArray *fds; /* int, sorted */
+};
+
+static GArray *
+list_fds(void)
+{
+  GArray *fds = g_array_new(FALSE, FALSE, sizeof(int));
+  DIR *dir = opendir("/proc/self/fd");
+  struct dirent *entry;
+  int self;
+
+  if (dir == NULL) {
+    /* No /proc (early in a stubdom): assume the standard three. */
+    for (int fd = 0; fd < 3; fd++)
+      g_array_append_val(fds, fd);
+    return fds;
+  }
+  self = dirfd(dir);
+  while ((entry = readdir(dir)) != NULL) {
+    guint64 fd;
+    if (!dm_parse_uint(entry->d_name, G_MAXINT, &fd) || (int)fd == self)
+      continue;
+    int value = (int)fd;
+    g_array_append_val(fds, value);
+  }
+  closedir(dir);
+  return fds;
+}
+
+DmFdSet *
+dm_fds_snapshot(void)
+{
+  DmFdSet *set = g_new0(DmFdSet, 1);
+  set->fds = list_fds();
+  return set;
+}
+
+void
+dm_fds_free(DmFdSet *set)
+{
+  if (set == NULL)
+    return;
+  g_array_unref(set->fds);
+  g_free(set);
+}
+
+gboolean
+dm_fds_contains(const DmFdSet *set, int fd)
+{
+  for (guint i = 0; i < set->fds->len; i++)
+    if (g_array_index(set->fds, int, i) == fd)
+      return TRUE;
+  return FALSE;
+}
+
+guint
+dm_fds_seal(const DmFdSet *inherited)
+{
+  g_autoptr(GArray) now = list_fds();
+  guint marked = 0;
+
+  for (guint i = 0; i < now->len; i++) {
+    int fd = g_array_index(now, int, i);
+    int flags;
+    if (dm_fds_contains(inherited, fd))
+      continue;
+    flags = fcntl(fd, F_GETFD);
+    if (flags < 0 || (flags & FD_CLOEXEC))
+      continue;
+    g_warning("fd %d was opened by the launcher without O_CLOEXEC; "
+              "closing it at exec", fd);
+    fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    marked++;
+  }
+  return marked;
+}
+
+gboolean
+dm_check_executable(const char *path, GError **error)
+{
+  struct stat st;
+
+  if (stat(path, &st) < 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_EXEC, "qemu binary '%s': %s", path,
+                g_strerror(errno));
+    return FALSE;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    g_set_error(error, DM_ERROR, DM_ERROR_EXEC, "qemu binary '%s' is not a regular file",
+                path);
+    return FALSE;
+  }
+  if (access(path, X_OK) < 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_EXEC, "qemu binary '%s' is not executable: %s",
+                path, g_strerror(errno));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+dm_exec_plan(const DmPlan *plan, const DmFdSet *inherited, GError **error)
+{
+  g_autofree char *lines = dm_plan_argv_log(plan);
+
+  if (!dm_check_executable(plan->exec, error))
+    return FALSE;
+  g_message("exec %s for %s domain %u (pid %d kept), argv:\n%s", plan->exec,
+            dm_flavour_name(plan->request->flavour), plan->request->domid,
+            (int)getpid(), lines);
+  dm_fds_seal(inherited);
+  execv(plan->exec, (char *const *)plan->argv->pdata);
+  g_set_error(error, DM_ERROR, DM_ERROR_EXEC, "cannot exec qemu binary '%s': %s",
+              plan->exec, g_strerror(errno));
+  return FALSE;
+}

@@ -1,0 +1,97 @@
+/* qemu-dm-launcher: parse, plan, act, exec. */
+#include "build_config.h"
+#include "cli.h"
+#include "config_file.h"
+#include "launch.h"
+#include "log.h"
+#include "plan.h"
+#include "util.h"
+
+#include <stdio.h>
+
+static int
+exit_code_for(const GError *error)
+{
+  if (error->domain == DM_ERROR &&
+      (error->code == DM_ERROR_INVALID || error->code == DM_ERROR_CONFIG))
+    return 2;
+  if (error->domain == DM_ERROR && error->code == DM_ERROR_EXEC)
+    return 127;
+  return 1;
+}
+
+static int
+fail(const GError *error)
+{
+  dm_log_error(error);
+  return exit_code_for(error);
+}
+
+static int
+launch(const DmCli *cli, const DmFdSet *inherited)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmConfig) config = NULL;
+  g_autoptr(DmRequest) request = NULL;
+  g_autoptr(DmDomainConfig) dc = NULL;
+  g_autoptr(DmPlan) plan = NULL;
+  DmQemuFacts facts = { 0 };
+
+  /* Parse and plan: nothing below touches xenstore or the process until
+   * the plan is complete and valid. */
+  request = dm_request_parse(cli->toolstack_argc, cli->toolstack_argv, &error);
+  if (request == NULL)
+    return fail(error);
+  config = dm_config_load(cli->config_path, &error);
+  if (config == NULL)
+    return fail(error);
+  dc = dm_config_for_domain(config, request->name, &error);
+  if (dc == NULL)
+    return fail(error);
+  if (cli->no_helper)
+    dc->helper = FALSE;
+  plan = dm_plan_build(g_steal_pointer(&request), g_steal_pointer(&dc), &facts, &error);
+  if (plan == NULL)
+    return fail(error);
+
+  if (cli->dry_run) {
+    g_autofree char *json = dm_plan_to_json(plan);
+    printf("%s\n", json);
+    return fflush(stdout) == 0 ? 0 : 1;
+  }
+
+  /* Act, then exec.  A probe touches nothing. */
+  dm_exec_plan(plan, inherited, &error);
+  return fail(error);
+}
+
+int
+main(int argc, char **argv)
+{
+  /* First, before anything opens a file: the fds the toolstack gave us. */
+  g_autoptr(DmFdSet) inherited = dm_fds_snapshot();
+  g_autoptr(GError) error = NULL;
+  DmCli cli;
+  int status;
+
+  dm_log_init(FALSE);
+  if (!dm_cli_parse(argc, argv, &cli, &error))
+    return fail(error);
+  dm_log_init(cli.verbose);
+
+  switch (cli.mode) {
+  case DM_MODE_VERSION:
+    printf("%s %s\n", DM_PROGRAM_NAME, DM_VERSION);
+    status = 0;
+    break;
+  case DM_MODE_LAUNCH:
+    status = launch(&cli, inherited);
+    break;
+  default:
+    g_set_error(&error, DM_ERROR, DM_ERROR_INVALID, "this command is not built yet");
+    status = fail(error);
+    break;
+  }
+  dm_cli_clear(&cli);
+  return status;
+}

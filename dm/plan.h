@@ -1,0 +1,32 @@
+/* The plan: everything the launcher will do for one invocation, worked out
+ * in pure code before any side effect.  --dry-run prints it as JSON. */
+#pragma once
+#include "config.h"
+#include "qemu_args.h"
+#include "toolstack_args.h"
+
+typedef struct {
+  DmRequest *request;        /* owned */
+  DmDomainConfig *config;    /* owned */
+  char *exec;                /* the qemu binary */
+  GPtrArray *argv;           /* final argv, NULL-terminated pdata */
+  GPtrArray *scrub_paths;    /* backend dirs the scrub step considers */
+  gboolean helper;           /* fork the detached scrub helper */
+} DmPlan;
+
+/* Takes ownership of request and config. */
+DmPlan *dm_plan_build(DmRequest *request, DmDomainConfig *config,
+                      const DmQemuFacts *facts, GError **error);
+void dm_plan_free(DmPlan *plan);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmPlan, dm_plan_free)
+
+/* The backend directories to scrub for a domain: one per class under
+ * /local/domain/0/backend/<class>/<domid>, and none where the policy says
+ * this guest type is not scrubbed (PV guests' vfb is served by qemu). */
+GPtrArray *dm_scrub_paths(const DmRequest *request, const DmDomainConfig *config);
+
+/* The plan as one line of JSON, secrets redacted. */
+char *dm_plan_to_json(const DmPlan *plan);
+
+/* argv rendered one item per line, secrets redacted, for the log. */
+char *dm_plan_argv_log(const DmPlan *plan);

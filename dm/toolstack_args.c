@@ -1,0 +1,287 @@
+#include "toolstack_args.h"
+#include "util.h"
+
+#include <string.h>
+
+/* Options that take no value, for both flavours.  qemu's own parser works
+ * the same way: an option either always takes exactly one value or never
+ * does, so this table is all it takes to walk an argv without guessing. */
+static const char *const no_value_options[] = {
+  /* upstream qemu-xen */
+  "S", "s", "snapshot", "nographic", "nodefaults", "no-user-config",
+  "no-shutdown", "no-reboot", "daemonize", "full-screen", "xen-attach",
+  "xen-create", "xen-domid-restrict", "enable-kvm", "no-hpet", "no-acpi",
+  "no-fd-bootchk", "win2k-hack", "rtc-td-hack", "usb", "sdl", "curses",
+  "portrait", "alt-grab", "ctrl-grab", "enable-fips", "preconfig",
+  "only-migratable", "version", "h", "help", "nodefconfig", "no-frame",
+  "no-quit", "mem-prealloc", "singlestep", "semihosting", "enable-sync-profile",
+  "old-param", "std-vga",
+  /* qemu-xen-traditional (qemu-dm) */
+  "acpi", "vncunused", "vncviewer", "disable-opengl", "gfx_passthru",
+  "localtime", "stdvga", "no-kqemu", "kernel-kqemu", "direct-pci-msitranslate",
+  "disable-vnc-password",
+};
+
+gboolean
+dm_option_takes_value(const char *option)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(no_value_options); i++)
+    if (strcmp(option, no_value_options[i]) == 0)
+      return FALSE;
+  return TRUE;
+}
+
+const char *
+dm_option_name(const char *arg)
+{
+  if (arg[0] != '-' || arg[1] == '\0')
+    return NULL;
+  if (arg[1] == '-')
+    return arg[2] ? arg + 2 : NULL;
+  return arg + 1;
+}
+
+const char *
+dm_flavour_name(DmFlavour flavour)
+{
+  switch (flavour) {
+  case DM_FLAVOUR_QEMU_XEN: return "qemu-xen";
+  case DM_FLAVOUR_TRADITIONAL: return "qemu-xen-traditional";
+  case DM_FLAVOUR_PROBE: return "probe";
+  }
+  g_assert_not_reached();
+}
+
+const char *
+dm_guest_name(DmGuest guest)
+{
+  switch (guest) {
+  case DM_GUEST_HVM: return "hvm";
+  case DM_GUEST_PV: return "pv";
+  case DM_GUEST_UNKNOWN: return NULL;
+  }
+  g_assert_not_reached();
+}
+
+char *
+dm_qemu_opt_get(const char *optstr, const char *key)
+{
+  /* Split on single commas; ",," is a literal comma (QEMU's QemuOpts). */
+  g_autoptr(GString) element = g_string_new(NULL);
+  gboolean first = TRUE;
+  const char *p = optstr;
+
+  for (;;) {
+    if (*p == ',' && p[1] == ',') {
+      g_string_append_c(element, ',');
+      p += 2;
+      continue;
+    }
+    if (*p == ',' || *p == '\0') {
+      const char *eq = strchr(element->str, '=');
+      if (key == NULL) {
+        if (first && eq == NULL)
+          return g_strdup(element->str);
+        return NULL;
+      }
+      if (eq != NULL && (gsize)(eq - element->str) == strlen(key) &&
+          strncmp(element->str, key, strlen(key)) == 0)
+        return g_strdup(eq + 1);
+      if (*p == '\0')
+        return NULL;
+      g_string_truncate(element, 0);
+      first = FALSE;
+      p++;
+      continue;
+    }
+    g_string_append_c(element, *p);
+    p++;
+  }
+}
+
+void
+dm_request_free(DmRequest *request)
+{
+  if (request == NULL)
+    return;
+  g_free(request->name);
+  g_free(request->machine);
+  if (request->args)
+    g_ptr_array_unref(request->args);
+  g_free(request);
+}
+
+static char *
+machine_type(const char *value)
+{
+  /* "-machine xenfv,suppress-vmdesc=on", "-machine type=pc,accel=xen". */
+  char *type = dm_qemu_opt_get(value, NULL);
+  if (type == NULL)
+    type = dm_qemu_opt_get(value, "type");
+  return type;
+}
+
+static DmGuest
+guest_from_machine(const char *machine, const char *value)
+{
+  if (g_str_has_prefix(machine, "xenfv"))
+    return DM_GUEST_HVM;
+  if (g_str_has_prefix(machine, "xenpv"))
+    return DM_GUEST_PV;
+  /* XCP-ng and XenServer: "-machine pc-0.10,accel=xen,..." is an HVM guest
+   * on an emulated PC board. */
+  g_autofree char *accel = dm_qemu_opt_get(value, "accel");
+  if (accel != NULL && strcmp(accel, "xen") == 0 &&
+      (g_str_has_prefix(machine, "pc") || g_str_has_prefix(machine, "q35")))
+    return DM_GUEST_HVM;
+  return DM_GUEST_UNKNOWN;
+}
+
+static gboolean
+set_name(DmRequest *request, const char *option, const char *value, GError **error)
+{
+  g_autofree char *name = NULL;
+
+  if (request->name != NULL) {
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                "-%s given twice: a device model serves one domain", option);
+    return FALSE;
+  }
+  /* Upstream -name takes "guest=NAME,..." or "NAME,process=...". */
+  if (strcmp(option, "name") == 0) {
+    name = dm_qemu_opt_get(value, "guest");
+    if (name == NULL)
+      name = dm_qemu_opt_get(value, NULL);
+    if (name == NULL)
+      name = g_strdup("");
+  } else {
+    name = g_strdup(value);
+  }
+  if (!dm_check_name(name, error))
+    return FALSE;
+  request->name = g_steal_pointer(&name);
+  return TRUE;
+}
+
+static gboolean
+set_domid(DmRequest *request, const char *option, const char *value,
+          gboolean *seen, GError **error)
+{
+  if (*seen) {
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                "-%s given twice: a device model serves one domain", option);
+    return FALSE;
+  }
+  *seen = TRUE;
+  if (!dm_parse_domid(value, &request->domid, error)) {
+    g_prefix_error(error, "-%s: ", option);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+DmRequest *
+dm_request_parse(int argc, char *const argv[], GError **error)
+{
+  g_autoptr(DmRequest) request = g_new0(DmRequest, 1);
+  gboolean upstream = FALSE, traditional = FALSE, domid_seen = FALSE;
+  gboolean xen_attach = FALSE;
+
+  request->args = g_ptr_array_new_full((guint)MIN(argc, 1 << 20), g_free);
+  request->vnc_index = request->display_index = request->sandbox_index = -1;
+
+  /* Pass 1: walk the argv as qemu would, checking that every option that
+   * needs a value has one.  Decide the flavour: -xen-domid only exists in
+   * upstream qemu-xen, where -d is a log mask rather than a domid. */
+  for (int i = 0; i < argc; i++) {
+    const char *opt = dm_option_name(argv[i]);
+    g_ptr_array_add(request->args, g_strdup(argv[i]));
+    if (opt == NULL)
+      continue;
+    if (!dm_option_takes_value(opt))
+      continue;
+    if (i + 1 >= argc) {
+      g_autofree char *shown = dm_quote_for_message(argv[i]);
+      g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                  "option %s needs a value and is the last argument", shown);
+      return NULL;
+    }
+    if (strcmp(opt, "xen-domid") == 0)
+      upstream = TRUE;
+    else if (strcmp(opt, "d") == 0)
+      traditional = TRUE;
+    g_ptr_array_add(request->args, g_strdup(argv[++i]));
+  }
+  request->flavour = upstream ? DM_FLAVOUR_QEMU_XEN
+                     : traditional ? DM_FLAVOUR_TRADITIONAL
+                                   : DM_FLAVOUR_QEMU_XEN;
+
+  /* Pass 2: interpret what we need; index into args so the builder can
+   * rewrite an option in place. */
+  for (guint i = 0; i < request->args->len; i++) {
+    const char *arg = g_ptr_array_index(request->args, i);
+    const char *opt = dm_option_name(arg);
+    const char *value;
+
+    if (opt == NULL)
+      continue;
+    if (!dm_option_takes_value(opt)) {
+      if (strcmp(opt, "sdl") == 0)
+        request->sdl = TRUE;
+      else if (strcmp(opt, "vncunused") == 0)
+        request->vncunused = TRUE;
+      else if (strcmp(opt, "xen-attach") == 0)
+        xen_attach = TRUE;
+      continue;
+    }
+    value = g_ptr_array_index(request->args, i + 1);
+    if ((strcmp(opt, "xen-domid") == 0 && upstream) ||
+        (strcmp(opt, "d") == 0 && !upstream)) {
+      if (!set_domid(request, opt, value, &domid_seen, error))
+        return NULL;
+    } else if (strcmp(opt, "name") == 0 || strcmp(opt, "domain-name") == 0) {
+      if (!set_name(request, opt, value, error))
+        return NULL;
+    } else if (strcmp(opt, "machine") == 0 || strcmp(opt, "M") == 0) {
+      g_autofree char *type = machine_type(value);
+      if (type == NULL || *type == '\0') {
+        g_autofree char *shown = dm_quote_for_message(value);
+        g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                    "-%s %s names no machine type", opt, shown);
+        return NULL;
+      }
+      /* qemu takes the last -machine; so do we. */
+      g_free(request->machine);
+      request->guest = guest_from_machine(type, value);
+      request->machine = g_steal_pointer(&type);
+    } else if (strcmp(opt, "vnc") == 0) {
+      request->vnc_index = (int)i;
+    } else if (strcmp(opt, "display") == 0) {
+      g_autofree char *type = dm_qemu_opt_get(value, NULL);
+      request->display_index = (int)i;
+      request->sdl = type != NULL && strcmp(type, "sdl") == 0;
+    } else if (strcmp(opt, "sandbox") == 0) {
+      request->sandbox_index = (int)i;
+    }
+    i++;
+  }
+
+  if (request->guest == DM_GUEST_UNKNOWN && xen_attach &&
+      (request->machine == NULL || g_str_has_prefix(request->machine, "xenpv")))
+    request->guest = DM_GUEST_PV;
+
+  if (!domid_seen) {
+    /* libxl >= 4.20 probes qemu's capabilities once with
+     * "-machine none,accel=xen" and no domid. */
+    if (request->machine != NULL && strcmp(request->machine, "none") == 0) {
+      request->flavour = DM_FLAVOUR_PROBE;
+      request->guest = DM_GUEST_UNKNOWN;
+      return g_steal_pointer(&request);
+    }
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                "no domid in the toolstack's arguments (expected -xen-domid N "
+                "or -d N, or a -machine none probe)");
+    return NULL;
+  }
+  return g_steal_pointer(&request);
+}

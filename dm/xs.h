@@ -1,0 +1,26 @@
+/* xenstore access: the only file that includes <xenstore.h>. */
+#pragma once
+#include <glib.h>
+#include <stdbool.h>
+#include <xenstore.h>
+
+/* g_autoptr(DmXsHandle) closes the connection. */
+typedef struct xs_handle DmXsHandle;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmXsHandle, xs_close)
+
+/* Opens a connection to xenstored (the socket, or XENSTORED_PATH). */
+struct xs_handle *dm_xs_open(GError **error);
+
+/* Runs `body` inside a transaction and commits, starting over while the
+ * commit fails with EAGAIN (another writer got there first).  `body`
+ * returns FALSE with `error` set to abort; the transaction is then
+ * discarded.  At most `max_tries` attempts. */
+typedef gboolean (*DmXsTxnBody)(struct xs_handle *xs, xs_transaction_t t, gpointer data,
+                                GError **error);
+gboolean dm_xs_transact(struct xs_handle *xs, DmXsTxnBody body, gpointer data,
+                        guint max_tries, GError **error);
+
+/* Reads a node.  Returns NULL and sets errno-based error; ENOENT is
+ * reported as G_IO_ERROR_NOT_FOUND in DM_ERROR_XENSTORE's message. */
+char *dm_xs_read(struct xs_handle *xs, xs_transaction_t t, const char *path,
+                 gboolean *missing, GError **error);

@@ -1,0 +1,104 @@
+"""Exec in place: the PID is kept, the toolstack's fds cross, ours don't,
+and a missing qemu is exit 127."""
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from dmtest import *  # noqa: F401,F403
+
+QEMU = "/usr/bin/qemu-system-x86_64"
+
+
+class ExecInPlace(LauncherTest):
+    def test_fixture_keeps_pid_argv_and_only_inherited_fds(self):
+        conf = self.write_config(f"[launcher]\nqemu-xen = {EXEC_PROBE}\nscrub =\n")
+        r_fd, w_fd = os.pipe()   # stands for a pre-opened QMP fd from libxl
+        args = ["-xen-domid", "4", "-chardev", f"socket,id=libxl-cmd,fd={r_fd},server=on",
+                "-name", "fixture", "-machine", "xenfv"]
+        p = subprocess.Popen([LAUNCHER, "--config", conf, "--"] + args, pass_fds=(r_fd,),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = p.communicate(timeout=30)
+        os.close(r_fd)
+        os.close(w_fd)
+        self.assertEqual(p.returncode, 0, err)
+        report = json.loads(out)
+        self.assertEqual(report["pid"], p.pid)
+        self.assertEqual(report["argv"], [EXEC_PROBE] + args)
+        self.assertEqual(sorted(report["fds"]), sorted([0, 1, 2, r_fd]))
+        # The argv log, one item per line, went to stderr (the qemu-dm log).
+        text = err.decode()
+        self.assertIn("argv[0] = " + EXEC_PROBE, text)
+        self.assertIn("argv[2] = 4", text)
+
+    @unittest.skipUnless(os.access(QEMU, os.X_OK), "qemu-system-x86_64 is not installed")
+    def test_real_qemu_probe_over_inherited_qmp_fd(self):
+        # libxl hands qemu a listening QMP socket as "fd=N"; qemu must get it
+        # and be the process libxl started.
+        path = os.path.join(self.dir, "qmp.sock")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(path)
+        listener.listen(1)
+        fd = listener.fileno()
+        os.set_inheritable(fd, True)
+        conf = self.write_config(f"[launcher]\nqemu-xen = {QEMU}\n")
+        args = ["-S", "-no-user-config", "-nodefaults", "-nographic", "-machine", "none",
+                "-chardev", f"socket,id=libxl-cmd,fd={fd},server=on,wait=off",
+                "-mon", "chardev=libxl-cmd,mode=control"]
+        p = subprocess.Popen([LAUNCHER, "--config", conf, "--"] + args, pass_fds=(fd,),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            c.settimeout(20)
+            c.connect(path)
+            f = c.makefile("rwb")
+            greeting = json.loads(f.readline())
+            self.assertIn("QMP", greeting)
+            f.write(b'{"execute":"qmp_capabilities"}\n')
+            f.flush()
+            self.assertEqual(json.loads(f.readline()), {"return": {}})
+            self.assertEqual(os.readlink(f"/proc/{p.pid}/exe"), os.path.realpath(QEMU))
+            f.write(b'{"execute":"query-status"}\n')
+            f.flush()
+            status = json.loads(f.readline())
+            self.assertEqual(status["return"]["status"], "prelaunch")
+            f.write(b'{"execute":"quit"}\n')
+            f.flush()
+            p.wait(timeout=20)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+            listener.close()
+
+    def test_missing_qemu_is_127(self):
+        conf = self.write_config(f"[launcher]\nqemu-xen = {self.dir}/no-such-qemu\nscrub =\n")
+        r = self.run_launcher(["-xen-domid", "4", "-machine", "xenfv"], own=["--config", conf])
+        self.assertEqual(r.returncode, 127)
+        self.assertIn(b"qemu-dm-launcher: qemu binary", r.stderr)
+        self.assertIn(b"No such file or directory", r.stderr)
+
+    def test_non_executable_qemu_is_127(self):
+        qemu = os.path.join(self.dir, "qemu")
+        with open(qemu, "w") as f:
+            f.write("#!/bin/sh\n")
+        os.chmod(qemu, stat.S_IRUSR | stat.S_IWUSR)
+        conf = self.write_config(f"[launcher]\nqemu-xen = {qemu}\nscrub =\n")
+        r = self.run_launcher(["-xen-domid", "4", "-machine", "xenfv"], own=["--config", conf])
+        self.assertEqual(r.returncode, 127)
+        self.assertIn(b"not executable", r.stderr)
+
+    def test_exit_status_of_qemu_is_the_launchers(self):
+        conf = self.write_config(f"[launcher]\nqemu-xen = {EXEC_PROBE}\nscrub =\n")
+        r = self.run_launcher(["-xen-domid", "4", "-machine", "xenfv"], own=["--config", conf],
+                              env={"EXEC_PROBE_EXIT": "3"})
+        self.assertEqual(r.returncode, 3)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

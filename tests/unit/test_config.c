@@ -1,0 +1,130 @@
+#include <criterion/criterion.h>
+#include "build_config.h"
+#include "config.h"
+#include "util.h"
+
+static DmConfig *
+parse(const char *text, GPtrArray *warnings, GError **error)
+{
+  return dm_config_parse(text, strlen(text), "test.conf", warnings, error);
+}
+
+Test(config, defaults)
+{
+  g_autoptr(DmConfig) c = dm_config_new_default();
+  g_autoptr(DmDomainConfig) d = dm_config_for_domain(c, "win7", NULL);
+  cr_assert_str_eq(d->qemu_xen, DM_DEFAULT_QEMU_XEN);
+  cr_assert_str_eq(d->qemu_xen_traditional, DM_DEFAULT_QEMU_TRAD);
+  cr_assert_eq(g_strv_length(d->scrub), 2);
+  cr_assert_str_eq(d->scrub[0], "console");
+  cr_assert_str_eq(d->scrub[1], "vfb");
+  cr_assert_eq(d->scrub_mode, DM_SCRUB_STALE);
+  cr_assert_eq(d->scrub_window_s, 60);
+  cr_assert(d->scrub_hvm);
+  cr_assert_not(d->scrub_pv);
+  cr_assert(d->helper);
+}
+
+Test(config, global_then_domain_override)
+{
+  const char *text =
+    "# comment\n"
+    "[launcher]\n"
+    "qemu-xen = /opt/qemu/bin/qemu-system-i386\n"
+    "scrub = console;vfb;vkbd\n"
+    "scrub-mode = always\n"
+    "scrub-grace-ms = 0\n"
+    "\n"
+    "[domain:win7]\n"
+    "scrub = console\n"
+    "scrub-mode = stale\n"
+    "helper = false\n"
+    "\n"
+    "[domain:linux]\n"
+    "scrub =\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmConfig) c = parse(text, NULL, &error);
+  cr_assert_not_null(c, "%s", error ? error->message : "");
+
+  g_autoptr(DmDomainConfig) other = dm_config_for_domain(c, "other", NULL);
+  cr_assert_str_eq(other->qemu_xen, "/opt/qemu/bin/qemu-system-i386");
+  cr_assert_eq(g_strv_length(other->scrub), 3);
+  cr_assert_eq(other->scrub_mode, DM_SCRUB_ALWAYS);
+  cr_assert_eq(other->scrub_grace_ms, 0);
+  cr_assert(other->helper);
+
+  g_autoptr(DmDomainConfig) win7 = dm_config_for_domain(c, "win7", NULL);
+  cr_assert_str_eq(win7->qemu_xen, "/opt/qemu/bin/qemu-system-i386");
+  cr_assert_eq(g_strv_length(win7->scrub), 1);
+  cr_assert_eq(win7->scrub_mode, DM_SCRUB_STALE);
+  cr_assert_not(win7->helper);
+
+  g_autoptr(DmDomainConfig) linux_dc = dm_config_for_domain(c, "linux", NULL);
+  cr_assert_eq(g_strv_length(linux_dc->scrub), 0);
+
+  g_autoptr(DmDomainConfig) probe = dm_config_for_domain(c, NULL, NULL);
+  cr_assert_eq(probe->scrub_mode, DM_SCRUB_ALWAYS);
+}
+
+Test(config, malformed_line_has_line_number)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmConfig) c = parse("[launcher]\nscrub = console\nthis is not a key\n", NULL, &error);
+  cr_assert_null(c);
+  cr_assert(g_error_matches(error, DM_ERROR, DM_ERROR_CONFIG));
+  cr_assert(strstr(error->message, "test.conf"), "%s", error->message);
+  cr_assert(strstr(error->message, "line 3"), "%s", error->message);
+}
+
+Test(config, wrong_types_are_errors)
+{
+  const char *bad[][2] = {
+    { "[launcher]\nscrub-grace-ms = soon\n", "scrub-grace-ms" },
+    { "[launcher]\nscrub-grace-ms = -5\n", "whole number" },
+    { "[launcher]\nscrub-window-s = 99999999\n", "whole number" },
+    { "[launcher]\nhelper = maybe\n", "boolean" },
+    { "[launcher]\nscrub-mode = sometimes\n", "scrub mode" },
+    { "[launcher]\nqemu-xen = qemu-system-i386\n", "absolute path" },
+    { "[launcher]\nscrub = console;../../1\n", "backend class" },
+    { "[launcher]\nscrub-guests = hvm;windows\n", "guest type" },
+    { "[domain:bad\x01name]\nhelper = true\n", "line 1" },
+    { "[launcher]\n= x\n", "line 2" },
+    { "[launcher\n", "line 1" },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DmConfig) c = parse(bad[i][0], NULL, &error);
+    cr_assert_null(c, "accepted %s", bad[i][0]);
+    cr_assert(strstr(error->message, bad[i][1]), "'%s' -> '%s'", bad[i][0], error->message);
+    cr_assert(strstr(error->message, "test.conf"), "%s", error->message);
+  }
+}
+
+Test(config, unknown_keys_and_groups_warn)
+{
+  g_autoptr(GPtrArray) w = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmConfig) c =
+    parse("[launcher]\nscrub = vfb\nfrobnicate = yes\n[something]\nx = 1\n", w, &error);
+  cr_assert_not_null(c, "%s", error ? error->message : "");
+  cr_assert_eq(w->len, 2);
+  cr_assert(strstr(g_ptr_array_index(w, 0), "frobnicate"));
+  cr_assert(strstr(g_ptr_array_index(w, 1), "[something]"));
+  g_autoptr(DmDomainConfig) d = dm_config_for_domain(c, "x", NULL);
+  cr_assert_eq(g_strv_length(d->scrub), 1);
+}
+
+Test(config, nul_byte_refused)
+{
+  g_autoptr(GError) error = NULL;
+  cr_assert_null(dm_config_parse("[launcher]\0x", 12, "t", NULL, &error));
+  cr_assert(strstr(error->message, "NUL"));
+}
+
+Test(config, scrub_guests)
+{
+  g_autoptr(DmConfig) c = parse("[launcher]\nscrub-guests = pv; hvm\n", NULL, NULL);
+  g_autoptr(DmDomainConfig) d = dm_config_for_domain(c, "x", NULL);
+  cr_assert(d->scrub_pv);
+  cr_assert(d->scrub_hvm);
+}

@@ -1,0 +1,102 @@
+#include <criterion/criterion.h>
+#include <json-glib/json-glib.h>
+#include "build_config.h"
+#include "plan.h"
+#include "toolstack_lines.h"
+
+static DmPlan *
+plan_for(const char *const *line, const char *conf)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmConfig) c = conf ? dm_config_parse(conf, strlen(conf), "t", NULL, &error)
+                               : dm_config_new_default();
+  cr_assert_not_null(c);
+  DmRequest *req = dm_request_parse(line_argc(line), (char *const *)line, &error);
+  cr_assert_not_null(req, "%s", error ? error->message : "");
+  DmDomainConfig *dc = dm_config_for_domain(c, req->name, &error);
+  DmQemuFacts facts = { 0 };
+  DmPlan *plan = dm_plan_build(req, dc, &facts, &error);
+  cr_assert_not_null(plan);
+  return plan;
+}
+
+Test(plan, hvm_scrubs_console_and_vfb)
+{
+  g_autoptr(DmPlan) p = plan_for(LINE_XEND_HVM, NULL);
+  cr_assert_str_eq(p->exec, DM_DEFAULT_QEMU_TRAD);
+  cr_assert_eq(p->scrub_paths->len, 2);
+  cr_assert_str_eq(g_ptr_array_index(p->scrub_paths, 0), "/local/domain/0/backend/console/5");
+  cr_assert_str_eq(g_ptr_array_index(p->scrub_paths, 1), "/local/domain/0/backend/vfb/5");
+  cr_assert(p->helper);
+}
+
+Test(plan, pv_is_never_scrubbed_by_default)
+{
+  g_autoptr(DmPlan) p = plan_for(LINE_LIBXL_PV_VFB, NULL);
+  cr_assert_eq(p->scrub_paths->len, 0);
+  cr_assert_not(p->helper);
+}
+
+Test(plan, empty_scrub_list_disables_helper)
+{
+  g_autoptr(DmPlan) p = plan_for(LINE_LIBXL_HVM, "[launcher]\nscrub =\n");
+  cr_assert_eq(p->scrub_paths->len, 0);
+  cr_assert_not(p->helper);
+}
+
+Test(plan, probe_touches_nothing)
+{
+  g_autoptr(DmPlan) p = plan_for(LINE_LIBXL_PROBE, NULL);
+  cr_assert_str_eq(p->exec, DM_DEFAULT_QEMU_XEN);
+  cr_assert_eq(p->scrub_paths->len, 0);
+  cr_assert_not(p->helper);
+  cr_assert_eq(p->argv->len, (guint)line_argc(LINE_LIBXL_PROBE) + 1);
+}
+
+Test(plan, argv_is_null_terminated_and_verbatim)
+{
+  g_autoptr(DmPlan) p = plan_for(LINE_XCPNG_HVM, "[launcher]\nqemu-xen = /q\n");
+  cr_assert_str_eq(g_ptr_array_index(p->argv, 0), "/q");
+  for (int i = 0; LINE_XCPNG_HVM[i]; i++)
+    cr_assert_str_eq(g_ptr_array_index(p->argv, i + 1), LINE_XCPNG_HVM[i]);
+  cr_assert_null(p->argv->pdata[p->argv->len]);
+}
+
+Test(plan, json_contract)
+{
+  g_autoptr(DmPlan) p = plan_for(LINE_XEND_HVM, NULL);
+  g_autofree char *json = dm_plan_to_json(p);
+  g_autoptr(JsonParser) parser = json_parser_new();
+  cr_assert(json_parser_load_from_data(parser, json, -1, NULL));
+  JsonObject *o = json_node_get_object(json_parser_get_root(parser));
+  cr_assert_str_eq(json_object_get_string_member(o, "flavour"), "qemu-xen-traditional");
+  cr_assert_eq(json_object_get_int_member(o, "domid"), 5);
+  cr_assert_str_eq(json_object_get_string_member(o, "name"), "win7");
+  cr_assert_str_eq(json_object_get_string_member(o, "guest"), "hvm");
+  cr_assert_str_eq(json_object_get_string_member(o, "exec"), DM_DEFAULT_QEMU_TRAD);
+  cr_assert_eq(json_array_get_length(json_object_get_array_member(o, "argv")),
+               (guint)line_argc(LINE_XEND_HVM) + 1);
+  cr_assert_eq(json_array_get_length(json_object_get_array_member(o, "scrub")), 2);
+}
+
+Test(plan, json_probe_has_nulls)
+{
+  g_autoptr(DmPlan) p = plan_for(LINE_LIBXL_PROBE, NULL);
+  g_autofree char *json = dm_plan_to_json(p);
+  cr_assert(strstr(json, "\"domid\":null"), "%s", json);
+  cr_assert(strstr(json, "\"name\":null"), "%s", json);
+  cr_assert(strstr(json, "\"guest\":null"), "%s", json);
+  cr_assert(strstr(json, "\"flavour\":\"probe\""), "%s", json);
+}
+
+Test(plan, argv_log_redacts)
+{
+  const char *line[] = { "-xen-domid", "3", "-machine", "xenfv", "-object",
+                         "secret,id=s,data=topsecret", NULL };
+  g_autoptr(DmPlan) p = plan_for(line, NULL);
+  g_autofree char *log = dm_plan_argv_log(p);
+  g_autofree char *json = dm_plan_to_json(p);
+  cr_assert_null(strstr(log, "topsecret"));
+  cr_assert_null(strstr(json, "topsecret"));
+  cr_assert(strstr(log, "argv[6] = secret,id=s,data=***"), "%s", log);
+}

@@ -1,0 +1,250 @@
+#include <criterion/criterion.h>
+#include "toolstack_args.h"
+#include "toolstack_lines.h"
+#include "util.h"
+
+static DmRequest *
+parse_line(const char *const *line, GError **error)
+{
+  return dm_request_parse(line_argc(line), (char *const *)line, error);
+}
+
+static DmRequest *
+parse_words(const char *words, GError **error)
+{
+  g_auto(GStrv) argv = g_strsplit(words, " ", -1);
+  return dm_request_parse((int)g_strv_length(argv), argv, error);
+}
+
+static void
+assert_args_verbatim(const DmRequest *req, const char *const *line)
+{
+  cr_assert_eq(req->args->len, (guint)line_argc(line));
+  for (int i = 0; line[i]; i++)
+    cr_assert_str_eq(g_ptr_array_index(req->args, i), line[i]);
+}
+
+Test(parse, libxl_pv_vfb)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmRequest) req = parse_line(LINE_LIBXL_PV_VFB, &error);
+  cr_assert_not_null(req, "%s", error ? error->message : "");
+  cr_assert_eq(req->flavour, DM_FLAVOUR_QEMU_XEN);
+  cr_assert_eq(req->domid, 2);
+  cr_assert_str_eq(req->name, "pvfb");
+  cr_assert_eq(req->guest, DM_GUEST_PV);
+  cr_assert_str_eq(req->machine, "xenpv");
+  cr_assert_eq(req->vnc_index, 12);
+  cr_assert_eq(req->display_index, 14);
+  cr_assert_not(req->sdl);
+  assert_args_verbatim(req, LINE_LIBXL_PV_VFB);
+}
+
+Test(parse, libxl_hvm)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmRequest) req = parse_line(LINE_LIBXL_HVM, &error);
+  cr_assert_not_null(req, "%s", error ? error->message : "");
+  cr_assert_eq(req->flavour, DM_FLAVOUR_QEMU_XEN);
+  cr_assert_eq(req->domid, 7);
+  cr_assert_str_eq(req->name, "win10");
+  cr_assert_eq(req->guest, DM_GUEST_HVM);
+  cr_assert_str_eq(req->machine, "xenfv");
+  assert_args_verbatim(req, LINE_LIBXL_HVM);
+}
+
+Test(parse, xend_hvm_traditional)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmRequest) req = parse_line(LINE_XEND_HVM, &error);
+  cr_assert_not_null(req, "%s", error ? error->message : "");
+  cr_assert_eq(req->flavour, DM_FLAVOUR_TRADITIONAL);
+  cr_assert_eq(req->domid, 5);
+  cr_assert_str_eq(req->name, "win7");
+  cr_assert_eq(req->guest, DM_GUEST_HVM);
+  cr_assert(req->vncunused);
+  cr_assert_eq(req->vnc_index, 6);
+  assert_args_verbatim(req, LINE_XEND_HVM);
+}
+
+Test(parse, xend_pv_traditional)
+{
+  g_autoptr(DmRequest) req = parse_line(LINE_XEND_PV, NULL);
+  cr_assert_not_null(req);
+  cr_assert_eq(req->flavour, DM_FLAVOUR_TRADITIONAL);
+  cr_assert_eq(req->domid, 9);
+  cr_assert_eq(req->guest, DM_GUEST_PV);
+}
+
+Test(parse, probe)
+{
+  g_autoptr(DmRequest) req = parse_line(LINE_LIBXL_PROBE, NULL);
+  cr_assert_not_null(req);
+  cr_assert_eq(req->flavour, DM_FLAVOUR_PROBE);
+  cr_assert_eq(req->domid, 0);
+  cr_assert_null(req->name);
+  cr_assert_eq(req->guest, DM_GUEST_UNKNOWN);
+  assert_args_verbatim(req, LINE_LIBXL_PROBE);
+}
+
+Test(parse, xcpng_hvm)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmRequest) req = parse_line(LINE_XCPNG_HVM, &error);
+  cr_assert_not_null(req, "%s", error ? error->message : "");
+  cr_assert_eq(req->flavour, DM_FLAVOUR_QEMU_XEN);
+  cr_assert_eq(req->domid, 12);
+  cr_assert_str_eq(req->name, "win2019");
+  cr_assert_eq(req->guest, DM_GUEST_HVM);
+  cr_assert_str_eq(req->machine, "pc-0.10");
+  cr_assert_geq(req->sandbox_index, 0);
+  cr_assert_str_eq(g_ptr_array_index(req->args, req->sandbox_index), "-sandbox");
+  assert_args_verbatim(req, LINE_XCPNG_HVM);
+}
+
+Test(parse, upstream_d_is_a_log_mask_not_a_domid)
+{
+  g_autoptr(DmRequest) req =
+    parse_words("-xen-domid 4 -d guest_errors -machine xenfv -name w", NULL);
+  cr_assert_not_null(req);
+  cr_assert_eq(req->domid, 4);
+  cr_assert_eq(req->flavour, DM_FLAVOUR_QEMU_XEN);
+}
+
+Test(parse, name_forms)
+{
+  g_autoptr(DmRequest) a = parse_words("-xen-domid 4 -name guest=alpha,debug-threads=on", NULL);
+  cr_assert_str_eq(a->name, "alpha");
+  g_autoptr(DmRequest) b = parse_words("-xen-domid 4 -name beta,,x,process=qemu-beta", NULL);
+  cr_assert_str_eq(b->name, "beta,x");
+  g_autoptr(DmRequest) c = parse_words("--xen-domid 4 --name gamma --machine xenfv", NULL);
+  cr_assert_str_eq(c->name, "gamma");
+  cr_assert_eq(c->guest, DM_GUEST_HVM);
+}
+
+Test(parse, display_sdl)
+{
+  g_autoptr(DmRequest) a = parse_words("-xen-domid 4 -display sdl,gl=off -machine xenfv", NULL);
+  cr_assert(a->sdl);
+  g_autoptr(DmRequest) b = parse_words("-d 4 -sdl -M xenfv", NULL);
+  cr_assert(b->sdl);
+  g_autoptr(DmRequest) c = parse_words("-xen-domid 4 -display none", NULL);
+  cr_assert_not(c->sdl);
+}
+
+Test(parse, option_values_are_not_mistaken_for_options)
+{
+  /* "-name -d" : -d here is the name's value, not a domid. */
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmRequest) req = parse_words("-xen-domid 3 -append -d -machine xenpv", &error);
+  cr_assert_not_null(req, "%s", error ? error->message : "");
+  cr_assert_eq(req->domid, 3);
+}
+
+Test(parse, positional_arguments_pass_through)
+{
+  g_autoptr(DmRequest) req = parse_words("-xen-domid 3 /img/disk.raw -machine xenfv", NULL);
+  cr_assert_not_null(req);
+  cr_assert_str_eq(g_ptr_array_index(req->args, 2), "/img/disk.raw");
+}
+
+static void
+assert_refused(const char *words, const char *fragment)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmRequest) req = parse_words(words, &error);
+  cr_assert_null(req, "accepted: %s", words);
+  cr_assert(g_error_matches(error, DM_ERROR, DM_ERROR_INVALID), "%s", words);
+  cr_assert(strstr(error->message, fragment), "'%s' gave '%s', wanted '%s'", words,
+            error->message, fragment);
+}
+
+Test(parse, bad_domids)
+{
+  assert_refused("-d 5/../0 -M xenfv", "'5/../0' is not a number");
+  assert_refused("-d -1 -M xenfv", "'-1' is not a number");
+  assert_refused("-d 0x10", "'0x10' is not a number");
+  assert_refused("-xen-domid 0 -machine xenfv", "'0' is not a number");
+  assert_refused("-xen-domid 32752", "'32752'");
+  assert_refused("-xen-domid 65533", "'65533'");
+  assert_refused("-xen-domid abc", "'abc'");
+  assert_refused("-name foo -machine xenfv", "no domid");
+  assert_refused("-d 5 -d 6 -M xenfv", "given twice");
+  assert_refused("-d 5 -d 5", "given twice");
+  assert_refused("-xen-domid 5 -xen-domid 6", "given twice");
+  assert_refused("-xen-domid", "needs a value");
+  assert_refused("-d 5 -vnc", "needs a value");
+}
+
+Test(parse, empty_domid)
+{
+  const char *argv[] = { "-xen-domid", "", NULL };
+  g_autoptr(GError) error = NULL;
+  cr_assert_null(dm_request_parse(2, (char *const *)argv, &error));
+  cr_assert(strstr(error->message, "''"));
+}
+
+Test(parse, empty_argv)
+{
+  g_autoptr(GError) error = NULL;
+  cr_assert_null(dm_request_parse(0, NULL, &error));
+  cr_assert(strstr(error->message, "no domid"));
+}
+
+Test(parse, bad_names)
+{
+  assert_refused("-xen-domid 4 -name a\x01z", "control character");
+  assert_refused("-xen-domid 4 -name \xff\xfe", "not valid UTF-8");
+  assert_refused("-d 4 -domain-name a -domain-name b", "given twice");
+  const char *argv[] = { "-d", "4", "-domain-name", "", NULL };
+  g_autoptr(GError) error = NULL;
+  cr_assert_null(dm_request_parse(4, (char *const *)argv, &error));
+}
+
+Test(parse, bad_machine)
+{
+  assert_refused("-xen-domid 4 -machine accel=xen", "names no machine type");
+}
+
+Test(parse, huge_argv_is_linear_and_kept)
+{
+  const int n = 100000;
+  char **argv = g_new0(char *, n + 1);
+  argv[0] = g_strdup("-xen-domid");
+  argv[1] = g_strdup("9");
+  for (int i = 2; i < n; i++)
+    argv[i] = g_strdup(i % 2 ? "x" : "-global");
+  g_autoptr(DmRequest) req = dm_request_parse(n, argv, NULL);
+  cr_assert_not_null(req);
+  cr_assert_eq(req->args->len, (guint)n);
+  g_strfreev(argv);
+}
+
+Test(parse, one_mib_argument)
+{
+  g_autofree char *big = g_strnfill(1 << 20, 'a');
+  const char *argv[] = { "-xen-domid", "9", "-append", big, NULL };
+  g_autoptr(DmRequest) req = dm_request_parse(4, (char *const *)argv, NULL);
+  cr_assert_not_null(req);
+  cr_assert_eq(strlen(g_ptr_array_index(req->args, 3)), 1u << 20);
+  const char *argv2[] = { "-xen-domid", big, NULL };
+  g_autoptr(GError) error = NULL;
+  cr_assert_null(dm_request_parse(2, (char *const *)argv2, &error));
+  cr_assert_lt(strlen(error->message), 200);
+}
+
+Test(optget, elements)
+{
+  g_autofree char *a = dm_qemu_opt_get("xenfv,suppress-vmdesc=on", NULL);
+  cr_assert_str_eq(a, "xenfv");
+  g_autofree char *b = dm_qemu_opt_get("xenfv,suppress-vmdesc=on", "suppress-vmdesc");
+  cr_assert_str_eq(b, "on");
+  g_autofree char *c = dm_qemu_opt_get("type=pc,accel=xen", NULL);
+  cr_assert_null(c);
+  g_autofree char *d = dm_qemu_opt_get("file=/a,,b,format=raw", "file");
+  cr_assert_str_eq(d, "/a,b");
+  g_autofree char *e = dm_qemu_opt_get("", NULL);
+  cr_assert_str_eq(e, "");
+  g_autofree char *f = dm_qemu_opt_get("a=1", "b");
+  cr_assert_null(f);
+}
