@@ -1,0 +1,211 @@
+/* dm/sandbox.c against the real kernel: each test applies a policy in a
+ * child (Criterion already runs each test in its own process; tests that
+ * need to look at the sandboxed process from outside fork once more). */
+#include <criterion/criterion.h>
+#include "sandbox.h"
+#include "seccomp_auto.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int
+wait_status(pid_t pid)
+{
+  int status = 0;
+  cr_assert_eq(waitpid(pid, &status, 0), pid);
+  return status;
+}
+
+Test(sandbox, empty_policy_is_empty_and_applies)
+{
+  DmSandboxPolicy policy = { 0 };
+  g_autoptr(GError) error = NULL;
+  cr_assert(dm_sandbox_policy_is_empty(&policy));
+  cr_assert(dm_sandbox_apply(&policy, &error));
+}
+
+Test(sandbox, set_rlimit_replaces_same_resource)
+{
+  DmSandboxPolicy policy = { 0 };
+  dm_sandbox_policy_set_rlimit(&policy, RLIMIT_FSIZE, 1);
+  dm_sandbox_policy_set_rlimit(&policy, RLIMIT_CORE, 0);
+  dm_sandbox_policy_set_rlimit(&policy, RLIMIT_FSIZE, 262144);
+  cr_assert_eq(policy.n_rlimits, 2);
+  cr_assert_eq(policy.rlimits[0].limit, 262144);
+  cr_assert_not(dm_sandbox_policy_is_empty(&policy));
+}
+
+Test(sandbox, rlimits_are_soft_and_hard)
+{
+  DmSandboxPolicy policy = { 0 };
+  g_autoptr(GError) error = NULL;
+  struct rlimit rl;
+
+  dm_sandbox_policy_set_rlimit(&policy, RLIMIT_FSIZE, 262144);
+  dm_sandbox_policy_set_rlimit(&policy, RLIMIT_CORE, 0);
+  cr_assert(dm_sandbox_apply(&policy, &error));
+  cr_assert_eq(getrlimit(RLIMIT_FSIZE, &rl), 0);
+  cr_assert_eq(rl.rlim_cur, 262144);
+  cr_assert_eq(rl.rlim_max, 262144);
+  cr_assert_eq(getrlimit(RLIMIT_CORE, &rl), 0);
+  cr_assert_eq(rl.rlim_max, 0);
+}
+
+Test(sandbox, unknown_syscall_name_fails_before_any_change)
+{
+  static const char *const names[] = { "uname", "no_such_syscall_xyz", NULL };
+  DmSandboxPolicy policy = { 0 };
+  g_autoptr(GError) error = NULL;
+  struct rlimit before, after;
+
+  getrlimit(RLIMIT_FSIZE, &before);
+  dm_sandbox_policy_set_rlimit(&policy, RLIMIT_FSIZE, 4096);
+  policy.seccomp = (DmSeccompPolicy){ DM_SECCOMP_DENYLIST, EPERM, names };
+  cr_assert_not(dm_sandbox_apply(&policy, &error));
+  cr_assert(strstr(error->message, "no_such_syscall_xyz"), "%s", error->message);
+  getrlimit(RLIMIT_FSIZE, &after);
+  cr_assert_eq(after.rlim_max, before.rlim_max, "rlimits applied before a failed check");
+  cr_assert_eq(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), 0);
+}
+
+/* A denylisted syscall fails with the policy's errno; others still run. */
+Test(sandbox, denylist_returns_errno)
+{
+  static const char *const names[] = { "uname", NULL };
+  DmSandboxPolicy policy = { .seccomp = { DM_SECCOMP_DENYLIST, EXDEV, names } };
+  g_autoptr(GError) error = NULL;
+  struct utsname u;
+
+  cr_assert_eq(uname(&u), 0);
+  cr_assert(dm_sandbox_apply(&policy, &error));
+  errno = 0;
+  cr_assert_eq(uname(&u), -1);
+  cr_assert_eq(errno, EXDEV);
+  cr_assert_gt(getpid(), 0);
+  cr_assert_eq(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), 1, "a filter forces no_new_privs");
+}
+
+/* An allowlist denies everything else: the child reports errno through its
+ * exit status, which needs only exit_group. */
+Test(sandbox, allowlist_denies_the_rest)
+{
+  static const char *const names[] = { "exit_group", "exit", "getpid", NULL };
+  pid_t pid = fork();
+  cr_assert_geq(pid, 0);
+  if (pid == 0) {
+    DmSandboxPolicy policy = { .seccomp = { DM_SECCOMP_ALLOWLIST, ENOTBLK, names } };
+    if (!dm_sandbox_apply(&policy, NULL))
+      _exit(200);
+    if (syscall(SYS_getpid) <= 0)
+      _exit(201);
+    long rc = syscall(SYS_getppid);
+    _exit(rc == -1 ? errno : 202);
+  }
+  int status = wait_status(pid);
+  cr_assert(WIFEXITED(status), "status %d", status);
+  cr_assert_eq(WEXITSTATUS(status), ENOTBLK);
+}
+
+Test(sandbox, deny_errno_zero_kills)
+{
+  static const char *const names[] = { "getppid", NULL };
+  pid_t pid = fork();
+  cr_assert_geq(pid, 0);
+  if (pid == 0) {
+    DmSandboxPolicy policy = { .seccomp = { DM_SECCOMP_DENYLIST, 0, names } };
+    if (!dm_sandbox_apply(&policy, NULL))
+      _exit(200);
+    syscall(SYS_getppid);
+    _exit(0);
+  }
+  int status = wait_status(pid);
+  cr_assert(WIFSIGNALED(status), "status %d", status);
+  cr_assert_eq(WTERMSIG(status), SIGSYS);
+}
+
+static char *
+status_field(pid_t pid, const char *field)
+{
+  g_autofree char *path = g_strdup_printf("/proc/%d/status", (int)pid);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  cr_assert(g_file_get_contents(path, &text, NULL, NULL));
+  lines = g_strsplit(text, "\n", -1);
+  for (char **l = lines; *l; l++)
+    if (g_str_has_prefix(*l, field) && (*l)[strlen(field)] == ':')
+      return g_strstrip(g_strdup(*l + strlen(field) + 1));
+  return NULL;
+}
+
+/* The whole drop, checked from outside on a real child. */
+Test(sandbox, drop_seen_in_proc)
+{
+  static const char *const names[] = { "mount", NULL };
+  static const gid_t groups[] = { 23457 };
+  char dir[] = "/tmp/dm-sandbox-root-XXXXXX";
+  int ready[2];
+  char byte;
+
+  if (geteuid() != 0)
+    cr_skip_test("needs root to change ids and chroot");
+  cr_assert_not_null(mkdtemp(dir));
+  cr_assert_eq(pipe2(ready, O_CLOEXEC), 0);
+  pid_t pid = fork();
+  cr_assert_geq(pid, 0);
+  if (pid == 0) {
+    DmSandboxPolicy policy = {
+      .chroot_dir = dir, .change_ids = TRUE, .uid = 23456, .gid = 23456,
+      .groups = groups, .n_groups = 1, .no_new_privs = TRUE,
+      .seccomp = { DM_SECCOMP_DENYLIST, EPERM, names },
+    };
+    dm_sandbox_policy_set_rlimit(&policy, RLIMIT_FSIZE, 262144);
+    if (!dm_sandbox_apply(&policy, NULL))
+      _exit(200);
+    (void)!write(ready[1], "r", 1);
+    pause();
+    _exit(0);
+  }
+  close(ready[1]);
+  cr_assert_eq(read(ready[0], &byte, 1), 1, "child did not reach its sandbox");
+
+  g_autofree char *uid = status_field(pid, "Uid");
+  g_autofree char *gid = status_field(pid, "Gid");
+  g_autofree char *grp = status_field(pid, "Groups");
+  g_autofree char *nnp = status_field(pid, "NoNewPrivs");
+  g_autofree char *sec = status_field(pid, "Seccomp");
+  g_autofree char *rootlink = g_strdup_printf("/proc/%d/root", (int)pid);
+  g_autofree char *root = g_file_read_link(rootlink, NULL);
+  kill(pid, SIGKILL);
+  wait_status(pid);
+  rmdir(dir);
+
+  cr_assert_str_eq(uid, "23456\t23456\t23456\t23456");
+  cr_assert_str_eq(gid, "23456\t23456\t23456\t23456");
+  cr_assert_str_eq(grp, "23457");
+  cr_assert_str_eq(nnp, "1");
+  cr_assert_str_eq(sec, "2", "2 is SECCOMP_MODE_FILTER");
+  cr_assert_str_eq(root, dir);
+}
+
+/* After a privilege step, a failure ends the process: here the ids are
+ * already dropped, so the chroot of a second call fails (EPERM). */
+Test(sandbox, failure_after_privilege_step_aborts, .exit_code = DM_SANDBOX_ABORT_STATUS)
+{
+  DmSandboxPolicy drop = { .change_ids = TRUE, .uid = 23456, .gid = 23456 };
+  DmSandboxPolicy second = { .chroot_dir = "/" , .change_ids = TRUE, .uid = 0, .gid = 0 };
+
+  if (geteuid() != 0)
+    cr_skip_test("needs root to drop ids");
+  cr_assert(dm_sandbox_apply(&drop, NULL));
+  dm_sandbox_apply(&second, NULL);
+  exit(0); /* not reached */
+}
