@@ -37,6 +37,7 @@ static const KeySpec keys[] = {
   { "scrub-guests", KEY_GUESTS, 0 },
   { "helper", KEY_BOOL, 0 },
   { "xenstore-timeout-ms", KEY_UINT, 60000 },
+  { "stubdom-qmp-proxy", KEY_PATH, 0 },
 };
 
 static const KeySpec *
@@ -270,6 +271,7 @@ dm_domain_config_free(DmDomainConfig *dc)
     return;
   g_free(dc->qemu_xen);
   g_free(dc->qemu_xen_traditional);
+  g_free(dc->stubdom_qmp_proxy);
   g_strfreev(dc->scrub);
   g_free(dc);
 }
@@ -315,6 +317,9 @@ apply_group(GKeyFile *file, const char *group, DmDomainConfig *dc)
       dc->helper = strcmp(value, "true") == 0 || strcmp(value, "1") == 0;
     } else if (strcmp(*key, "xenstore-timeout-ms") == 0) {
       dc->xenstore_timeout_ms = (guint)number;
+    } else if (strcmp(*key, "stubdom-qmp-proxy") == 0) {
+      g_free(dc->stubdom_qmp_proxy);
+      dc->stubdom_qmp_proxy = g_strdup(value);
     }
   }
 }
@@ -334,6 +339,7 @@ dm_config_for_domain(const DmConfig *config, const char *name, GError **error)
   dc->scrub_pv = FALSE;
   dc->helper = TRUE;
   dc->xenstore_timeout_ms = 2000;
+  dc->stubdom_qmp_proxy = g_strdup(DM_DEFAULT_VCHAN_PROXY);
 
   if (config->file != NULL) {
     if (g_key_file_has_group(config->file, GLOBAL_GROUP))

@@ -22,6 +22,7 @@ typedef struct {
   gboolean scrub_pv;        /* scrub-guests contains "pv" */
   gboolean helper;
   guint xenstore_timeout_ms; /* bound on every xenstore wait before exec */
+  char *stubdom_qmp_proxy;  /* stub domain mode: Xen's vchan-socket-proxy */
 } DmDomainConfig;
 
 typedef struct DmConfig DmConfig;

@@ -64,6 +64,13 @@ dm_fds_contains(const DmFdSet *set, int fd)
   return FALSE;
 }
 
+void
+dm_fds_add(DmFdSet *set, int fd)
+{
+  if (!dm_fds_contains(set, fd))
+    g_array_append_val(set->fds, fd);
+}
+
 guint
 dm_fds_seal(const DmFdSet *inherited)
 {

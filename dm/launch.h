@@ -13,6 +13,8 @@ DmFdSet *dm_fds_snapshot(void);
 void dm_fds_free(DmFdSet *set);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmFdSet, dm_fds_free)
 gboolean dm_fds_contains(const DmFdSet *set, int fd);
+/* Adds an fd of ours that is meant to cross the exec (stub domain consoles). */
+void dm_fds_add(DmFdSet *set, int fd);
 
 /* Checks that `path` is an executable regular file. */
 gboolean dm_check_executable(const char *path, GError **error);

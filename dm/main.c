@@ -5,6 +5,7 @@
 #include "launch.h"
 #include "log.h"
 #include "plan.h"
+#include "stubdom.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -86,6 +87,9 @@ main(int argc, char **argv)
     break;
   case DM_MODE_LAUNCH:
     status = launch(&cli, inherited);
+    break;
+  case DM_MODE_STUBDOM:
+    status = dm_stubdom_run(&cli, inherited, &error) ? 0 : fail(error);
     break;
   default:
     g_set_error(&error, DM_ERROR, DM_ERROR_INVALID, "this command is not built yet");
