@@ -7,6 +7,7 @@
 #include "plan.h"
 #include "stubdom.h"
 #include "util.h"
+#include "version.h"
 
 #include <stdio.h>
 
@@ -81,10 +82,15 @@ main(int argc, char **argv)
   dm_log_init(cli.verbose);
 
   switch (cli.mode) {
-  case DM_MODE_VERSION:
-    printf("%s %s\n", DM_PROGRAM_NAME, DM_VERSION);
-    status = 0;
+  case DM_MODE_VERSION: {
+    DmLibVersions running = { 0 };
+    dm_version_running(&running);
+    g_autofree char *text = dm_version_text(&running);
+    dm_lib_versions_clear(&running);
+    fputs(text, stdout);
+    status = fflush(stdout) == 0 ? 0 : 1;
     break;
+  }
   case DM_MODE_LAUNCH:
     status = launch(&cli, inherited);
     break;
