@@ -67,6 +67,17 @@ launch(const DmCli *cli, const DmFdSet *inherited)
   return fail(error);
 }
 
+static int
+print_version(void)
+{
+  DmLibVersions running = { 0 };
+  dm_version_running(&running);
+  g_autofree char *text = dm_version_text(&running);
+  dm_lib_versions_clear(&running);
+  fputs(text, stdout);
+  return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -82,15 +93,9 @@ main(int argc, char **argv)
   dm_log_init(cli.verbose);
 
   switch (cli.mode) {
-  case DM_MODE_VERSION: {
-    DmLibVersions running = { 0 };
-    dm_version_running(&running);
-    g_autofree char *text = dm_version_text(&running);
-    dm_lib_versions_clear(&running);
-    fputs(text, stdout);
-    status = fflush(stdout) == 0 ? 0 : 1;
+  case DM_MODE_VERSION:
+    status = print_version();
     break;
-  }
   case DM_MODE_LAUNCH:
     status = launch(&cli, inherited);
     break;
