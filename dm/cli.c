@@ -7,6 +7,7 @@ void
 dm_cli_clear(DmCli *cli)
 {
   g_clear_pointer(&cli->config_path, g_free);
+  g_clear_pointer(&cli->log_dir, g_free);
   g_clear_pointer(&cli->rest, g_strfreev);
 }
 
@@ -50,6 +51,8 @@ dm_cli_parse(int argc, char **argv, DmCli *cli, GError **error)
       "Do not fork the background scrub helper", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &cli->verbose, "Log debug messages", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &cli->json, "diagnose: print JSON", NULL },
+    { "log-dir", 0, 0, G_OPTION_ARG_FILENAME, &cli->log_dir,
+      "diagnose: where the qemu-dm-NAME.log files are", "DIR" },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
       "Print the version and the libraries built against", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL, NULL },

@@ -18,6 +18,7 @@ typedef struct {
   gboolean no_helper;
   gboolean verbose;
   gboolean json;         /* diagnose --json */
+  char *log_dir;         /* diagnose --log-dir; NULL means the built-in default */
   int toolstack_argc;
   char **toolstack_argv; /* borrowed from main's argv */
   char **rest;           /* owned: positional words of a subcommand */

@@ -2,6 +2,7 @@
 #include "build_config.h"
 #include "cli.h"
 #include "config_file.h"
+#include "diagnose_read.h"
 #include "launch.h"
 #include "log.h"
 #include "plan.h"
@@ -102,6 +103,11 @@ main(int argc, char **argv)
   case DM_MODE_STUBDOM:
     status = dm_stubdom_run(&cli, inherited, &error) ? 0 : fail(error);
     break;
+  case DM_MODE_DIAGNOSE: {
+    gboolean stuck = FALSE;
+    status = dm_diagnose_run(&cli, &stuck, &error) ? (stuck ? 1 : 0) : fail(error);
+    break;
+  }
   default:
     g_set_error(&error, DM_ERROR, DM_ERROR_INVALID, "this command is not built yet");
     status = fail(error);

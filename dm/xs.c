@@ -66,3 +66,26 @@ dm_xs_read(struct xs_handle *xs, xs_transaction_t t, const char *path, gboolean 
   free(value);
   return copy;
 }
+
+GStrv
+dm_xs_directory(struct xs_handle *xs, xs_transaction_t t, const char *path,
+                gboolean *missing, GError **error)
+{
+  unsigned int n = 0;
+  char **names = xs_directory(xs, t, path, &n);
+  if (missing)
+    *missing = FALSE;
+  if (names == NULL) {
+    if (errno == ENOENT && missing)
+      *missing = TRUE;
+    g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "cannot list %s: %s", path,
+                g_strerror(errno));
+    return NULL;
+  }
+  /* libxenstore returns one malloc'd block; copy into GLib memory. */
+  GStrv out = g_new0(char *, (gsize)n + 1);
+  for (unsigned int i = 0; i < n; i++)
+    out[i] = g_strdup(names[i]);
+  free(names);
+  return out;
+}

@@ -24,3 +24,8 @@ gboolean dm_xs_transact(struct xs_handle *xs, DmXsTxnBody body, gpointer data,
  * reported as G_IO_ERROR_NOT_FOUND in DM_ERROR_XENSTORE's message. */
 char *dm_xs_read(struct xs_handle *xs, xs_transaction_t t, const char *path,
                  gboolean *missing, GError **error);
+
+/* Lists a directory's children.  Returns NULL with `missing` set (if
+ * given) when the node does not exist, NULL with `error` set otherwise. */
+GStrv dm_xs_directory(struct xs_handle *xs, xs_transaction_t t, const char *path,
+                      gboolean *missing, GError **error);

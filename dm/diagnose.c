@@ -1,0 +1,766 @@
+#include "diagnose.h"
+#include "plan.h"
+#include "util.h"
+
+#include <string.h>
+
+/* ---- xenbus states ---------------------------------------------------- */
+
+int
+dm_xenbus_state_parse(const char *value)
+{
+  guint64 n = 0;
+
+  if (value == NULL)
+    return DM_STATE_MISSING;
+  if (!dm_parse_uint(value, 255, &n))
+    return DM_STATE_INVALID;
+  return (int)n;
+}
+
+const char *
+dm_xenbus_state_name(int state)
+{
+  static const char *const names[] = {
+    "Unknown", "Initialising", "InitWait", "Initialised", "Connected",
+    "Closing", "Closed", "Reconfiguring", "Reconfigured",
+  };
+  if (state == DM_STATE_MISSING)
+    return "missing";
+  if (state >= 0 && state < (int)G_N_ELEMENTS(names))
+    return names[state];
+  return "invalid";
+}
+
+const char *
+dm_stuck_flag_name(DmStuckFlags flag)
+{
+  switch (flag) {
+  case DM_STUCK_BACKEND_INITIALISING: return "backend-initialising";
+  case DM_STUCK_DANGLING_BACKEND: return "dangling-backend-link";
+  case DM_STUCK_NO_BACKEND: return "no-backend";
+  case DM_STUCK_NO_FRONTEND: return "no-frontend";
+  }
+  return "unknown";
+}
+
+/* ---- plain data ------------------------------------------------------- */
+
+DmProcInfo *
+dm_proc_info_new(int pid)
+{
+  DmProcInfo *info = g_new0(DmProcInfo, 1);
+  info->pid = pid;
+  return info;
+}
+
+void
+dm_proc_info_free(DmProcInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free(info->exe);
+  g_strfreev(info->argv);
+  g_free(info);
+}
+
+DmDiagSnapshot *
+dm_diag_snapshot_new(guint domid)
+{
+  DmDiagSnapshot *snap = g_new0(DmDiagSnapshot, 1);
+  snap->domid = domid;
+  snap->nodes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  snap->launchers = g_ptr_array_new_with_free_func((GDestroyNotify)dm_proc_info_free);
+  return snap;
+}
+
+void
+dm_diag_snapshot_free(DmDiagSnapshot *snap)
+{
+  if (snap == NULL)
+    return;
+  g_hash_table_unref(snap->nodes);
+  dm_proc_info_free(snap->dm);
+  g_ptr_array_unref(snap->launchers);
+  g_strfreev(snap->qemu_paths);
+  g_free(snap->launcher_exe);
+  g_free(snap->log_path);
+  g_free(snap->log_text);
+  g_free(snap->log_why);
+  g_free(snap->hv.why_not);
+  g_free(snap);
+}
+
+void
+dm_diag_snapshot_set(DmDiagSnapshot *snap, const char *path, const char *value)
+{
+  g_hash_table_replace(snap->nodes, g_strdup(path), g_strdup(value ? value : ""));
+}
+
+static const char *
+node(const DmDiagSnapshot *snap, const char *path)
+{
+  return g_hash_table_lookup(snap->nodes, path);
+}
+
+static const char *
+nodef(const DmDiagSnapshot *snap, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static const char *
+nodef(const DmDiagSnapshot *snap, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *path = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  return node(snap, path);
+}
+
+/* A node exists if it was read, or if anything below it was. */
+static gboolean
+exists(const DmDiagSnapshot *snap, const char *path)
+{
+  GHashTableIter it;
+  gpointer key;
+  gsize len = strlen(path);
+
+  if (g_hash_table_contains(snap->nodes, path))
+    return TRUE;
+  g_hash_table_iter_init(&it, snap->nodes);
+  while (g_hash_table_iter_next(&it, &key, NULL))
+    if (strncmp(key, path, len) == 0 && ((const char *)key)[len] == '/')
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+all_digits(const char *s)
+{
+  if (*s == '\0')
+    return FALSE;
+  for (; *s; s++)
+    if (!g_ascii_isdigit(*s))
+      return FALSE;
+  return TRUE;
+}
+
+/* Devids and domids sort as numbers (2 before 10), anything else by name. */
+static int
+compare_names(const char *a, const char *b)
+{
+  if (all_digits(a) && all_digits(b)) {
+    gsize la = strlen(a), lb = strlen(b);
+    if (la != lb)
+      return la < lb ? -1 : 1;
+  }
+  return strcmp(a, b);
+}
+
+static int
+compare_name_ptrs(gconstpointer a, gconstpointer b)
+{
+  return compare_names(*(const char *const *)a, *(const char *const *)b);
+}
+
+GPtrArray *
+dm_diag_snapshot_children(const DmDiagSnapshot *snap, const char *path)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+  GHashTableIter it;
+  gpointer key;
+  gsize len = strlen(path);
+
+  g_hash_table_iter_init(&it, snap->nodes);
+  while (g_hash_table_iter_next(&it, &key, NULL)) {
+    const char *k = key;
+    if (strncmp(k, path, len) != 0 || k[len] != '/' || k[len + 1] == '\0')
+      continue;
+    const char *start = k + len + 1;
+    const char *slash = strchr(start, '/');
+    char *name = slash ? g_strndup(start, (gsize)(slash - start)) : g_strdup(start);
+    if (g_hash_table_contains(seen, name)) {
+      g_free(name);
+      continue;
+    }
+    g_hash_table_add(seen, name);
+    g_ptr_array_add(out, name);
+  }
+  g_ptr_array_sort(out, compare_name_ptrs);
+  return out;
+}
+
+/* ---- processes -------------------------------------------------------- */
+
+guint
+dm_diagnose_argv_domid(const char *const *argv, DmGuest *guest)
+{
+  int argc = 0, start = 1;
+
+  if (argv == NULL || argv[0] == NULL)
+    return 0;
+  while (argv[argc])
+    argc++;
+  /* The launcher's own options come before a literal "--". */
+  for (int i = 1; i < argc; i++)
+    if (strcmp(argv[i], "--") == 0) {
+      start = i + 1;
+      break;
+    }
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmRequest) req = dm_request_parse(argc - start, (char *const *)argv + start,
+                                              &error);
+  if (req == NULL || req->flavour == DM_FLAVOUR_PROBE)
+    return 0;
+  if (guest)
+    *guest = req->guest;
+  return req->domid;
+}
+
+static gboolean
+proc_alive(const DmProcInfo *p)
+{
+  /* Z: a zombie, X: dead.  Neither serves anything. */
+  return p != NULL && p->state != 0 && p->state != 'Z' && p->state != 'X';
+}
+
+/* ---- report ----------------------------------------------------------- */
+
+static void
+device_free(DmDiagDevice *d)
+{
+  g_free(d->cls);
+  g_free(d->devid);
+  g_free(d->fe_path);
+  g_free(d->be_path);
+  g_free(d->problem);
+  g_free(d->scrub_why);
+  g_free(d);
+}
+
+void
+dm_diag_report_free(DmDiagReport *r)
+{
+  if (r == NULL)
+    return;
+  g_free(r->name);
+  g_free(r->guest_source);
+  g_free(r->domain_state);
+  g_free(r->domain_source);
+  g_free(r->domain_note);
+  g_free(r->dm_state);
+  g_free(r->dm_exe);
+  g_free(r->dm_note);
+  g_array_unref(r->helper_pids);
+  g_free(r->log_path);
+  g_ptr_array_unref(r->log_errors);
+  g_free(r->log_note);
+  g_ptr_array_unref(r->devices);
+  g_ptr_array_unref(r->findings);
+  g_free(r);
+}
+
+static void
+guest_type(const DmDiagSnapshot *snap, DmDiagReport *r)
+{
+  guint d = snap->domid;
+  const char *t;
+
+  /* The hypervisor knows; without one, the toolstacks' own records. */
+  if (snap->hv.queried && snap->hv.exists) {
+    r->guest = snap->hv.hvm ? DM_GUEST_HVM : DM_GUEST_PV;
+    r->guest_source = g_strdup("libxenctrl");
+    return;
+  }
+  /* libxl writes /libxl/<domid>/type = hvm|pv|pvh at creation.  PVH has
+   * no device model of its own; the scrub policy treats it as not HVM. */
+  if ((t = nodef(snap, "/libxl/%u/type", d)) != NULL) {
+    r->guest = strcmp(t, "hvm") == 0 ? DM_GUEST_HVM
+               : strcmp(t, "pv") == 0 ? DM_GUEST_PV : DM_GUEST_UNKNOWN;
+    r->guest_source = g_strdup_printf("/libxl/%u/type", d);
+    if (r->guest != DM_GUEST_UNKNOWN)
+      return;
+  }
+  if (snap->dm && snap->dm->argv) {
+    DmGuest g = DM_GUEST_UNKNOWN;
+    if (dm_diagnose_argv_domid((const char *const *)snap->dm->argv, &g) == d &&
+        g != DM_GUEST_UNKNOWN) {
+      r->guest = g;
+      g_free(r->guest_source);
+      r->guest_source = g_strdup("the device model's command line");
+      return;
+    }
+  }
+  /* xend: /vm/<uuid>/image/ostype is "hvm" or "linux". */
+  const char *vm = nodef(snap, "/local/domain/%u/vm", d);
+  if (vm && (t = nodef(snap, "%s/image/ostype", vm)) != NULL) {
+    r->guest = strcmp(t, "hvm") == 0 ? DM_GUEST_HVM : DM_GUEST_PV;
+    g_free(r->guest_source);
+    r->guest_source = g_strdup_printf("%s/image/ostype", vm);
+    return;
+  }
+  g_autofree char *hvmloader = g_strdup_printf("/local/domain/%u/hvmloader", d);
+  if (exists(snap, hvmloader)) {
+    r->guest = DM_GUEST_HVM;
+    g_free(r->guest_source);
+    r->guest_source = g_strdup_printf("/local/domain/%u/hvmloader exists", d);
+  }
+}
+
+static int
+backend_domid_of(const char *be_path)
+{
+  guint64 n;
+  if (!g_str_has_prefix(be_path, "/local/domain/"))
+    return -1;
+  const char *p = be_path + strlen("/local/domain/");
+  const char *slash = strchr(p, '/');
+  g_autofree char *num = slash ? g_strndup(p, (gsize)(slash - p)) : g_strdup(p);
+  if (!dm_parse_uint(num, DM_DOMID_MAX, &n))
+    return -1;
+  return (int)n;
+}
+
+static int
+state_of(const DmDiagSnapshot *snap, const char *dir)
+{
+  return dm_xenbus_state_parse(nodef(snap, "%s/state", dir));
+}
+
+/* The launcher's scrub decision for one backend: the one place diagnose
+ * asks the scrub policy.  Which paths are in scope comes from the same
+ * dm_scrub_paths() the launcher plans with (classes, guest types, dom0
+ * backends of this domid); the state rule is the policy of issue 3's
+ * scrubber (stale: only while state is 1 or missing; always: at once).
+ * TODO(scrub.h): call the scrubber's own decision function here once it
+ * is on main, so there is exactly one copy of the state rule. */
+static void
+scrub_verdict(const DmDomainConfig *dc, const DmDiagReport *r, DmDiagDevice *dev)
+{
+  DmRequest req = { .flavour = DM_FLAVOUR_QEMU_XEN, .domid = r->domid, .guest = r->guest };
+  g_autoptr(GPtrArray) scope = NULL;
+  g_autofree char *classes = dc->scrub ? g_strjoinv(";", dc->scrub) : g_strdup("");
+  gboolean in_scope = FALSE;
+
+  dev->scrub = FALSE;
+  if (!dev->be_exists) {
+    dev->scrub_why = g_strdup("no backend node to remove");
+    return;
+  }
+  if (dc->scrub == NULL || !g_strv_contains((const char *const *)dc->scrub, dev->cls)) {
+    dev->scrub_why = g_strdup_printf("class %s is not scrubbed (scrub = %s)", dev->cls,
+                                     classes);
+    return;
+  }
+  if (r->guest == DM_GUEST_UNKNOWN) {
+    dev->scrub_why = g_strdup("the guest type is unknown, and the launcher only scrubs "
+                              "the guest types in scrub-guests");
+    return;
+  }
+  if ((r->guest == DM_GUEST_HVM && !dc->scrub_hvm) ||
+      (r->guest == DM_GUEST_PV && !dc->scrub_pv)) {
+    dev->scrub_why = g_strdup_printf(
+      "%s guests are not scrubbed (scrub-guests)%s", dm_guest_name(r->guest),
+      r->guest == DM_GUEST_PV ? ": qemu itself serves a PV guest's vfb" : "");
+    return;
+  }
+  scope = dm_scrub_paths(&req, dc);
+  for (guint i = 0; i < scope->len && !in_scope; i++) {
+    const char *dir = g_ptr_array_index(scope, i);
+    gsize len = strlen(dir);
+    in_scope = strncmp(dev->be_path, dir, len) == 0 && dev->be_path[len] == '/';
+  }
+  if (!in_scope) {
+    dev->scrub_why = g_strdup_printf("the launcher only scrubs dom0's backends under "
+                                     "/local/domain/0/backend/%s/%u", dev->cls, r->domid);
+    return;
+  }
+  if (dc->scrub_mode == DM_SCRUB_ALWAYS) {
+    dev->scrub = TRUE;
+    dev->scrub_why = g_strdup("scrub-mode = always removes it whatever its state");
+    return;
+  }
+  if (dev->be_state == DM_STATE_MISSING || dev->be_state == DM_XENBUS_INITIALISING) {
+    dev->scrub = TRUE;
+    dev->scrub_why = g_strdup_printf(
+      "state %s means nothing serves it; scrub-mode = stale removes it once it has "
+      "stayed so for scrub-grace-ms (%u ms)",
+      dev->be_state == DM_STATE_MISSING ? "missing" : "1 (Initialising)",
+      dc->scrub_grace_ms);
+    return;
+  }
+  dev->scrub_why = g_strdup_printf("state %d (%s): something serves it, and scrub-mode = "
+                                   "stale only removes state 1 or missing",
+                                   dev->be_state, dm_xenbus_state_name(dev->be_state));
+}
+
+static DmDiagDevice *
+device_new(const char *cls, const char *devid)
+{
+  DmDiagDevice *d = g_new0(DmDiagDevice, 1);
+  d->cls = g_strdup(cls);
+  d->devid = g_strdup(devid);
+  d->fe_state = DM_STATE_MISSING;
+  d->be_state = DM_STATE_MISSING;
+  d->be_domid = -1;
+  return d;
+}
+
+static void
+judge_device(const DmDiagReport *r, DmDiagDevice *d)
+{
+  if (d->fe_path && d->be_path == NULL) {
+    d->stuck |= DM_STUCK_NO_BACKEND;
+    d->problem = g_strdup_printf("frontend %s has no backend link: nothing will ever "
+                                 "connect it", d->fe_path);
+  } else if (d->fe_path && !d->be_exists) {
+    d->stuck |= DM_STUCK_DANGLING_BACKEND;
+    d->problem = g_strdup_printf("frontend's backend link points at %s, which does not "
+                                 "exist", d->be_path);
+  } else if (d->fe_path && (d->be_state == DM_STATE_MISSING ||
+                            d->be_state == DM_XENBUS_UNKNOWN ||
+                            d->be_state == DM_XENBUS_INITIALISING)) {
+    d->stuck |= DM_STUCK_BACKEND_INITIALISING;
+    d->problem = g_strdup_printf(
+      "frontend (state %s) waits on backend %s, which is %s: nothing serves it%s",
+      dm_xenbus_state_name(d->fe_state), d->be_path,
+      d->be_state == DM_STATE_MISSING ? "without a state node"
+                                      : dm_xenbus_state_name(d->be_state),
+      (strcmp(d->cls, "console") == 0 || strcmp(d->cls, "vfb") == 0) &&
+          r->guest == DM_GUEST_HVM
+        ? " (the XENUTIL boot hang of Citrix/XCP PV drivers)"
+        : strcmp(d->cls, "vfb") == 0 && r->guest == DM_GUEST_PV
+          ? " (qemu serves a PV guest's vfb: is the device model running?)"
+          : "");
+  } else if (d->fe_path == NULL) {
+    d->stuck |= DM_STUCK_NO_FRONTEND;
+    d->problem = g_strdup_printf("backend %s has no frontend in domain %u", d->be_path,
+                                 r->domid);
+  }
+}
+
+static void
+collect_devices(const DmDiagSnapshot *snap, const DmDomainConfig *dc, DmDiagReport *r)
+{
+  guint d = snap->domid;
+  g_autofree char *dom = g_strdup_printf("/local/domain/%u", d);
+  g_autofree char *devdir = g_strdup_printf("%s/device", dom);
+  g_autoptr(GPtrArray) backends = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GHashTable) be_used = g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) fe_seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+  /* Every backend of this domain, in every domain that serves one. */
+  g_autoptr(GPtrArray) doms = dm_diag_snapshot_children(snap, "/local/domain");
+  for (guint i = 0; i < doms->len; i++) {
+    g_autofree char *bdir = g_strdup_printf("/local/domain/%s/backend",
+                                            (char *)g_ptr_array_index(doms, i));
+    g_autoptr(GPtrArray) classes = dm_diag_snapshot_children(snap, bdir);
+    for (guint j = 0; j < classes->len; j++) {
+      g_autofree char *cdir = g_strdup_printf("%s/%s/%u", bdir,
+                                              (char *)g_ptr_array_index(classes, j), d);
+      g_autoptr(GPtrArray) devids = dm_diag_snapshot_children(snap, cdir);
+      for (guint k = 0; k < devids->len; k++)
+        g_ptr_array_add(backends, g_strdup_printf("%s/%s", cdir,
+                                                  (char *)g_ptr_array_index(devids, k)));
+    }
+  }
+
+  /* Frontends: device/<class>/<devid>, and console 0, which lives at
+   * /local/domain/<domid>/console rather than under device/. */
+  g_autoptr(GPtrArray) frontends = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) fe_class = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) fe_devid = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) classes = dm_diag_snapshot_children(snap, devdir);
+  for (guint i = 0; i < classes->len; i++) {
+    const char *cls = g_ptr_array_index(classes, i);
+    g_autofree char *cdir = g_strdup_printf("%s/%s", devdir, cls);
+    g_autoptr(GPtrArray) devids = dm_diag_snapshot_children(snap, cdir);
+    for (guint k = 0; k < devids->len; k++) {
+      g_ptr_array_add(frontends, g_strdup_printf("%s/%s", cdir,
+                                                 (char *)g_ptr_array_index(devids, k)));
+      g_ptr_array_add(fe_class, g_strdup(cls));
+      g_ptr_array_add(fe_devid, g_strdup(g_ptr_array_index(devids, k)));
+    }
+  }
+  if (nodef(snap, "%s/console/backend", dom) != NULL) {
+    g_ptr_array_add(frontends, g_strdup_printf("%s/console", dom));
+    g_ptr_array_add(fe_class, g_strdup("console"));
+    g_ptr_array_add(fe_devid, g_strdup("0"));
+  }
+
+  for (guint i = 0; i < frontends->len; i++) {
+    const char *fe = g_ptr_array_index(frontends, i);
+    DmDiagDevice *dev = device_new(g_ptr_array_index(fe_class, i),
+                                   g_ptr_array_index(fe_devid, i));
+    const char *link = nodef(snap, "%s/backend", fe);
+    dev->fe_path = g_strdup(fe);
+    dev->fe_state = state_of(snap, fe);
+    g_hash_table_add(fe_seen, dev->fe_path);
+    if (link != NULL && *link != '\0') {
+      dev->be_path = g_strdup(link);
+      dev->be_exists = exists(snap, link);
+      dev->be_state = state_of(snap, link);
+      dev->be_domid = backend_domid_of(link);
+      g_hash_table_add(be_used, dev->be_path);
+    }
+    if (dev->be_domid < 0) {
+      guint64 n;
+      const char *id = nodef(snap, "%s/backend-id", fe);
+      if (id && dm_parse_uint(id, DM_DOMID_MAX, &n))
+        dev->be_domid = (int)n;
+    }
+    g_ptr_array_add(r->devices, dev);
+  }
+
+  for (guint i = 0; i < backends->len; i++) {
+    const char *be = g_ptr_array_index(backends, i);
+    if (g_hash_table_contains(be_used, be))
+      continue;
+    /* <bdir>/<class>/<domid>/<devid>: the class is two components up. */
+    g_auto(GStrv) parts = g_strsplit(be, "/", -1);
+    guint n = g_strv_length(parts);
+    DmDiagDevice *dev = device_new(parts[n - 3], parts[n - 1]);
+    const char *link = nodef(snap, "%s/frontend", be);
+    dev->be_path = g_strdup(be);
+    dev->be_exists = TRUE;
+    dev->be_state = state_of(snap, be);
+    dev->be_domid = backend_domid_of(be);
+    /* A backend whose frontend we did not list (one written somewhere
+     * other than device/) still has one if its link resolves. */
+    if (link && *link && !g_hash_table_contains(fe_seen, link) && exists(snap, link) &&
+        g_str_has_prefix(link, dom) && link[strlen(dom)] == '/') {
+      dev->fe_path = g_strdup(link);
+      dev->fe_state = state_of(snap, link);
+    }
+    g_ptr_array_add(r->devices, dev);
+  }
+
+  for (guint i = 0; i < r->devices->len; i++) {
+    DmDiagDevice *dev = g_ptr_array_index(r->devices, i);
+    judge_device(r, dev);
+    scrub_verdict(dc, r, dev);
+  }
+}
+
+static int
+compare_devices(gconstpointer a, gconstpointer b)
+{
+  const DmDiagDevice *x = *(DmDiagDevice *const *)a;
+  const DmDiagDevice *y = *(DmDiagDevice *const *)b;
+  int c = strcmp(x->cls, y->cls);
+  return c ? c : compare_names(x->devid, y->devid);
+}
+
+static void
+device_model(const DmDiagSnapshot *snap, DmDiagReport *r)
+{
+  guint d = snap->domid;
+  guint64 n;
+  const char *pid = nodef(snap, "/local/domain/%u/image/device-model-pid", d);
+  const char *stub = nodef(snap, "/local/domain/%u/image/device-model-domid", d);
+  const char *state = nodef(snap, "/local/domain/0/device-model/%u/state", d);
+
+  r->dm_state = g_strdup(state);
+  r->dm_stubdom = stub && dm_parse_uint(stub, DM_DOMID_MAX, &n) ? (int)n : -1;
+  if (pid == NULL || !dm_parse_uint(pid, G_MAXINT, &n) || n == 0) {
+    if (pid != NULL) {
+      g_autofree char *shown = dm_quote_for_message(pid);
+      r->dm_note = g_strdup_printf("image/device-model-pid holds %s, not a pid", shown);
+    } else if (r->dm_stubdom >= 0)
+      r->dm_note = g_strdup_printf("the device model runs in stub domain %d",
+                                   r->dm_stubdom);
+    else if (r->guest == DM_GUEST_HVM)
+      r->dm_note = g_strdup("no device model recorded, and an HVM guest needs one");
+    else
+      r->dm_note = g_strdup("no device model recorded");
+    if (r->guest == DM_GUEST_HVM && r->dm_stubdom < 0)
+      g_ptr_array_add(r->findings, g_strdup_printf("device model: %s", r->dm_note));
+    return;
+  }
+
+  r->dm_pid = (int)n;
+  const DmProcInfo *p = snap->dm && snap->dm->pid == r->dm_pid ? snap->dm : NULL;
+  r->dm_alive = proc_alive(p);
+  r->dm_exe = p && p->exe ? g_strdup(p->exe) : NULL;
+  if (!r->dm_alive) {
+    r->dm_note = g_strdup_printf("pid %d is not running%s: the device model is dead, "
+                                 "and nothing serves the devices it backs",
+                                 r->dm_pid, p && p->state == 'Z' ? " (a zombie)" : "");
+    r->stuck = TRUE;
+    g_ptr_array_add(r->findings, g_strdup_printf("device model: %s", r->dm_note));
+    return;
+  }
+
+  gboolean dead = FALSE;
+  guint serves = p->argv ? dm_diagnose_argv_domid((const char *const *)p->argv, NULL) : 0;
+  gboolean launcher = p->exe && snap->launcher_exe && strcmp(p->exe, snap->launcher_exe) == 0;
+  r->dm_is_qemu = p->exe && snap->qemu_paths &&
+                  g_strv_contains((const char *const *)snap->qemu_paths, p->exe);
+  if (serves != 0 && serves != d) {
+    r->dm_is_qemu = FALSE;
+    r->dm_note = g_strdup_printf("pid %d serves domain %u, not %u: this domain's device "
+                                 "model is gone and its pid was reused", r->dm_pid, serves, d);
+    dead = TRUE;
+  } else if (r->dm_is_qemu) {
+    r->dm_note = g_strdup_printf("pid %d is alive and runs %s, the configured qemu",
+                                 r->dm_pid, p->exe);
+    if (state == NULL || strcmp(state, "running") != 0)
+      g_ptr_array_add(r->findings,
+                      g_strdup_printf("device model: qemu is alive but its state is %s, "
+                                      "not \"running\"", state ? state : "missing"));
+  } else if (launcher) {
+    r->dm_note = g_strdup_printf("pid %d is still the launcher: it has not exec'd qemu yet",
+                                 r->dm_pid);
+    g_ptr_array_add(r->findings, g_strdup_printf("device model: %s", r->dm_note));
+  } else if (p->exe == NULL) {
+    r->dm_note = g_strdup_printf("pid %d is alive; its binary cannot be read "
+                                 "(/proc/%d/exe)", r->dm_pid, r->dm_pid);
+  } else if (strstr(p->exe, "qemu") != NULL) {
+    r->dm_note = g_strdup_printf("pid %d is alive and runs %s, a qemu that is not the "
+                                 "configured one", r->dm_pid, p->exe);
+  } else {
+    r->dm_note = g_strdup_printf("pid %d runs %s, not qemu: this domain's device model "
+                                 "is gone and its pid was reused", r->dm_pid, p->exe);
+    dead = TRUE;
+  }
+  if (dead) {
+    r->stuck = TRUE;
+    g_ptr_array_add(r->findings, g_strdup_printf("device model: %s", r->dm_note));
+  }
+}
+
+static void
+helpers(const DmDiagSnapshot *snap, DmDiagReport *r)
+{
+  /* The helper is a fork of the launcher that never execs: it runs the
+   * launcher binary with the toolstack's argv.  The launcher's own pid
+   * (the recorded device-model pid) is not a helper. */
+  for (guint i = 0; i < snap->launchers->len; i++) {
+    const DmProcInfo *p = g_ptr_array_index(snap->launchers, i);
+    if (p->pid == r->dm_pid || !proc_alive(p) || p->argv == NULL)
+      continue;
+    if (dm_diagnose_argv_domid((const char *const *)p->argv, NULL) == snap->domid)
+      g_array_append_val(r->helper_pids, p->pid);
+  }
+}
+
+static const char *const shutdown_reasons[] = {
+  "poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset",
+};
+
+static void
+domain_state(const DmDiagSnapshot *snap, DmDiagReport *r)
+{
+  const DmHvFacts *hv = &snap->hv;
+  const char *req = nodef(snap, "/local/domain/%u/control/shutdown", snap->domid);
+
+  if (hv->queried) {
+    r->domain_source = g_strdup("libxenctrl");
+    if (!hv->exists) {
+      r->domain_state = g_strdup("gone");
+      r->domain_note = g_strdup_printf("the hypervisor has no domain %u, but xenstore "
+                                       "still holds its nodes", snap->domid);
+      r->stuck = TRUE;
+      g_ptr_array_add(r->findings, g_strdup_printf("domain: %s", r->domain_note));
+    } else if (hv->dying)
+      r->domain_state = g_strdup("dying");
+    else if (hv->shutdown)
+      r->domain_state = g_strdup_printf(
+        "shutdown (%s)", hv->shutdown_reason < G_N_ELEMENTS(shutdown_reasons)
+                           ? shutdown_reasons[hv->shutdown_reason] : "unknown reason");
+    else if (hv->crashed)
+      r->domain_state = g_strdup("crashed");
+    else if (hv->paused)
+      r->domain_state = g_strdup("paused");
+    else if (hv->running)
+      r->domain_state = g_strdup("running");
+    else if (hv->blocked)
+      r->domain_state = g_strdup("blocked");
+    else
+      r->domain_state = g_strdup("runnable");
+    return;
+  }
+  r->domain_source = g_strdup("xenstore");
+  r->domain_state = req && *req ? g_strdup_printf("shutdown requested (%s)", req)
+                                : g_strdup("unknown");
+  r->domain_note = g_strdup_printf("no hypervisor answered (%s); the state is read from "
+                                   "xenstore, which cannot tell running from paused",
+                                   hv->why_not ? hv->why_not : "not asked");
+}
+
+DmDiagReport *
+dm_diagnose_analyse(const DmDiagSnapshot *snap, const DmDomainConfig *dc)
+{
+  DmDiagReport *r = g_new0(DmDiagReport, 1);
+  const char *name = nodef(snap, "/local/domain/%u/name", snap->domid);
+
+  r->domid = snap->domid;
+  r->name = g_strdup(name);
+  r->helper_pids = g_array_new(FALSE, FALSE, sizeof(int));
+  r->devices = g_ptr_array_new_with_free_func((GDestroyNotify)device_free);
+  r->findings = g_ptr_array_new_with_free_func(g_free);
+
+  guest_type(snap, r);
+  collect_devices(snap, dc, r);
+  g_ptr_array_sort(r->devices, compare_devices);
+
+  /* Stuck devices first: they are what the guest waits for. */
+  for (guint i = 0; i < r->devices->len; i++) {
+    DmDiagDevice *dev = g_ptr_array_index(r->devices, i);
+    if (dev->stuck == 0)
+      continue;
+    r->stuck = TRUE;
+    g_ptr_array_add(r->findings,
+                    g_strdup_printf("%s %s: %s; scrub %s: %s", dev->cls, dev->devid,
+                                    dev->problem, dev->scrub ? "would remove it" : "would not",
+                                    dev->scrub_why));
+  }
+  device_model(snap, r);
+  helpers(snap, r);
+  domain_state(snap, r);
+
+  r->log_path = g_strdup(snap->log_path);
+  if (snap->log_text) {
+    r->log_errors = dm_diagnose_error_lines(snap->log_text, 5);
+    if (r->log_errors->len == 0)
+      r->log_note = g_strdup("no error lines");
+  } else {
+    r->log_errors = g_ptr_array_new_with_free_func(g_free);
+    r->log_note = g_strdup(snap->log_why ? snap->log_why : "not read");
+  }
+  return r;
+}
+
+GPtrArray *
+dm_diagnose_error_lines(const char *text, guint max)
+{
+  /* Words qemu, libxl's spawn code and the launcher use when something
+   * went wrong.  "warning" lines are left out on purpose: qemu prints
+   * many harmless ones. */
+  static GRegex *re;
+  if (g_once_init_enter(&re)) {
+    GRegex *r = g_regex_new(
+      "\\b(error|errors|fail|failed|failure|fatal|cannot|can't|could not|couldn't|"
+      "unable to|abort|aborted|assertion|segmentation fault|core dumped|panic|"
+      "terminating on signal|no such file|permission denied)\\b",
+      G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+    g_once_init_leave(&re, r);
+  }
+  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  guint n = g_strv_length(lines);
+
+  for (guint i = n; i-- > 0 && out->len < max;) {
+    /* Logs hold whatever qemu printed: make it valid UTF-8 for JSON and
+     * keep one line bounded. */
+    g_autofree char *line = g_utf8_make_valid(lines[i], -1);
+    g_strchomp(line);
+    if (*line == '\0')
+      continue;
+    if (g_utf8_strlen(line, -1) > 400)
+      *g_utf8_offset_to_pointer(line, 400) = '\0';
+    if (g_regex_match(re, line, 0, NULL))
+      g_ptr_array_insert(out, 0, g_steal_pointer(&line));
+  }
+  return out;
+}

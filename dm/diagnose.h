@@ -1,0 +1,148 @@
+/* `qemu-dm-launcher diagnose`: what is this domain waiting for?
+ *
+ * Pure code.  The reader (diagnose_read.c) takes a snapshot of the
+ * domain's xenstore nodes, of the processes involved, of the device
+ * model's log and of the hypervisor's view; dm_diagnose_analyse() turns
+ * that plain data into a report: every device with its frontend and
+ * backend states, the pairs that are stuck, and what the launcher's scrub
+ * policy would do with each.  Nothing here touches xenstore, files or the
+ * process, so every hang layout can be unit-tested from a table of nodes. */
+#pragma once
+#include "config.h"
+#include "toolstack_args.h"
+
+#include <glib.h>
+
+/* XenbusState (xen/include/public/io/xenbus.h). */
+typedef enum {
+  DM_XENBUS_UNKNOWN = 0,
+  DM_XENBUS_INITIALISING = 1,
+  DM_XENBUS_INITWAIT = 2,
+  DM_XENBUS_INITIALISED = 3,
+  DM_XENBUS_CONNECTED = 4,
+  DM_XENBUS_CLOSING = 5,
+  DM_XENBUS_CLOSED = 6,
+  DM_XENBUS_RECONFIGURING = 7,
+  DM_XENBUS_RECONFIGURED = 8,
+} DmXenbusState;
+
+/* A `state` node that is absent, or present but not a number. */
+#define DM_STATE_MISSING (-1)
+#define DM_STATE_INVALID (-2)
+
+/* Parses a state node's value (NULL: absent). */
+int dm_xenbus_state_parse(const char *value);
+/* "Initialising", ..., "missing", "invalid", "state 9". */
+const char *dm_xenbus_state_name(int state);
+
+/* One process as /proc showed it. */
+typedef struct {
+  int pid;
+  int ppid;
+  char state;   /* /proc/PID/stat state letter; 0 if the process is gone */
+  char *exe;    /* /proc/PID/exe, " (deleted)" stripped; NULL if unreadable */
+  GStrv argv;   /* /proc/PID/cmdline; NULL if unreadable */
+} DmProcInfo;
+
+DmProcInfo *dm_proc_info_new(int pid);
+void dm_proc_info_free(DmProcInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmProcInfo, dm_proc_info_free)
+
+/* What libxenctrl said about the domain. */
+typedef struct {
+  gboolean queried;    /* the hypervisor answered */
+  char *why_not;       /* why it could not be asked (no hypervisor here) */
+  gboolean exists;
+  gboolean dying, crashed, shutdown, paused, blocked, running, hvm;
+  guint shutdown_reason;
+} DmHvFacts;
+
+/* Everything diagnose looked at, as plain data. */
+typedef struct {
+  guint domid;
+  GHashTable *nodes;        /* xenstore path -> value, every node read */
+  DmProcInfo *dm;           /* image/device-model-pid's process; NULL if none recorded */
+  GPtrArray *launchers;     /* DmProcInfo *: other processes running the launcher binary */
+  GStrv qemu_paths;         /* configured qemu binaries, symlinks resolved */
+  char *launcher_exe;       /* the launcher binary (our own /proc/self/exe) */
+  char *log_path;           /* NULL: no usable name to derive it from */
+  char *log_text;           /* the log's last bytes; NULL if unread */
+  char *log_why;            /* why it was not read */
+  DmHvFacts hv;
+} DmDiagSnapshot;
+
+DmDiagSnapshot *dm_diag_snapshot_new(guint domid);
+void dm_diag_snapshot_free(DmDiagSnapshot *snap);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmDiagSnapshot, dm_diag_snapshot_free)
+/* Records one node (copies both). */
+void dm_diag_snapshot_set(DmDiagSnapshot *snap, const char *path, const char *value);
+/* The names of a node's children, sorted (numbers numerically). */
+GPtrArray *dm_diag_snapshot_children(const DmDiagSnapshot *snap, const char *path);
+
+/* Why a device pair is stuck; a device may have several. */
+typedef enum {
+  DM_STUCK_BACKEND_INITIALISING = 1 << 0, /* frontend waits; backend in state 0/1/none */
+  DM_STUCK_DANGLING_BACKEND = 1 << 1,     /* frontend's backend link names a missing node */
+  DM_STUCK_NO_BACKEND = 1 << 2,           /* frontend has no backend link at all */
+  DM_STUCK_NO_FRONTEND = 1 << 3,          /* backend whose frontend is missing */
+} DmStuckFlags;
+
+/* Short machine names of the flags, for JSON: "backend-initialising", ... */
+const char *dm_stuck_flag_name(DmStuckFlags flag);
+
+typedef struct {
+  char *cls;              /* console, vfb, vbd, vif, ... */
+  char *devid;
+  char *fe_path;          /* NULL: no frontend found */
+  int fe_state;
+  char *be_path;          /* the backend's path, or the frontend's link */
+  gboolean be_exists;
+  int be_state;
+  int be_domid;           /* -1: unknown */
+  guint stuck;            /* DmStuckFlags */
+  char *problem;          /* one sentence for an admin; NULL if fine */
+  gboolean scrub;         /* the launcher's scrub policy would remove the backend */
+  char *scrub_why;
+} DmDiagDevice;
+
+typedef struct {
+  guint domid;
+  char *name;             /* NULL if xenstore has none */
+  DmGuest guest;
+  char *guest_source;     /* where the guest type came from */
+
+  char *domain_state;     /* running, blocked, paused, shutdown (...), dying, unknown */
+  char *domain_source;    /* "libxenctrl" or "xenstore" */
+  char *domain_note;      /* e.g. why the hypervisor could not be asked */
+
+  char *dm_state;         /* device-model/<domid>/state; NULL if absent */
+  int dm_pid;             /* 0: none recorded */
+  gboolean dm_alive;
+  gboolean dm_is_qemu;    /* alive and running a configured qemu binary */
+  char *dm_exe;
+  int dm_stubdom;         /* image/device-model-domid, -1 if none */
+  char *dm_note;          /* one sentence */
+
+  GArray *helper_pids;    /* int: scrub helpers still running for this domain */
+
+  char *log_path;
+  GPtrArray *log_errors;  /* char *: last lines holding an error, oldest first */
+  char *log_note;
+
+  GPtrArray *devices;     /* DmDiagDevice * */
+  GPtrArray *findings;    /* char *: what is wrong, in order of importance */
+  gboolean stuck;         /* something is stuck: exit 1 */
+} DmDiagReport;
+
+void dm_diag_report_free(DmDiagReport *report);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmDiagReport, dm_diag_report_free)
+
+/* The analysis.  `config` is the launcher's real config for this domain. */
+DmDiagReport *dm_diagnose_analyse(const DmDiagSnapshot *snap, const DmDomainConfig *config);
+
+/* The last `max` lines of a qemu-dm log that hold an error, oldest first. */
+GPtrArray *dm_diagnose_error_lines(const char *text, guint max);
+
+/* The domain a device model's or helper's argv serves (argv[0] included;
+ * the launcher's own options before "--" are skipped); 0 if none. */
+guint dm_diagnose_argv_domid(const char *const *argv, DmGuest *guest);

@@ -1,0 +1,482 @@
+#include "diagnose_read.h"
+#include "build_config.h"
+#include "config_file.h"
+#include "diagnose_output.h"
+#include "util.h"
+#include "xs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xenctrl.h>
+
+/* Bounds: a guest can write below its own /local/domain/<domid>, so the
+ * walk must not trust the tree to be small. */
+#define MAX_NODES 20000
+#define MAX_DEPTH 12
+#define LOG_TAIL_BYTES 65536
+
+/* ---- xenstore --------------------------------------------------------- */
+
+typedef struct {
+  struct xs_handle *xs;
+  xs_transaction_t t;
+  DmDiagSnapshot *snap;
+  guint budget;
+} Walk;
+
+/* Reads one node.  Returns FALSE only on a real failure; a missing node
+ * (ENOENT) or one we may not read (EACCES) is left out of the snapshot. */
+static gboolean
+read_node(Walk *w, const char *path, gboolean *present, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  gboolean missing = FALSE;
+  g_autofree char *value = dm_xs_read(w->xs, w->t, path, &missing, &local);
+
+  *present = value != NULL;
+  if (value == NULL) {
+    if (missing || errno == EACCES)
+      return TRUE;
+    g_propagate_error(error, g_steal_pointer(&local));
+    return FALSE;
+  }
+  if (w->budget == 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE,
+                "more than %d nodes to read; stopped at %s", MAX_NODES, path);
+    return FALSE;
+  }
+  w->budget--;
+  dm_diag_snapshot_set(w->snap, path, value);
+  return TRUE;
+}
+
+static gboolean
+read_tree(Walk *w, const char *path, guint depth, GError **error)
+{
+  gboolean present = FALSE, missing = FALSE;
+  g_autoptr(GError) local = NULL;
+
+  if (!read_node(w, path, &present, error))
+    return FALSE;
+  if (!present || depth >= MAX_DEPTH)
+    return TRUE;
+  g_auto(GStrv) names = dm_xs_directory(w->xs, w->t, path, &missing, &local);
+  if (names == NULL)
+    return missing || errno == EACCES ? TRUE
+                                      : (g_propagate_error(error, g_steal_pointer(&local)),
+                                         FALSE);
+  for (char **n = names; *n; n++) {
+    g_autofree char *child = g_strdup_printf("%s/%s", path, *n);
+    if (!read_tree(w, child, depth + 1, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static GStrv
+list(Walk *w, const char *path, GError **error)
+{
+  gboolean missing = FALSE;
+  g_autoptr(GError) local = NULL;
+  GStrv names = dm_xs_directory(w->xs, w->t, path, &missing, &local);
+  if (names == NULL && !missing && errno != EACCES) {
+    g_propagate_error(error, g_steal_pointer(&local));
+    return NULL;
+  }
+  return names ? names : g_new0(char *, 1);
+}
+
+/* DOMID or NAME -> domid.  Names resolve through /local/domain/N/name. */
+static gboolean
+resolve(Walk *w, const char *arg, guint *domid, GError **error)
+{
+  gboolean digits = *arg != '\0';
+  for (const char *p = arg; *p; p++)
+    digits = digits && g_ascii_isdigit(*p);
+  if (digits)
+    return dm_parse_domid(arg, domid, error);
+  if (!dm_check_name(arg, error))
+    return FALSE;
+
+  g_auto(GStrv) doms = list(w, "/local/domain", error);
+  g_autoptr(GString) found = g_string_new(NULL);
+  guint matches = 0;
+  if (doms == NULL)
+    return FALSE;
+  for (char **d = doms; *d; d++) {
+    g_autofree char *path = g_strdup_printf("/local/domain/%s/name", *d);
+    g_autofree char *name = dm_xs_read(w->xs, w->t, path, NULL, NULL);
+    guint64 n;
+    if (name && strcmp(name, arg) == 0 && dm_parse_uint(*d, DM_DOMID_MAX, &n)) {
+      g_string_append_printf(found, "%s%s", matches ? ", " : "", *d);
+      *domid = (guint)n;
+      matches++;
+    }
+  }
+  g_autofree char *shown = dm_quote_for_message(arg);
+  if (matches == 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                "no domain named %s (looked in /local/domain/*/name)", shown);
+    return FALSE;
+  }
+  if (matches > 1) {
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                "domain name %s is ambiguous: domids %s; give a domid", shown, found->str);
+    return FALSE;
+  }
+  if (*domid == 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                "%s is domain 0, which has no device model to diagnose", shown);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+read_xenstore(Walk *w, GError **error)
+{
+  guint d = w->snap->domid;
+  g_autofree char *dom = g_strdup_printf("/local/domain/%u", d);
+  g_autofree char *dm = g_strdup_printf("/local/domain/0/device-model/%u", d);
+  g_autofree char *libxl_type = g_strdup_printf("/libxl/%u/type", d);
+  gboolean present;
+
+  if (!read_tree(w, dom, 0, error) || !read_tree(w, dm, 0, error) ||
+      !read_node(w, libxl_type, &present, error))
+    return FALSE;
+
+  /* Backends of this domain, in whichever domain serves them. */
+  g_auto(GStrv) doms = list(w, "/local/domain", error);
+  if (doms == NULL)
+    return FALSE;
+  for (char **b = doms; *b; b++) {
+    g_autofree char *bdir = g_strdup_printf("/local/domain/%s/backend", *b);
+    g_auto(GStrv) classes = list(w, bdir, error);
+    if (classes == NULL)
+      return FALSE;
+    for (char **c = classes; *c; c++) {
+      g_autofree char *path = g_strdup_printf("%s/%s/%u", bdir, *c, d);
+      if (!read_tree(w, path, 0, error))
+        return FALSE;
+    }
+  }
+
+  /* Links that point outside what was read: a frontend's backend in an
+   * odd place, and xend's /vm/<uuid>/image/ostype. */
+  g_autofree char *vm_key = g_strdup_printf("%s/vm", dom);
+  const char *vm = g_hash_table_lookup(w->snap->nodes, vm_key);
+  if (vm && g_str_has_prefix(vm, "/vm/")) {
+    g_autofree char *ostype = g_strdup_printf("%s/image/ostype", vm);
+    if (!read_node(w, ostype, &present, error))
+      return FALSE;
+  }
+  g_autoptr(GPtrArray) links = g_ptr_array_new_with_free_func(g_free);
+  g_autofree char *devdir = g_strdup_printf("%s/device", dom);
+  g_autoptr(GPtrArray) classes = dm_diag_snapshot_children(w->snap, devdir);
+  for (guint i = 0; i < classes->len; i++) {
+    g_autofree char *cdir = g_strdup_printf("%s/%s", devdir, (char *)classes->pdata[i]);
+    g_autoptr(GPtrArray) devids = dm_diag_snapshot_children(w->snap, cdir);
+    for (guint j = 0; j < devids->len; j++) {
+      g_autofree char *key = g_strdup_printf("%s/%s/backend", cdir, (char *)devids->pdata[j]);
+      const char *link = g_hash_table_lookup(w->snap->nodes, key);
+      if (link && g_str_has_prefix(link, "/local/domain/") &&
+          !g_hash_table_contains(w->snap->nodes, link))
+        g_ptr_array_add(links, g_strdup(link));
+    }
+  }
+  for (guint i = 0; i < links->len; i++)
+    if (!read_tree(w, links->pdata[i], MAX_DEPTH - 2, error))
+      return FALSE;
+  return TRUE;
+}
+
+/* ---- processes -------------------------------------------------------- */
+
+static char *
+read_exe(int pid)
+{
+  g_autofree char *link = g_strdup_printf("/proc/%d/exe", pid);
+  g_autofree char *target = g_file_read_link(link, NULL);
+  if (target && g_str_has_suffix(target, " (deleted)"))
+    target[strlen(target) - strlen(" (deleted)")] = '\0';
+  return g_steal_pointer(&target);
+}
+
+static DmProcInfo *
+read_proc(int pid)
+{
+  g_autoptr(DmProcInfo) p = dm_proc_info_new(pid);
+  g_autofree char *stat_path = g_strdup_printf("/proc/%d/stat", pid);
+  g_autofree char *cmd_path = g_strdup_printf("/proc/%d/cmdline", pid);
+  g_autofree char *stat = NULL;
+  g_autofree char *cmd = NULL;
+  gsize len = 0;
+
+  /* "PID (COMM) S PPID ...": COMM may hold spaces and parentheses, so
+   * parse from the last ')'. */
+  if (g_file_get_contents(stat_path, &stat, NULL, NULL)) {
+    const char *rp = strrchr(stat, ')');
+    if (rp && rp[1] == ' ' && rp[2]) {
+      p->state = rp[2];
+      p->ppid = atoi(rp + 3);
+    }
+  }
+  p->exe = read_exe(pid);
+  if (g_file_get_contents(cmd_path, &cmd, &len, NULL) && len > 0) {
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    for (gsize off = 0; off < len; off += strlen(cmd + off) + 1)
+      g_ptr_array_add(argv, g_strdup(cmd + off));
+    g_ptr_array_add(argv, NULL);
+    p->argv = (GStrv)g_ptr_array_free(g_steal_pointer(&argv), FALSE);
+  }
+  return g_steal_pointer(&p);
+}
+
+static void
+read_processes(DmDiagSnapshot *snap, const DmDomainConfig *dc)
+{
+  g_autofree char *key = g_strdup_printf("/local/domain/%u/image/device-model-pid",
+                                         snap->domid);
+  const char *pid = g_hash_table_lookup(snap->nodes, key);
+  guint64 n;
+
+  if (pid && dm_parse_uint(pid, G_MAXINT, &n) && n > 0)
+    snap->dm = read_proc((int)n);
+
+  /* /proc/PID/exe shows the binary with symlinks resolved. */
+  g_autoptr(GPtrArray) qemus = g_ptr_array_new();
+  const char *configured[] = { dc->qemu_xen, dc->qemu_xen_traditional };
+  for (gsize i = 0; i < G_N_ELEMENTS(configured); i++) {
+    char *real = configured[i] ? realpath(configured[i], NULL) : NULL;
+    if (real) {
+      g_ptr_array_add(qemus, g_strdup(real));
+      free(real);
+    }
+    if (configured[i])
+      g_ptr_array_add(qemus, g_strdup(configured[i]));
+  }
+  g_ptr_array_add(qemus, NULL);
+  snap->qemu_paths = (GStrv)g_ptr_array_free(g_steal_pointer(&qemus), FALSE);
+
+  /* The scrub helper is a fork of the launcher that never execs: look for
+   * processes running our own binary. */
+  snap->launcher_exe = read_exe(getpid());
+  g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+  const char *name;
+  while (snap->launcher_exe && proc && (name = g_dir_read_name(proc)) != NULL) {
+    guint64 other;
+    if (!dm_parse_uint(name, G_MAXINT, &other) || (pid_t)other == getpid())
+      continue;
+    g_autofree char *exe = read_exe((int)other);
+    if (exe && strcmp(exe, snap->launcher_exe) == 0)
+      g_ptr_array_add(snap->launchers, read_proc((int)other));
+  }
+}
+
+/* ---- the device model's log ------------------------------------------- */
+
+static void
+read_log(DmDiagSnapshot *snap, const char *dir)
+{
+  g_autofree char *key = g_strdup_printf("/local/domain/%u/name", snap->domid);
+  const char *name = g_hash_table_lookup(snap->nodes, key);
+
+  if (name == NULL) {
+    snap->log_why = g_strdup("the domain has no name in xenstore, so its log cannot be "
+                             "found");
+    return;
+  }
+  /* The name becomes a file name: refuse anything that could leave the
+   * log directory. */
+  if (*name == '\0' || strchr(name, '/') || strcmp(name, ".") == 0 ||
+      strcmp(name, "..") == 0) {
+    g_autofree char *shown = dm_quote_for_message(name);
+    snap->log_why = g_strdup_printf("domain name %s cannot name a log file", shown);
+    return;
+  }
+  snap->log_path = g_strdup_printf("%s/qemu-dm-%s.log", dir, name);
+  int fd = open(snap->log_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    snap->log_why = g_strdup_printf("cannot open %s: %s", snap->log_path, g_strerror(errno));
+    return;
+  }
+  struct stat st;
+  off_t start = 0;
+  if (fstat(fd, &st) == 0 && st.st_size > LOG_TAIL_BYTES)
+    start = st.st_size - LOG_TAIL_BYTES;
+  g_autofree char *buf = g_malloc(LOG_TAIL_BYTES + 1);
+  ssize_t got = pread(fd, buf, LOG_TAIL_BYTES, start);
+  int saved = errno;
+  close(fd);
+  if (got < 0) {
+    snap->log_why = g_strdup_printf("cannot read %s: %s", snap->log_path, g_strerror(saved));
+    return;
+  }
+  buf[got] = '\0';
+  /* Started mid-file: drop the partial first line. */
+  const char *text = buf;
+  if (start > 0 && (text = strchr(buf, '\n')) != NULL)
+    text++;
+  snap->log_text = g_strdup(text ? text : "");
+}
+
+/* ---- the hypervisor --------------------------------------------------- */
+
+typedef struct {
+  xentoollog_logger vtable;
+  char *last;
+} QuietLogger;
+
+/* libxenctrl logs to stderr by default; keep its words for our message. */
+static void
+quiet_message(xentoollog_logger *logger, xentoollog_level level, int errnoval,
+              const char *context, const char *format, va_list al)
+{
+  QuietLogger *q = (QuietLogger *)logger;
+  if (level < XTL_ERROR)
+    return;
+  g_autofree char *text = g_strdup_vprintf(format, al);
+  g_free(q->last);
+  q->last = errnoval > 0 ? g_strdup_printf("%s: %s", text, g_strerror(errnoval))
+                         : g_steal_pointer(&text);
+}
+
+static void
+quiet_destroy(xentoollog_logger *logger)
+{
+}
+
+static void
+read_hypervisor(DmDiagSnapshot *snap)
+{
+  QuietLogger logger = { { quiet_message, NULL, quiet_destroy }, NULL };
+  xc_interface *xch = xc_interface_open(&logger.vtable, &logger.vtable, 0);
+  xc_dominfo_t info;
+
+  if (xch == NULL) {
+    snap->hv.why_not = g_strdup_printf("libxenctrl: %s",
+                                       logger.last ? logger.last : g_strerror(errno));
+    g_free(logger.last);
+    return;
+  }
+  /* xc_domain_getinfo returns the first domain at or after the domid. */
+  int n = xc_domain_getinfo(xch, snap->domid, 1, &info);
+  if (n < 0) {
+    snap->hv.why_not = g_strdup_printf("libxenctrl: getinfo of domain %u: %s", snap->domid,
+                                       logger.last ? logger.last : g_strerror(errno));
+  } else {
+    snap->hv.queried = TRUE;
+    snap->hv.exists = n == 1 && info.domid == snap->domid;
+    if (snap->hv.exists) {
+      snap->hv.dying = info.dying;
+      snap->hv.crashed = info.crashed;
+      snap->hv.shutdown = info.shutdown;
+      snap->hv.paused = info.paused;
+      snap->hv.blocked = info.blocked;
+      snap->hv.running = info.running;
+      snap->hv.hvm = info.hvm;
+      snap->hv.shutdown_reason = info.shutdown_reason;
+    }
+  }
+  xc_interface_close(xch);
+  g_free(logger.last);
+}
+
+/* ---- the command ------------------------------------------------------ */
+
+/* Every node read belongs to the domain: its own directory, its device
+ * model's, or a backend left behind for it. */
+static gboolean
+known(const DmDiagSnapshot *snap)
+{
+  return g_hash_table_size(snap->nodes) > 0;
+}
+
+static gboolean
+use_colour(void)
+{
+  const char *term = g_getenv("TERM");
+  return isatty(STDOUT_FILENO) && g_getenv("NO_COLOR") == NULL && term &&
+         strcmp(term, "dumb") != 0;
+}
+
+gboolean
+dm_diagnose_run(const DmCli *cli, gboolean *stuck, GError **error)
+{
+  const char *arg = cli->rest && cli->rest[0] ? cli->rest[1] : NULL;
+  g_autoptr(DmConfig) config = NULL;
+  g_autoptr(DmDomainConfig) dc = NULL;
+  g_autoptr(DmXsHandle) xs = NULL;
+  g_autoptr(DmDiagSnapshot) snap = NULL;
+  g_autoptr(DmDiagReport) report = NULL;
+  g_autofree char *text = NULL;
+  guint domid = 0;
+  gboolean ok;
+
+  if (arg == NULL || cli->rest[2] != NULL || cli->toolstack_argc > 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                "usage: qemu-dm-launcher diagnose [--json] [--config FILE] "
+                "[--log-dir DIR] DOMID|NAME");
+    return FALSE;
+  }
+  config = dm_config_load(cli->config_path, error);
+  if (config == NULL)
+    return FALSE;
+
+  xs = dm_xs_open(error);
+  if (xs == NULL) {
+    /* Unreachable xenstore is bad input for diagnose: exit 2. */
+    (*error)->code = DM_ERROR_INVALID;
+    g_prefix_error(error, "diagnose %s: ", arg);
+    return FALSE;
+  }
+
+  /* One read-only transaction: a consistent picture, and aborting it at
+   * the end guarantees nothing is ever written.  Without one (quota),
+   * plain reads still work. */
+  Walk w = { .xs = xs, .t = xs_transaction_start(xs), .budget = MAX_NODES };
+  ok = resolve(&w, arg, &domid, error);
+  if (ok) {
+    snap = dm_diag_snapshot_new(domid);
+    w.snap = snap;
+    ok = read_xenstore(&w, error);
+  }
+  if (w.t != XBT_NULL)
+    xs_transaction_end(xs, w.t, true);
+  if (!ok) {
+    (*error)->code = (*error)->code == DM_ERROR_XENSTORE ? DM_ERROR_INVALID : (*error)->code;
+    g_prefix_error(error, "diagnose %s: ", arg);
+    return FALSE;
+  }
+  if (!known(snap)) {
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                "diagnose %s: no domain %u in xenstore (/local/domain/%u does not exist "
+                "and no backend refers to it)", arg, domid, domid);
+    return FALSE;
+  }
+
+  g_autofree char *name_key = g_strdup_printf("/local/domain/%u/name", domid);
+  dc = dm_config_for_domain(config, g_hash_table_lookup(snap->nodes, name_key), error);
+  if (dc == NULL)
+    return FALSE;
+  read_processes(snap, dc);
+  read_log(snap, cli->log_dir ? cli->log_dir : DM_XEN_LOG_DIR);
+  read_hypervisor(snap);
+
+  report = dm_diagnose_analyse(snap, dc);
+  text = cli->json ? dm_diagnose_format_json(report)
+                   : dm_diagnose_format_table(report, use_colour());
+  fputs(text, stdout);
+  if (fflush(stdout) != 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot write the report: %s",
+                g_strerror(errno));
+    return FALSE;
+  }
+  *stuck = report->stuck;
+  return TRUE;
+}

@@ -1,0 +1,13 @@
+/* `qemu-dm-launcher diagnose DOMID|NAME`: the side-effect half.  Reads
+ * xenstore (inside a transaction that is always aborted: it never
+ * writes), /proc, the device model's log and libxenctrl, then hands the
+ * snapshot to the pure analysis in diagnose.c and prints the report. */
+#pragma once
+#include "cli.h"
+#include "diagnose.h"
+
+/* Runs the command.  Returns FALSE with `error` set on bad input (an
+ * unknown domain, a bad domid or name, xenstore unreachable: all
+ * DM_ERROR_INVALID or DM_ERROR_CONFIG, exit 2).  Otherwise prints the
+ * report on stdout and sets `stuck`. */
+gboolean dm_diagnose_run(const DmCli *cli, gboolean *stuck, GError **error);

@@ -1,0 +1,565 @@
+/* The pure analysis of `diagnose`, driven by xenstore layouts taken from
+ * real hangs.  Each test seeds a snapshot the way the reader fills it. */
+#include <criterion/criterion.h>
+#include <string.h>
+#include "diagnose.h"
+
+#define FE(d, cls, id) "/local/domain/" #d "/device/" cls "/" #id
+#define BE(b, cls, d, id) "/local/domain/" #b "/backend/" cls "/" #d "/" #id
+
+static void
+seed(DmDiagSnapshot *s, const char *const *pairs)
+{
+  for (; pairs[0]; pairs += 2)
+    dm_diag_snapshot_set(s, pairs[0], pairs[1]);
+}
+
+/* A frontend/backend pair as a toolstack writes it. */
+static void
+pair(DmDiagSnapshot *s, guint domid, const char *cls, const char *devid, int bdom,
+     const char *fe_state, const char *be_state)
+{
+  g_autofree char *fe = g_strdup_printf("/local/domain/%u/device/%s/%s", domid, cls, devid);
+  g_autofree char *be = g_strdup_printf("/local/domain/%d/backend/%s/%u/%s", bdom, cls,
+                                        domid, devid);
+  g_autofree char *febe = g_strconcat(fe, "/backend", NULL);
+  g_autofree char *fest = g_strconcat(fe, "/state", NULL);
+  g_autofree char *befe = g_strconcat(be, "/frontend", NULL);
+  g_autofree char *best = g_strconcat(be, "/state", NULL);
+  g_autofree char *bdomid = g_strdup_printf("%d", bdom);
+  g_autofree char *feid = g_strconcat(fe, "/backend-id", NULL);
+  dm_diag_snapshot_set(s, febe, be);
+  dm_diag_snapshot_set(s, feid, bdomid);
+  if (fe_state)
+    dm_diag_snapshot_set(s, fest, fe_state);
+  dm_diag_snapshot_set(s, befe, fe);
+  if (be_state)
+    dm_diag_snapshot_set(s, best, be_state);
+}
+
+static DmDiagSnapshot *
+domain(guint domid, const char *name, const char *type)
+{
+  DmDiagSnapshot *s = dm_diag_snapshot_new(domid);
+  g_autofree char *n = g_strdup_printf("/local/domain/%u/name", domid);
+  g_autofree char *t = g_strdup_printf("/libxl/%u/type", domid);
+  dm_diag_snapshot_set(s, n, name);
+  if (type)
+    dm_diag_snapshot_set(s, t, type);
+  s->hv.why_not = g_strdup("libxenctrl: no hypervisor (test)");
+  return s;
+}
+
+static DmDomainConfig *
+config(const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmConfig) c = text ? dm_config_parse(text, strlen(text), "test", NULL, &error)
+                               : dm_config_new_default();
+  cr_assert_not_null(c, "%s", error ? error->message : "");
+  DmDomainConfig *dc = dm_config_for_domain(c, "win7", &error);
+  cr_assert_not_null(dc);
+  return dc;
+}
+
+static const DmDiagDevice *
+device(const DmDiagReport *r, const char *cls, const char *devid)
+{
+  for (guint i = 0; i < r->devices->len; i++) {
+    const DmDiagDevice *d = g_ptr_array_index(r->devices, i);
+    if (strcmp(d->cls, cls) == 0 && strcmp(d->devid, devid) == 0)
+      return d;
+  }
+  cr_assert_fail("no device %s %s in the report", cls, devid);
+  return NULL;
+}
+
+/* A live qemu as /proc shows it. */
+static DmProcInfo *
+proc(int pid, char state, const char *exe, const char *cmdline)
+{
+  DmProcInfo *p = dm_proc_info_new(pid);
+  p->state = state;
+  p->exe = g_strdup(exe);
+  p->argv = cmdline ? g_strsplit(cmdline, " ", -1) : NULL;
+  return p;
+}
+
+#define QEMU "/usr/libexec/xen-qemu-system-i386"
+#define QEMU_ARGV QEMU " -xen-domid 5 -no-shutdown -name win7 -machine xenfv -m 120"
+
+static void
+running_qemu(DmDiagSnapshot *s)
+{
+  dm_diag_snapshot_set(s, "/local/domain/5/image/device-model-pid", "4242");
+  dm_diag_snapshot_set(s, "/local/domain/0/device-model/5/state", "running");
+  s->dm = proc(4242, 'S', QEMU, QEMU_ARGV);
+  s->qemu_paths = g_strsplit(QEMU, ";", -1);
+}
+
+/* ---- states ----------------------------------------------------------- */
+
+Test(diagnose, state_names_and_numbers)
+{
+  static const char *const names[] = { "Unknown", "Initialising", "InitWait",
+                                       "Initialised", "Connected", "Closing", "Closed",
+                                       "Reconfiguring", "Reconfigured" };
+  for (int i = 0; i < 9; i++) {
+    char text[4];
+    g_snprintf(text, sizeof text, "%d", i);
+    cr_assert_eq(dm_xenbus_state_parse(text), i);
+    cr_assert_str_eq(dm_xenbus_state_name(i), names[i]);
+  }
+  cr_assert_eq(dm_xenbus_state_parse(NULL), DM_STATE_MISSING);
+  cr_assert_eq(dm_xenbus_state_parse("connected"), DM_STATE_INVALID);
+  cr_assert_eq(dm_xenbus_state_parse("-1"), DM_STATE_INVALID);
+  cr_assert_eq(dm_xenbus_state_parse(""), DM_STATE_INVALID);
+  cr_assert_str_eq(dm_xenbus_state_name(DM_STATE_MISSING), "missing");
+  cr_assert_str_eq(dm_xenbus_state_name(9), "invalid");
+  cr_assert_str_eq(dm_xenbus_state_name(DM_STATE_INVALID), "invalid");
+}
+
+Test(diagnose, children_sort_numbers_numerically)
+{
+  g_autoptr(DmDiagSnapshot) s = dm_diag_snapshot_new(5);
+  seed(s, (const char *const[]){ "/a/10/x", "", "/a/2", "", "/a/2/y", "", "/a/b", "",
+                                 "/ab/9", "", NULL });
+  g_autoptr(GPtrArray) kids = dm_diag_snapshot_children(s, "/a");
+  cr_assert_eq(kids->len, 3);
+  cr_assert_str_eq(g_ptr_array_index(kids, 0), "2");
+  cr_assert_str_eq(g_ptr_array_index(kids, 1), "10");
+  cr_assert_str_eq(g_ptr_array_index(kids, 2), "b");
+}
+
+/* ---- layouts from real hangs ------------------------------------------ */
+
+/* XENUTIL: an HVM guest whose console and vfb backends nothing serves. */
+Test(diagnose, xenutil_hvm_console_and_vfb_unserved)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  pair(s, 5, "console", "0", 0, "1", "1");
+  pair(s, 5, "vfb", "0", 0, "1", "1");
+  pair(s, 5, "vbd", "768", 0, "1", "2"); /* emulated disk until the PV driver loads */
+  running_qemu(s);
+
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert(r->stuck);
+  cr_assert_eq(r->guest, DM_GUEST_HVM);
+  cr_assert_eq(r->devices->len, 3);
+  const DmDiagDevice *con = device(r, "console", "0");
+  cr_assert_eq(con->stuck, DM_STUCK_BACKEND_INITIALISING);
+  cr_assert_eq(con->be_state, 1);
+  cr_assert_eq(con->fe_state, 1);
+  cr_assert_eq(con->be_domid, 0);
+  cr_assert_str_eq(con->be_path, BE(0, "console", 5, 0));
+  cr_assert(con->scrub, "%s", con->scrub_why);
+  cr_assert(strstr(con->scrub_why, "stale"), "%s", con->scrub_why);
+  cr_assert(strstr(con->problem, "XENUTIL"), "%s", con->problem);
+  const DmDiagDevice *vfb = device(r, "vfb", "0");
+  cr_assert_eq(vfb->stuck, DM_STUCK_BACKEND_INITIALISING);
+  cr_assert(vfb->scrub);
+  /* InitWait with a frontend still in Initialising is a guest without
+   * the PV driver yet: normal, not stuck, never scrubbed. */
+  const DmDiagDevice *vbd = device(r, "vbd", "768");
+  cr_assert_eq(vbd->stuck, 0);
+  cr_assert_not(vbd->scrub);
+  cr_assert(strstr(vbd->scrub_why, "class vbd is not scrubbed"), "%s", vbd->scrub_why);
+  cr_assert_eq(r->findings->len, 2, "%s", (char *)g_ptr_array_index(r->findings, 2));
+  cr_assert(g_str_has_prefix(g_ptr_array_index(r->findings, 0), "console 0: "));
+  cr_assert(g_str_has_prefix(g_ptr_array_index(r->findings, 1), "vfb 0: "));
+}
+
+/* A PV guest whose vfb qemu should serve but never does. */
+Test(diagnose, pv_vfb_never_served_is_stuck_but_not_scrubbed)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "pvfb", "pv");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  pair(s, 5, "vfb", "0", 0, "1", "1");
+  pair(s, 5, "vkbd", "0", 0, "1", "1");
+  pair(s, 5, "vbd", "51712", 0, "4", "4");
+  seed(s, (const char *const[]){ "/local/domain/5/console/backend", BE(0, "console", 5, 0),
+                                 "/local/domain/5/console/state", "4",
+                                 BE(0, "console", 5, 0) "/frontend", "/local/domain/5/console",
+                                 BE(0, "console", 5, 0) "/state", "4", NULL });
+
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert(r->stuck);
+  const DmDiagDevice *vfb = device(r, "vfb", "0");
+  cr_assert_eq(vfb->stuck, DM_STUCK_BACKEND_INITIALISING);
+  cr_assert_not(vfb->scrub);
+  cr_assert(strstr(vfb->scrub_why, "pv guests are not scrubbed"), "%s", vfb->scrub_why);
+  cr_assert(strstr(vfb->problem, "device model running"), "%s", vfb->problem);
+  /* console 0 lives at /local/domain/5/console and pairs with its backend. */
+  const DmDiagDevice *con = device(r, "console", "0");
+  cr_assert_str_eq(con->fe_path, "/local/domain/5/console");
+  cr_assert_eq(con->stuck, 0);
+  cr_assert_eq(con->be_state, DM_XENBUS_CONNECTED);
+  cr_assert_eq(device(r, "vbd", "51712")->stuck, 0);
+  cr_assert_eq(r->devices->len, 4);
+}
+
+Test(diagnose, per_domain_config_scrubs_pv_vfb)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "pv");
+  g_autoptr(DmDomainConfig) dc = config("[domain:win7]\nscrub-guests = hvm;pv\n");
+  pair(s, 5, "vfb", "0", 0, "1", "1");
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert(device(r, "vfb", "0")->scrub, "%s", device(r, "vfb", "0")->scrub_why);
+}
+
+Test(diagnose, healthy_guest_every_device_connected)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  pair(s, 5, "vbd", "768", 0, "4", "4");
+  pair(s, 5, "vif", "0", 0, "4", "4");
+  pair(s, 5, "console", "0", 0, "4", "4");
+  running_qemu(s);
+
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert_not(r->stuck);
+  cr_assert_eq(r->findings->len, 0, "%s", (char *)g_ptr_array_index(r->findings, 0));
+  cr_assert(r->dm_alive);
+  cr_assert(r->dm_is_qemu);
+  cr_assert_eq(r->dm_pid, 4242);
+  cr_assert_str_eq(r->dm_state, "running");
+  for (guint i = 0; i < r->devices->len; i++) {
+    const DmDiagDevice *d = g_ptr_array_index(r->devices, i);
+    cr_assert_eq(d->stuck, 0);
+    cr_assert_not(d->scrub, "%s %s", d->cls, d->scrub_why);
+    cr_assert_null(d->problem);
+  }
+  /* The served console is kept, and the reason says so. */
+  cr_assert(strstr(device(r, "console", "0")->scrub_why, "something serves it"));
+}
+
+Test(diagnose, dead_device_model)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  pair(s, 5, "vbd", "768", 0, "4", "4");
+  dm_diag_snapshot_set(s, "/local/domain/5/image/device-model-pid", "4242");
+  dm_diag_snapshot_set(s, "/local/domain/0/device-model/5/state", "running");
+  s->dm = dm_proc_info_new(4242); /* /proc/4242 is gone: state 0 */
+
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert(r->stuck);
+  cr_assert_not(r->dm_alive);
+  cr_assert_eq(r->dm_pid, 4242);
+  cr_assert(strstr(r->dm_note, "not running"), "%s", r->dm_note);
+  cr_assert_eq(r->findings->len, 1);
+  cr_assert(g_str_has_prefix(g_ptr_array_index(r->findings, 0), "device model: "));
+}
+
+Test(diagnose, zombie_device_model_is_dead)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  running_qemu(s);
+  s->dm->state = 'Z';
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert(r->stuck);
+  cr_assert_not(r->dm_alive);
+  cr_assert(strstr(r->dm_note, "zombie"), "%s", r->dm_note);
+}
+
+Test(diagnose, reused_pid_is_not_the_device_model)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  running_qemu(s);
+  g_free(s->dm->exe);
+  s->dm->exe = g_strdup("/usr/bin/bash");
+  g_strfreev(s->dm->argv);
+  s->dm->argv = g_strsplit("bash -l", " ", -1);
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert(r->stuck);
+  cr_assert(r->dm_alive);
+  cr_assert_not(r->dm_is_qemu);
+  cr_assert(strstr(r->dm_note, "reused"), "%s", r->dm_note);
+}
+
+Test(diagnose, qemu_of_another_domain_is_not_ours)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  running_qemu(s);
+  g_strfreev(s->dm->argv);
+  s->dm->argv = g_strsplit(QEMU " -xen-domid 9 -machine xenfv", " ", -1);
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert(r->stuck);
+  cr_assert_not(r->dm_is_qemu);
+  cr_assert(strstr(r->dm_note, "serves domain 9"), "%s", r->dm_note);
+}
+
+Test(diagnose, launcher_not_yet_execd)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  running_qemu(s);
+  s->launcher_exe = g_strdup("/usr/lib/xen/bin/qemu-dm-launcher");
+  g_free(s->dm->exe);
+  s->dm->exe = g_strdup(s->launcher_exe);
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert_not(r->dm_is_qemu);
+  cr_assert(strstr(r->dm_note, "not exec'd qemu yet"), "%s", r->dm_note);
+  cr_assert_not(r->stuck);
+}
+
+Test(diagnose, dangling_backend_link)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  seed(s, (const char *const[]){ FE(5, "vif", 0) "/backend", BE(0, "vif", 5, 0),
+                                 FE(5, "vif", 0) "/backend-id", "0",
+                                 FE(5, "vif", 0) "/state", "1", NULL });
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert(r->stuck);
+  const DmDiagDevice *vif = device(r, "vif", "0");
+  cr_assert_eq(vif->stuck, DM_STUCK_DANGLING_BACKEND);
+  cr_assert_not(vif->be_exists);
+  cr_assert_str_eq(vif->be_path, BE(0, "vif", 5, 0));
+  cr_assert_eq(vif->be_domid, 0);
+  cr_assert_not(vif->scrub);
+  cr_assert_str_eq(vif->scrub_why, "no backend node to remove");
+}
+
+Test(diagnose, frontend_without_backend_link)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  seed(s, (const char *const[]){ FE(5, "vbd", 768) "/state", "1", NULL });
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert(r->stuck);
+  const DmDiagDevice *d = device(r, "vbd", "768");
+  cr_assert_eq(d->stuck, DM_STUCK_NO_BACKEND);
+  cr_assert_null(d->be_path);
+  cr_assert_eq(d->be_domid, -1);
+}
+
+Test(diagnose, backend_without_frontend)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  seed(s, (const char *const[]){ BE(0, "console", 5, 0) "/frontend", FE(5, "console", 0),
+                                 BE(0, "console", 5, 0) "/state", "1", NULL });
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert(r->stuck);
+  const DmDiagDevice *d = device(r, "console", "0");
+  cr_assert_eq(d->stuck, DM_STUCK_NO_FRONTEND);
+  cr_assert_null(d->fe_path);
+  cr_assert(d->be_exists);
+  cr_assert(d->scrub, "%s", d->scrub_why);
+}
+
+Test(diagnose, backend_state_missing_counts_as_unserved)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  pair(s, 5, "console", "0", 0, "1", NULL);
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  const DmDiagDevice *d = device(r, "console", "0");
+  cr_assert_eq(d->stuck, DM_STUCK_BACKEND_INITIALISING);
+  cr_assert_eq(d->be_state, DM_STATE_MISSING);
+  cr_assert(d->scrub);
+  cr_assert(strstr(d->scrub_why, "state missing"), "%s", d->scrub_why);
+}
+
+Test(diagnose, driver_domain_backend_is_not_scrubbed)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  pair(s, 5, "vfb", "0", 3, "1", "1");
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  const DmDiagDevice *d = device(r, "vfb", "0");
+  cr_assert_eq(d->be_domid, 3);
+  cr_assert_eq(d->stuck, DM_STUCK_BACKEND_INITIALISING);
+  cr_assert_not(d->scrub);
+  cr_assert(strstr(d->scrub_why, "only scrubs dom0's backends"), "%s", d->scrub_why);
+}
+
+Test(diagnose, scrub_mode_always_and_empty_scrub)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  pair(s, 5, "console", "0", 0, "4", "4");
+  {
+    g_autoptr(DmDomainConfig) dc = config("[launcher]\nscrub-mode = always\n");
+    g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+    cr_assert(device(r, "console", "0")->scrub);
+    cr_assert(strstr(device(r, "console", "0")->scrub_why, "always"));
+  }
+  {
+    g_autoptr(DmDomainConfig) dc = config("[launcher]\nscrub-mode = always\nscrub =\n");
+    g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+    cr_assert_not(device(r, "console", "0")->scrub);
+  }
+}
+
+Test(diagnose, unknown_guest_type_is_not_scrubbed)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", NULL);
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  pair(s, 5, "console", "0", 0, "1", "1");
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert_eq(r->guest, DM_GUEST_UNKNOWN);
+  cr_assert_not(device(r, "console", "0")->scrub);
+  cr_assert(strstr(device(r, "console", "0")->scrub_why, "unknown"));
+}
+
+Test(diagnose, guest_type_fallbacks)
+{
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  {
+    /* xend: /vm/<uuid>/image/ostype */
+    g_autoptr(DmDiagSnapshot) s = domain(5, "win7", NULL);
+    seed(s, (const char *const[]){ "/local/domain/5/vm", "/vm/abc",
+                                   "/vm/abc/image/ostype", "hvm", NULL });
+    g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+    cr_assert_eq(r->guest, DM_GUEST_HVM);
+    cr_assert_str_eq(r->guest_source, "/vm/abc/image/ostype");
+  }
+  {
+    /* the device model's own argv */
+    g_autoptr(DmDiagSnapshot) s = domain(5, "win7", NULL);
+    running_qemu(s);
+    g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+    cr_assert_eq(r->guest, DM_GUEST_HVM);
+  }
+  {
+    /* the hypervisor beats everything */
+    g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+    s->hv.queried = s->hv.exists = TRUE;
+    s->hv.hvm = FALSE;
+    g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+    cr_assert_eq(r->guest, DM_GUEST_PV);
+    cr_assert_str_eq(r->guest_source, "libxenctrl");
+  }
+}
+
+Test(diagnose, domain_state_from_hypervisor_or_xenstore)
+{
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  {
+    g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+    g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+    cr_assert_str_eq(r->domain_source, "xenstore");
+    cr_assert_str_eq(r->domain_state, "unknown");
+    cr_assert(strstr(r->domain_note, "no hypervisor (test)"), "%s", r->domain_note);
+  }
+  {
+    g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+    dm_diag_snapshot_set(s, "/local/domain/5/control/shutdown", "poweroff");
+    g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+    cr_assert_str_eq(r->domain_state, "shutdown requested (poweroff)");
+  }
+  {
+    g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+    s->hv.queried = s->hv.exists = s->hv.paused = s->hv.blocked = TRUE;
+    g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+    cr_assert_str_eq(r->domain_source, "libxenctrl");
+    cr_assert_str_eq(r->domain_state, "paused");
+    cr_assert_null(r->domain_note);
+  }
+  {
+    g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+    s->hv.queried = s->hv.exists = s->hv.shutdown = TRUE;
+    s->hv.shutdown_reason = 3;
+    g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+    cr_assert_str_eq(r->domain_state, "shutdown (crash)");
+  }
+  {
+    g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+    s->hv.queried = TRUE;
+    g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+    cr_assert_str_eq(r->domain_state, "gone");
+    cr_assert(r->stuck);
+  }
+}
+
+Test(diagnose, scrub_helper_found_by_the_argv_it_kept)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  running_qemu(s);
+  const char *launcher = "/usr/lib/xen/bin/qemu-dm-launcher";
+  s->launcher_exe = g_strdup(launcher);
+  /* The helper: a fork of the launcher, same argv, never exec'd. */
+  g_ptr_array_add(s->launchers, proc(4300, 'S', launcher,
+                                     "qemu-dm-launcher -xen-domid 5 -name win7 -machine xenfv"));
+  /* With launcher options before "--". */
+  g_ptr_array_add(s->launchers, proc(4301, 'S', launcher,
+                                     "qemu-dm-launcher --no-helper -- -d 5 -M xenfv"));
+  /* Another domain's helper, a dead one, and a diagnose run. */
+  g_ptr_array_add(s->launchers, proc(4302, 'S', launcher, "qemu-dm-launcher -xen-domid 6"));
+  g_ptr_array_add(s->launchers, proc(4303, 'Z', launcher, "qemu-dm-launcher -xen-domid 5"));
+  g_ptr_array_add(s->launchers, proc(4304, 'S', launcher, "qemu-dm-launcher diagnose 5"));
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert_eq(r->helper_pids->len, 2);
+  cr_assert_eq(g_array_index(r->helper_pids, int, 0), 4300);
+  cr_assert_eq(g_array_index(r->helper_pids, int, 1), 4301);
+}
+
+Test(diagnose, argv_domid_of_both_flavours)
+{
+  DmGuest g = DM_GUEST_UNKNOWN;
+  const char *xl[] = { "qemu", "-xen-domid", "7", "-xen-attach", "-machine", "xenpv", NULL };
+  const char *xm[] = { "qemu-dm", "-d", "5", "-M", "xenfv", NULL };
+  const char *probe[] = { "qemu", "-S", "-machine", "none,accel=xen", NULL };
+  const char *bad[] = { "qemu", "-xen-domid", "5/../0", NULL };
+  cr_assert_eq(dm_diagnose_argv_domid(xl, &g), 7);
+  cr_assert_eq(g, DM_GUEST_PV);
+  cr_assert_eq(dm_diagnose_argv_domid(xm, &g), 5);
+  cr_assert_eq(g, DM_GUEST_HVM);
+  cr_assert_eq(dm_diagnose_argv_domid(probe, NULL), 0);
+  cr_assert_eq(dm_diagnose_argv_domid(bad, NULL), 0);
+  cr_assert_eq(dm_diagnose_argv_domid(NULL, NULL), 0);
+}
+
+Test(diagnose, stubdom_device_model)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  dm_diag_snapshot_set(s, "/local/domain/5/image/device-model-domid", "6");
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert_eq(r->dm_stubdom, 6);
+  cr_assert(strstr(r->dm_note, "stub domain 6"));
+  cr_assert_eq(r->findings->len, 0);
+}
+
+/* ---- the log ---------------------------------------------------------- */
+
+Test(diagnose, error_lines_last_n_in_order)
+{
+  const char *log =
+    "qemu-dm-launcher: 10:00:00.000   argv[0] = /usr/libexec/xen-qemu-system-i386\n"
+    "xen be: qdisk-768: error: Could not open '/dev/vg/gone': No such file or directory\n"
+    "qemu-system-i386: -vnc 0.0.0.0:0: Failed to start VNC server: address in use\n"
+    "warning: TCG doesn't support requested feature\n"
+    "harmless line\n"
+    "qemu-system-i386: terminating on signal 1 from pid 812 (/usr/sbin/xl)\n"
+    "\xff\xfe broken bytes: error here\n";
+  g_autoptr(GPtrArray) all = dm_diagnose_error_lines(log, 10);
+  cr_assert_eq(all->len, 4);
+  cr_assert(strstr(g_ptr_array_index(all, 0), "qdisk-768"));
+  cr_assert(strstr(g_ptr_array_index(all, 1), "Failed to start VNC"));
+  cr_assert(strstr(g_ptr_array_index(all, 2), "terminating on signal"));
+  cr_assert(g_utf8_validate(g_ptr_array_index(all, 3), -1, NULL));
+  g_autoptr(GPtrArray) two = dm_diagnose_error_lines(log, 2);
+  cr_assert_eq(two->len, 2);
+  cr_assert(strstr(g_ptr_array_index(two, 0), "terminating on signal"));
+  g_autoptr(GPtrArray) none = dm_diagnose_error_lines("all fine\nstill fine\n", 5);
+  cr_assert_eq(none->len, 0);
+}
+
+Test(diagnose, log_note_when_unread)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  s->log_path = g_strdup("/var/log/xen/qemu-dm-win7.log");
+  s->log_why = g_strdup("cannot open /var/log/xen/qemu-dm-win7.log: No such file");
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert_eq(r->log_errors->len, 0);
+  cr_assert_str_eq(r->log_note, s->log_why);
+  cr_assert_str_eq(r->log_path, s->log_path);
+}
