@@ -1,0 +1,276 @@
+"""`qemu-dm-launcher diagnose` against the real xenstored test bed, with
+layouts taken from real boot hangs.  Each test seeds what a toolstack (and
+a guest) would have written, runs the real binary, and checks the JSON,
+the table, the exit status, and that xenstore was not changed."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from dmtest import LAUNCHER  # noqa: E402
+from xenstored import Xenstored, backend_path  # noqa: E402
+
+QEMU = "/usr/bin/qemu-system-x86_64"
+
+
+def frontend_path(domid, cls, devid):
+    return "/local/domain/%d/device/%s/%d" % (domid, cls, devid)
+
+
+def device(pairs, domid, cls, devid, fe_state, be_state, bdom=0):
+    """A frontend/backend pair as libxl writes it."""
+    fe = frontend_path(domid, cls, devid)
+    be = "/local/domain/%d/backend/%s/%d/%d" % (bdom, cls, domid, devid)
+    pairs += [(fe + "/backend", be), (fe + "/backend-id", bdom), (fe + "/state", fe_state),
+              (be + "/frontend", fe), (be + "/frontend-id", domid), (be + "/online", 1),
+              (be + "/state", be_state)]
+
+
+class DiagnoseTest(unittest.TestCase):
+    def setUp(self):
+        self.assertTrue(LAUNCHER and os.path.exists(LAUNCHER), "DM_LAUNCHER not set")
+        self.xs = Xenstored().start()
+        self.addCleanup(self.xs.stop)
+        self.tmp = tempfile.TemporaryDirectory(prefix="dm-diagnose-")
+        self.addCleanup(self.tmp.cleanup)
+        self.logdir = os.path.join(self.tmp.name, "log")
+        os.mkdir(self.logdir)
+        self.config = os.path.join(self.tmp.name, "launcher.conf")
+        with open(self.config, "w") as f:
+            f.write("[launcher]\nqemu-xen = %s\n" % QEMU)
+
+    def domain(self, domid, name, guest_type, pairs=()):
+        base = [("/local/domain/%d/name" % domid, name),
+                ("/local/domain/%d/domid" % domid, domid),
+                ("/libxl/%d/type" % domid, guest_type)]
+        self.xs.write_many(base + list(pairs))
+
+    def diagnose(self, *args, env=None):
+        full = self.xs.client_env()
+        full.update(env or {})
+        argv = [LAUNCHER, "diagnose", "--config", self.config, "--log-dir", self.logdir]
+        return subprocess.run(argv + list(args), env=full, capture_output=True, timeout=30)
+
+    def diagnose_json(self, target, expect_status):
+        before = self.xs.ls("/")
+        r = self.diagnose("--json", str(target))
+        err = r.stderr.decode(errors="replace")
+        self.assertEqual(r.returncode, expect_status, err + r.stdout.decode(errors="replace"))
+        self.assertEqual(err, "")
+        # Read-only: every node is as it was.
+        self.assertEqual(self.xs.ls("/"), before)
+        return json.loads(r.stdout.decode())
+
+    @staticmethod
+    def dev(report, cls, devid):
+        for d in report["devices"]:
+            if d["class"] == cls and d["devid"] == str(devid):
+                return d
+        raise AssertionError("no %s %s in %r" % (cls, devid, report["devices"]))
+
+    def assert_bad_input(self, r, fragment):
+        err = r.stderr.decode(errors="replace")
+        self.assertEqual(r.returncode, 2, err)
+        self.assertEqual(r.stdout, b"")
+        self.assertTrue(err.startswith("qemu-dm-launcher: "), err)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertIn(fragment, err)
+
+    # -- layouts from real hangs -------------------------------------------
+
+    def test_xenutil_hvm_console_and_vfb_unserved(self):
+        pairs = []
+        device(pairs, 5, "console", 0, 1, 1)
+        device(pairs, 5, "vfb", 0, 1, 1)
+        device(pairs, 5, "vbd", 768, 4, 4)
+        self.domain(5, "win7", "hvm", pairs)
+        with open(os.path.join(self.logdir, "qemu-dm-win7.log"), "w") as f:
+            f.write("qemu-dm-launcher: 10:00:00.000   argv[0] = %s\n" % QEMU)
+            f.write("xen be: console-0: initialise() failed\n")
+            f.write("a harmless line\n")
+
+        rep = self.diagnose_json(5, 1)
+        self.assertTrue(rep["stuck"])
+        self.assertEqual(rep["name"], "win7")
+        self.assertEqual(rep["guest"], "hvm")
+        for cls in ("console", "vfb"):
+            d = self.dev(rep, cls, 0)
+            self.assertTrue(d["stuck"], d)
+            self.assertEqual(d["problems"], ["backend-initialising"])
+            self.assertEqual(d["backend"]["path"], backend_path(5, cls, 0))
+            self.assertEqual(d["backend"]["state"], 1)
+            self.assertEqual(d["backend"]["state_name"], "Initialising")
+            self.assertEqual(d["frontend"]["path"], frontend_path(5, cls, 0))
+            self.assertEqual(d["backend_domid"], 0)
+            self.assertTrue(d["scrub"]["would_remove"], d)
+            self.assertIn("stale", d["scrub"]["why"])
+        vbd = self.dev(rep, "vbd", 768)
+        self.assertFalse(vbd["stuck"])
+        self.assertEqual(vbd["backend"]["state_name"], "Connected")
+        self.assertFalse(vbd["scrub"]["would_remove"])
+        self.assertEqual(rep["log"]["path"], os.path.join(self.logdir, "qemu-dm-win7.log"))
+        self.assertEqual(rep["log"]["error_lines"], ["xen be: console-0: initialise() failed"])
+        # No hypervisor here: say so, and read the state from xenstore.
+        self.assertEqual(rep["domain"]["source"], "xenstore")
+        self.assertIn("no hypervisor", rep["domain"]["note"])
+
+        # The table names the stuck devices, without colour off a terminal.
+        r = self.diagnose("win7")
+        self.assertEqual(r.returncode, 1)
+        table = r.stdout.decode()
+        self.assertNotIn("\033", table)
+        rows = [l for l in table.splitlines() if "backend-initialising" in l]
+        self.assertEqual(len(rows), 2, table)
+        self.assertTrue(rows[0].split()[0:2] == ["console", "0"], rows[0])
+        self.assertTrue(rows[1].split()[0:2] == ["vfb", "0"], rows[1])
+        self.assertIn(backend_path(5, "console", 0), rows[0])
+        self.assertIn("STUCK", table)
+
+    def test_pv_guest_vfb_never_served(self):
+        pairs = []
+        device(pairs, 7, "vfb", 0, 1, 1)
+        device(pairs, 7, "vbd", 51712, 4, 4)
+        # The PV console lives at /local/domain/7/console, served by xenconsoled.
+        con_be = backend_path(7, "console", 0)
+        pairs += [("/local/domain/7/console/backend", con_be),
+                  ("/local/domain/7/console/state", 4),
+                  (con_be + "/frontend", "/local/domain/7/console"), (con_be + "/state", 4)]
+        self.domain(7, "pvfb", "pv", pairs)
+
+        rep = self.diagnose_json("pvfb", 1)
+        self.assertEqual(rep["domid"], 7)
+        self.assertEqual(rep["guest"], "pv")
+        vfb = self.dev(rep, "vfb", 0)
+        self.assertEqual(vfb["problems"], ["backend-initialising"])
+        # PV guests' vfb is qemu's to serve: the scrub policy leaves it.
+        self.assertFalse(vfb["scrub"]["would_remove"])
+        self.assertIn("pv guests are not scrubbed", vfb["scrub"]["why"])
+        con = self.dev(rep, "console", 0)
+        self.assertEqual(con["frontend"]["path"], "/local/domain/7/console")
+        self.assertFalse(con["stuck"])
+        self.assertFalse(self.dev(rep, "vbd", 51712)["stuck"])
+
+    def test_healthy_guest_every_device_connected(self):
+        qemu = subprocess.Popen([QEMU, "-name", "healthy", "-machine", "none", "-nodefaults",
+                                 "-nographic", "-S", "-monitor", "none", "-serial", "none",
+                                 "-display", "none"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        self.addCleanup(qemu.wait)
+        self.addCleanup(qemu.kill)
+        pairs = []
+        for cls, devid in (("console", 0), ("vfb", 0), ("vbd", 768), ("vif", 0)):
+            device(pairs, 9, cls, devid, 4, 4)
+        pairs += [("/local/domain/9/image/device-model-pid", qemu.pid),
+                  ("/local/domain/0/device-model/9/state", "running")]
+        self.domain(9, "healthy", "hvm", pairs)
+
+        rep = self.diagnose_json(9, 0)
+        self.assertFalse(rep["stuck"])
+        self.assertEqual(rep["findings"], [])
+        self.assertEqual(len(rep["devices"]), 4)
+        for d in rep["devices"]:
+            self.assertFalse(d["stuck"], d)
+            self.assertEqual(d["frontend"]["state_name"], "Connected")
+            self.assertEqual(d["backend"]["state"], 4)
+            self.assertFalse(d["scrub"]["would_remove"], d)
+        dm = rep["device_model"]
+        self.assertEqual(dm["pid"], qemu.pid)
+        self.assertTrue(dm["alive"])
+        self.assertTrue(dm["is_configured_qemu"], dm)
+        self.assertEqual(dm["exe"], os.path.realpath(QEMU))
+        self.assertEqual(dm["state"], "running")
+        self.assertEqual(rep["log"]["error_lines"], [])
+        self.assertIn("cannot open", rep["log"]["note"])
+
+        r = self.diagnose("9")
+        self.assertEqual(r.returncode, 0)
+        self.assertIn("OK: nothing stuck in domain 9", r.stdout.decode())
+
+    def test_dead_device_model(self):
+        gone = subprocess.Popen(["true"])
+        gone.wait()
+        pairs = []
+        device(pairs, 11, "vbd", 768, 4, 4)
+        pairs += [("/local/domain/11/image/device-model-pid", gone.pid),
+                  ("/local/domain/0/device-model/11/state", "running")]
+        self.domain(11, "deaddm", "hvm", pairs)
+
+        rep = self.diagnose_json(11, 1)
+        self.assertTrue(rep["stuck"])
+        dm = rep["device_model"]
+        self.assertEqual(dm["pid"], gone.pid)
+        self.assertFalse(dm["alive"])
+        self.assertIn("not running", dm["note"])
+        self.assertTrue(any(f.startswith("device model: ") for f in rep["findings"]))
+        self.assertFalse(self.dev(rep, "vbd", 768)["stuck"])
+
+    def test_dangling_backend_link(self):
+        fe = frontend_path(12, "vif", 0)
+        self.domain(12, "dangling", "hvm",
+                    [(fe + "/backend", backend_path(12, "vif", 0)), (fe + "/backend-id", 0),
+                     (fe + "/state", 1)])
+        rep = self.diagnose_json(12, 1)
+        vif = self.dev(rep, "vif", 0)
+        self.assertEqual(vif["problems"], ["dangling-backend-link"])
+        self.assertFalse(vif["backend"]["exists"])
+        self.assertIsNone(vif["backend"]["state"])
+        self.assertEqual(vif["backend"]["state_name"], "missing")
+        self.assertFalse(vif["scrub"]["would_remove"])
+
+        r = self.diagnose("12")
+        rows = [l for l in r.stdout.decode().splitlines() if "dangling-backend-link" in l]
+        self.assertEqual(len(rows), 1)
+        self.assertTrue(rows[0].split()[0:2] == ["vif", "0"], rows[0])
+        self.assertIn("(missing)", rows[0])
+
+    def test_backend_left_for_a_vanished_frontend(self):
+        be = backend_path(13, "console", 0)
+        self.xs.write_many([(be + "/frontend", frontend_path(13, "console", 0)),
+                            (be + "/state", 1)])
+        rep = self.diagnose_json(13, 1)
+        con = self.dev(rep, "console", 0)
+        self.assertEqual(con["problems"], ["no-frontend"])
+        self.assertIsNone(con["frontend"])
+
+    def test_other_domains_are_not_reported(self):
+        pairs = []
+        device(pairs, 5, "vbd", 768, 4, 4)
+        device(pairs, 6, "console", 0, 1, 1)
+        self.domain(5, "a", "hvm", pairs)
+        self.xs.write("/local/domain/6/name", "b")
+        rep = self.diagnose_json(5, 0)
+        self.assertEqual([(d["class"], d["devid"]) for d in rep["devices"]], [("vbd", "768")])
+
+    # -- bad input ---------------------------------------------------------
+
+    def test_unknown_domid(self):
+        self.assert_bad_input(self.diagnose("42"), "no domain 42 in xenstore")
+
+    def test_unknown_name(self):
+        self.domain(5, "win7", "hvm")
+        self.assert_bad_input(self.diagnose("win8"), "no domain named 'win8'")
+
+    def test_ambiguous_name(self):
+        self.domain(5, "twin", "hvm")
+        self.domain(6, "twin", "hvm")
+        self.assert_bad_input(self.diagnose("twin"), "ambiguous: domids 5, 6")
+
+    def test_bad_domid(self):
+        self.assert_bad_input(self.diagnose("99999"), "is not a number between 1 and 32751")
+        self.assert_bad_input(self.diagnose("0"), "is not a number between 1 and 32751")
+
+    def test_missing_argument(self):
+        self.assert_bad_input(self.diagnose(), "usage: qemu-dm-launcher diagnose")
+
+    def test_xenstore_unreachable(self):
+        missing = os.path.join(self.tmp.name, "no-such-socket")
+        r = self.diagnose("5", env={"XENSTORED_PATH": missing})
+        self.assert_bad_input(r, "cannot connect to xenstored at %s" % missing)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
