@@ -7,7 +7,7 @@
 /* ---- xenbus states ---------------------------------------------------- */
 
 int
-dm_xenbus_state_parse(const char *value)
+dm_diag_state_parse(const char *value)
 {
   guint64 n = 0;
 
@@ -19,7 +19,7 @@ dm_xenbus_state_parse(const char *value)
 }
 
 const char *
-dm_xenbus_state_name(int state)
+dm_diag_state_name(int state)
 {
   static const char *const names[] = {
     "Unknown", "Initialising", "InitWait", "Initialised", "Connected",
@@ -91,10 +91,20 @@ dm_diag_snapshot_free(DmDiagSnapshot *snap)
   g_free(snap);
 }
 
+char *
+dm_diag_printable(const char *text)
+{
+  char *out = g_utf8_make_valid(text, -1);
+  for (char *p = out; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f)
+      *p = '?';
+  return out;
+}
+
 void
 dm_diag_snapshot_set(DmDiagSnapshot *snap, const char *path, const char *value)
 {
-  g_hash_table_replace(snap->nodes, g_strdup(path), g_strdup(value ? value : ""));
+  g_hash_table_replace(snap->nodes, g_strdup(path), dm_diag_printable(value ? value : ""));
 }
 
 static const char *
@@ -324,7 +334,7 @@ backend_domid_of(const char *be_path)
 static int
 state_of(const DmDiagSnapshot *snap, const char *dir)
 {
-  return dm_xenbus_state_parse(nodef(snap, "%s/state", dir));
+  return dm_diag_state_parse(nodef(snap, "%s/state", dir));
 }
 
 /* The launcher's scrub decision for one backend: the one place diagnose
@@ -380,7 +390,7 @@ scrub_verdict(const DmDomainConfig *dc, const DmDiagReport *r, DmDiagDevice *dev
     dev->scrub_why = g_strdup("scrub-mode = always removes it whatever its state");
     return;
   }
-  if (dev->be_state == DM_STATE_MISSING || dev->be_state == DM_XENBUS_INITIALISING) {
+  if (dev->be_state == DM_STATE_MISSING || dev->be_state == DM_XB_INITIALISING) {
     dev->scrub = TRUE;
     dev->scrub_why = g_strdup_printf(
       "state %s means nothing serves it; scrub-mode = stale removes it once it has "
@@ -391,7 +401,7 @@ scrub_verdict(const DmDomainConfig *dc, const DmDiagReport *r, DmDiagDevice *dev
   }
   dev->scrub_why = g_strdup_printf("state %d (%s): something serves it, and scrub-mode = "
                                    "stale only removes state 1 or missing",
-                                   dev->be_state, dm_xenbus_state_name(dev->be_state));
+                                   dev->be_state, dm_diag_state_name(dev->be_state));
 }
 
 static DmDiagDevice *
@@ -418,14 +428,14 @@ judge_device(const DmDiagReport *r, DmDiagDevice *d)
     d->problem = g_strdup_printf("frontend's backend link points at %s, which does not "
                                  "exist", d->be_path);
   } else if (d->fe_path && (d->be_state == DM_STATE_MISSING ||
-                            d->be_state == DM_XENBUS_UNKNOWN ||
-                            d->be_state == DM_XENBUS_INITIALISING)) {
+                            d->be_state == DM_XB_UNKNOWN ||
+                            d->be_state == DM_XB_INITIALISING)) {
     d->stuck |= DM_STUCK_BACKEND_INITIALISING;
     d->problem = g_strdup_printf(
       "frontend (state %s) waits on backend %s, which is %s: nothing serves it%s",
-      dm_xenbus_state_name(d->fe_state), d->be_path,
+      dm_diag_state_name(d->fe_state), d->be_path,
       d->be_state == DM_STATE_MISSING ? "without a state node"
-                                      : dm_xenbus_state_name(d->be_state),
+                                      : dm_diag_state_name(d->be_state),
       (strcmp(d->cls, "console") == 0 || strcmp(d->cls, "vfb") == 0) &&
           r->guest == DM_GUEST_HVM
         ? " (the XENUTIL boot hang of Citrix/XCP PV drivers)"
@@ -581,7 +591,7 @@ device_model(const DmDiagSnapshot *snap, DmDiagReport *r)
   r->dm_pid = (int)n;
   const DmProcInfo *p = snap->dm && snap->dm->pid == r->dm_pid ? snap->dm : NULL;
   r->dm_alive = proc_alive(p);
-  r->dm_exe = p && p->exe ? g_strdup(p->exe) : NULL;
+  r->dm_exe = p && p->exe ? dm_diag_printable(p->exe) : NULL;
   if (!r->dm_alive) {
     r->dm_note = g_strdup_printf("pid %d is not running%s: the device model is dead, "
                                  "and nothing serves the devices it backs",
@@ -603,7 +613,7 @@ device_model(const DmDiagSnapshot *snap, DmDiagReport *r)
     dead = TRUE;
   } else if (r->dm_is_qemu) {
     r->dm_note = g_strdup_printf("pid %d is alive and runs %s, the configured qemu",
-                                 r->dm_pid, p->exe);
+                                 r->dm_pid, r->dm_exe);
     if (state == NULL || strcmp(state, "running") != 0)
       g_ptr_array_add(r->findings,
                       g_strdup_printf("device model: qemu is alive but its state is %s, "
@@ -617,10 +627,10 @@ device_model(const DmDiagSnapshot *snap, DmDiagReport *r)
                                  "(/proc/%d/exe)", r->dm_pid, r->dm_pid);
   } else if (strstr(p->exe, "qemu") != NULL) {
     r->dm_note = g_strdup_printf("pid %d is alive and runs %s, a qemu that is not the "
-                                 "configured one", r->dm_pid, p->exe);
+                                 "configured one", r->dm_pid, r->dm_exe);
   } else {
     r->dm_note = g_strdup_printf("pid %d runs %s, not qemu: this domain's device model "
-                                 "is gone and its pid was reused", r->dm_pid, p->exe);
+                                 "is gone and its pid was reused", r->dm_pid, r->dm_exe);
     dead = TRUE;
   }
   if (dead) {
@@ -746,6 +756,13 @@ dm_diagnose_error_lines(const char *text, guint max)
       G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
     g_once_init_leave(&re, r);
   }
+  /* Terminal colour sequences (ESC [ ... letter), which some qemu builds
+   * and wrappers print: dropped before matching and printing. */
+  static GRegex *csi;
+  if (g_once_init_enter(&csi)) {
+    GRegex *r = g_regex_new("\x1b\\[[0-9;?]*[A-Za-z]", G_REGEX_RAW, 0, NULL);
+    g_once_init_leave(&csi, r);
+  }
   GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
   g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
   guint n = g_strv_length(lines);
@@ -753,8 +770,10 @@ dm_diagnose_error_lines(const char *text, guint max)
   for (guint i = n; i-- > 0 && out->len < max;) {
     /* Logs hold whatever qemu printed: make it valid UTF-8 for JSON and
      * keep one line bounded. */
-    g_autofree char *line = g_utf8_make_valid(lines[i], -1);
-    g_strchomp(line);
+    g_autofree char *line = NULL;
+    g_autofree char *plain = g_regex_replace_literal(csi, lines[i], -1, 0, "", 0, NULL);
+    g_strchomp(plain);
+    line = dm_diag_printable(plain);
     if (*line == '\0')
       continue;
     if (g_utf8_strlen(line, -1) > 400)

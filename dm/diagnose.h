@@ -15,25 +15,26 @@
 
 /* XenbusState (xen/include/public/io/xenbus.h). */
 typedef enum {
-  DM_XENBUS_UNKNOWN = 0,
-  DM_XENBUS_INITIALISING = 1,
-  DM_XENBUS_INITWAIT = 2,
-  DM_XENBUS_INITIALISED = 3,
-  DM_XENBUS_CONNECTED = 4,
-  DM_XENBUS_CLOSING = 5,
-  DM_XENBUS_CLOSED = 6,
-  DM_XENBUS_RECONFIGURING = 7,
-  DM_XENBUS_RECONFIGURED = 8,
-} DmXenbusState;
+  DM_XB_UNKNOWN = 0,
+  DM_XB_INITIALISING = 1,
+  DM_XB_INITWAIT = 2,
+  DM_XB_INITIALISED = 3,
+  DM_XB_CONNECTED = 4,
+  DM_XB_CLOSING = 5,
+  DM_XB_CLOSED = 6,
+  DM_XB_RECONFIGURING = 7,
+  DM_XB_RECONFIGURED = 8,
+} DmXbState;
 
 /* A `state` node that is absent, or present but not a number. */
 #define DM_STATE_MISSING (-1)
 #define DM_STATE_INVALID (-2)
 
 /* Parses a state node's value (NULL: absent). */
-int dm_xenbus_state_parse(const char *value);
-/* "Initialising", ..., "missing", "invalid", "state 9". */
-const char *dm_xenbus_state_name(int state);
+int dm_diag_state_parse(const char *value);
+/* "Initialising", ..., "Reconfigured"; "missing", or "invalid" (not a
+ * number, or out of range). */
+const char *dm_diag_state_name(int state);
 
 /* One process as /proc showed it. */
 typedef struct {
@@ -74,7 +75,12 @@ typedef struct {
 DmDiagSnapshot *dm_diag_snapshot_new(guint domid);
 void dm_diag_snapshot_free(DmDiagSnapshot *snap);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmDiagSnapshot, dm_diag_snapshot_free)
-/* Records one node (copies both). */
+/* Untrusted text (a guest writes below its own /local/domain/<domid>,
+ * qemu writes the log) made safe for a terminal and for JSON: valid
+ * UTF-8, control characters replaced by '?'. */
+char *dm_diag_printable(const char *text);
+
+/* Records one node (copies the path, and the value made printable). */
 void dm_diag_snapshot_set(DmDiagSnapshot *snap, const char *path, const char *value);
 /* The names of a node's children, sorted (numbers numerically). */
 GPtrArray *dm_diag_snapshot_children(const DmDiagSnapshot *snap, const char *path);

@@ -28,7 +28,7 @@ state_cell(int state)
     return g_strdup("-");
   if (state == DM_STATE_INVALID)
     return g_strdup("? invalid");
-  return g_strdup_printf("%d %s", state, dm_xenbus_state_name(state));
+  return g_strdup_printf("%d %s", state, dm_diag_state_name(state));
 }
 
 static char *
@@ -65,7 +65,7 @@ trim_line(GString *out)
 static const char *
 state_colour(int state)
 {
-  if (state == DM_XENBUS_CONNECTED)
+  if (state == DM_XB_CONNECTED)
     return GREEN;
   if (state == DM_STATE_MISSING || state == DM_STATE_INVALID || state <= 1)
     return YELLOW;
@@ -225,7 +225,7 @@ member_state(JsonBuilder *b, const char *name, int state)
 {
   member_int(b, name, state, state >= 0);
   g_autofree char *key = g_strconcat(name, "_name", NULL);
-  member_string(b, key, dm_xenbus_state_name(state));
+  member_string(b, key, dm_diag_state_name(state));
 }
 
 static void

@@ -107,16 +107,16 @@ Test(diagnose, state_names_and_numbers)
   for (int i = 0; i < 9; i++) {
     char text[4];
     g_snprintf(text, sizeof text, "%d", i);
-    cr_assert_eq(dm_xenbus_state_parse(text), i);
-    cr_assert_str_eq(dm_xenbus_state_name(i), names[i]);
+    cr_assert_eq(dm_diag_state_parse(text), i);
+    cr_assert_str_eq(dm_diag_state_name(i), names[i]);
   }
-  cr_assert_eq(dm_xenbus_state_parse(NULL), DM_STATE_MISSING);
-  cr_assert_eq(dm_xenbus_state_parse("connected"), DM_STATE_INVALID);
-  cr_assert_eq(dm_xenbus_state_parse("-1"), DM_STATE_INVALID);
-  cr_assert_eq(dm_xenbus_state_parse(""), DM_STATE_INVALID);
-  cr_assert_str_eq(dm_xenbus_state_name(DM_STATE_MISSING), "missing");
-  cr_assert_str_eq(dm_xenbus_state_name(9), "invalid");
-  cr_assert_str_eq(dm_xenbus_state_name(DM_STATE_INVALID), "invalid");
+  cr_assert_eq(dm_diag_state_parse(NULL), DM_STATE_MISSING);
+  cr_assert_eq(dm_diag_state_parse("connected"), DM_STATE_INVALID);
+  cr_assert_eq(dm_diag_state_parse("-1"), DM_STATE_INVALID);
+  cr_assert_eq(dm_diag_state_parse(""), DM_STATE_INVALID);
+  cr_assert_str_eq(dm_diag_state_name(DM_STATE_MISSING), "missing");
+  cr_assert_str_eq(dm_diag_state_name(9), "invalid");
+  cr_assert_str_eq(dm_diag_state_name(DM_STATE_INVALID), "invalid");
 }
 
 Test(diagnose, children_sort_numbers_numerically)
@@ -194,7 +194,7 @@ Test(diagnose, pv_vfb_never_served_is_stuck_but_not_scrubbed)
   const DmDiagDevice *con = device(r, "console", "0");
   cr_assert_str_eq(con->fe_path, "/local/domain/5/console");
   cr_assert_eq(con->stuck, 0);
-  cr_assert_eq(con->be_state, DM_XENBUS_CONNECTED);
+  cr_assert_eq(con->be_state, DM_XB_CONNECTED);
   cr_assert_eq(device(r, "vbd", "51712")->stuck, 0);
   cr_assert_eq(r->devices->len, 4);
 }
@@ -562,4 +562,20 @@ Test(diagnose, log_note_when_unread)
   cr_assert_eq(r->log_errors->len, 0);
   cr_assert_str_eq(r->log_note, s->log_why);
   cr_assert_str_eq(r->log_path, s->log_path);
+}
+
+Test(diagnose, untrusted_text_is_made_printable)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  /* A guest owns its frontend directory and can write any bytes there. */
+  seed(s, (const char *const[]){ FE(5, "vif", 0) "/backend", "/x\033[2J\xff", NULL });
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  const DmDiagDevice *d = device(r, "vif", "0");
+  cr_assert_null(strchr(d->be_path, '\033'));
+  cr_assert(g_utf8_validate(d->be_path, -1, NULL));
+  cr_assert(g_str_has_prefix(d->be_path, "/x?[2J"), "%s", d->be_path);
+  g_autoptr(GPtrArray) lines = dm_diagnose_error_lines("\033[31merror\033[0m: boom\r\nok\033]0;x\007\n", 5);
+  cr_assert_eq(lines->len, 1);
+  cr_assert_str_eq(g_ptr_array_index(lines, 0), "error: boom");
 }
