@@ -344,17 +344,33 @@ state_of(const DmDiagSnapshot *snap, const char *dir)
  * scrubber (stale: only while state is 1 or missing; always: at once).
  * TODO(scrub.h): call the scrubber's own decision function here once it
  * is on main, so there is exactly one copy of the state rule. */
+/* Whether `be_path` lies under a directory the launcher scrubs for this
+ * domain (dm_scrub_paths: classes, guest types, dom0's backends). */
+static gboolean
+in_scrub_scope(const DmDomainConfig *dc, const DmDiagReport *r, const char *be_path)
+{
+  DmRequest req = { .flavour = DM_FLAVOUR_QEMU_XEN, .domid = r->domid, .guest = r->guest };
+  g_autoptr(GPtrArray) scope = dm_scrub_paths(&req, dc);
+
+  for (guint i = 0; i < scope->len; i++) {
+    const char *dir = g_ptr_array_index(scope, i);
+    gsize len = strlen(dir);
+    if (strncmp(be_path, dir, len) == 0 && be_path[len] == '/')
+      return TRUE;
+  }
+  return FALSE;
+}
+
 static void
 scrub_verdict(const DmDomainConfig *dc, const DmDiagReport *r, DmDiagDevice *dev)
 {
-  DmRequest req = { .flavour = DM_FLAVOUR_QEMU_XEN, .domid = r->domid, .guest = r->guest };
-  g_autoptr(GPtrArray) scope = NULL;
   g_autofree char *classes = dc->scrub ? g_strjoinv(";", dc->scrub) : g_strdup("");
-  gboolean in_scope = FALSE;
 
   dev->scrub = FALSE;
   if (!dev->be_exists) {
-    dev->scrub_why = g_strdup("no backend node to remove");
+    dev->scrub_why = g_strdup(dev->be_path && in_scrub_scope(dc, r, dev->be_path)
+                                ? "already removed: the launcher scrubs this backend"
+                                : "no backend node to remove");
     return;
   }
   if (dc->scrub == NULL || !g_strv_contains((const char *const *)dc->scrub, dev->cls)) {
@@ -374,13 +390,7 @@ scrub_verdict(const DmDomainConfig *dc, const DmDiagReport *r, DmDiagDevice *dev
       r->guest == DM_GUEST_PV ? ": qemu itself serves a PV guest's vfb" : "");
     return;
   }
-  scope = dm_scrub_paths(&req, dc);
-  for (guint i = 0; i < scope->len && !in_scope; i++) {
-    const char *dir = g_ptr_array_index(scope, i);
-    gsize len = strlen(dir);
-    in_scope = strncmp(dev->be_path, dir, len) == 0 && dev->be_path[len] == '/';
-  }
-  if (!in_scope) {
+  if (!in_scrub_scope(dc, r, dev->be_path)) {
     dev->scrub_why = g_strdup_printf("the launcher only scrubs dom0's backends under "
                                      "/local/domain/0/backend/%s/%u", dev->cls, r->domid);
     return;
@@ -417,8 +427,15 @@ device_new(const char *cls, const char *devid)
 }
 
 static void
-judge_device(const DmDiagReport *r, DmDiagDevice *d)
+judge_device(const DmDomainConfig *dc, const DmDiagReport *r, DmDiagDevice *d)
 {
+  if (d->fe_path && d->be_path && !d->be_exists && in_scrub_scope(dc, r, d->be_path)) {
+    /* The launcher removed this unserved backend on purpose: with no
+     * backend node the guest's driver stops waiting for it (that is the
+     * whole point of the scrub), so the frontend's link to it is not a
+     * hang. */
+    return;
+  }
   if (d->fe_path && d->be_path == NULL) {
     d->stuck |= DM_STUCK_NO_BACKEND;
     d->problem = g_strdup_printf("frontend %s has no backend link: nothing will ever "
@@ -547,7 +564,7 @@ collect_devices(const DmDiagSnapshot *snap, const DmDomainConfig *dc, DmDiagRepo
 
   for (guint i = 0; i < r->devices->len; i++) {
     DmDiagDevice *dev = g_ptr_array_index(r->devices, i);
-    judge_device(r, dev);
+    judge_device(dc, r, dev);
     scrub_verdict(dc, r, dev);
   }
 }
