@@ -202,6 +202,14 @@ class InstallPurge(unittest.TestCase):
             os.path.join(tempfile.gettempdir(), os.path.basename(LOCK)), "a")
         fcntl.flock(cls.lock, fcntl.LOCK_EX)
         cls.installed_by_us = False
+        cls.marker = cls.lock.name + ".installed"
+        if os.path.exists(cls.marker):
+            # An earlier run was killed before it could purge (a CTest
+            # timeout, ^C): what is installed is that run's, so clean it up.
+            if dpkg_status().split("|")[0] not in ("not-known", "un", "pn"):
+                must(root_argv(APT + ["purge", PACKAGE]),
+                     env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+            os.unlink(cls.marker)
         status = dpkg_status()
         if status.split("|")[0] not in ("not-known", "un", "pn"):
             raise AssertionError("%s is already on this machine (%s); not touching it"
@@ -215,12 +223,19 @@ class InstallPurge(unittest.TestCase):
     def tearDownClass(cls):
         if cls.installed_by_us:
             run(root_argv(APT + ["purge", PACKAGE]))
+            if dpkg_status().split("|")[0] in ("not-known", "un", "pn"):
+                os.unlink(cls.marker)
         fcntl.flock(cls.lock, fcntl.LOCK_UN)
         cls.lock.close()
 
     def apt(self, *args):
         type(self).installed_by_us = True
-        return must(root_argv(APT + list(args)), env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        open(self.marker, "w").close()
+        start = time.monotonic()
+        r = must(root_argv(APT + list(args)), env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        print("package: apt-get %s took %.1f s" % (args[0], time.monotonic() - start),
+              file=sys.stderr)
+        return r
 
     def dry_run(self, args):
         r = run([BINARY, "--dry-run", "--"] + args)
@@ -291,6 +306,7 @@ class InstallPurge(unittest.TestCase):
 
         self.apt("purge", PACKAGE)
         type(self).installed_by_us = False
+        os.unlink(self.marker)
         self.assertIn(dpkg_status().split("|")[0], ("not-known", "un", "pn"))
         self.assertEqual(snapshot(), self.before)
 
