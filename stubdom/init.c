@@ -1,0 +1,197 @@
+/* /init of the device-model stub domain image.
+ *
+ * It does only what must happen before the launcher can run: mount the
+ * kernel's filesystems, load the Xen device modules qemu and libxenstore
+ * need, then run "qemu-dm-launcher stubdom", which becomes qemu.  PID 1
+ * stays here to reap, to report how qemu ended on console 0 (the toolstack
+ * writes it to /var/log/xen/qemu-dm-NAME.log), and then to power the stub
+ * domain off so the toolstack sees it go.
+ *
+ * "qemu_dm_debug" on the kernel command line (xl.cfg stubdomain_cmdline)
+ * also starts a shell on the console and keeps the domain up after qemu
+ * ends, for people debugging a stub domain.
+ *
+ * Plain libc, no GLib: it must work before anything else does. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define LAUNCHER "/bin/qemu-dm-launcher"
+#define LAUNCHER_CONFIG "/etc/qemu-dm-launcher.conf"
+#define MODULE_LIST "/etc/modules"
+#define MODULE_DIR "/lib/modules"
+#define SHELL "/bin/sh"
+#define DEBUG_WORD "qemu_dm_debug"
+
+static void
+say(const char *fmt, ...)
+{
+  va_list ap;
+  fprintf(stderr, "qemu-dm-launcher[stubdom-init]: ");
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  fflush(stderr);
+}
+
+static void
+mount_or_say(const char *source, const char *target, const char *type, unsigned long flags,
+             const char *data)
+{
+  mkdir(target, 0755);
+  if (mount(source, target, type, flags, data) < 0 && errno != EBUSY)
+    say("cannot mount %s on %s: %s", type, target, strerror(errno));
+}
+
+/* The kernel opens /dev/console for init only if the image has the node;
+ * this image has none (it is built without root), so take it from the
+ * devtmpfs just mounted. */
+static void
+console_stdio(void)
+{
+  int fd;
+
+  if (fcntl(0, F_GETFD) >= 0 && fcntl(1, F_GETFD) >= 0 && fcntl(2, F_GETFD) >= 0)
+    return;
+  fd = open("/dev/console", O_RDWR | O_NOCTTY);
+  if (fd < 0)
+    return; /* nowhere to say so */
+  for (int i = 0; i < 3; i++)
+    if (fd != i)
+      dup2(fd, i);
+  if (fd > 2)
+    close(fd);
+}
+
+/* Loads each module named in MODULE_LIST, in order (xen-privcmd before
+ * xenfs).  Without a hypervisor the Xen modules refuse with ENODEV: said,
+ * not fatal, so the launcher still runs and reports what is missing. */
+static void
+load_modules(void)
+{
+  FILE *list = fopen(MODULE_LIST, "re");
+  char name[128];
+
+  if (list == NULL)
+    return;
+  while (fgets(name, sizeof(name), list)) {
+    char path[256];
+    int fd;
+
+    name[strcspn(name, "\r\n")] = '\0';
+    if (name[0] == '\0' || name[0] == '#')
+      continue;
+    snprintf(path, sizeof(path), MODULE_DIR "/%s.ko", name);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      say("module %s: %s", path, strerror(errno));
+      continue;
+    }
+    if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST)
+      say("module %s not loaded: %s", name, strerror(errno));
+    close(fd);
+  }
+  fclose(list);
+}
+
+static int
+debug_requested(void)
+{
+  char line[4096];
+  ssize_t n;
+  int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    return 0;
+  n = read(fd, line, sizeof(line) - 1);
+  close(fd);
+  if (n <= 0)
+    return 0;
+  line[n] = '\0';
+  for (char *word = strtok(line, " \t\n"); word; word = strtok(NULL, " \t\n"))
+    if (strcmp(word, DEBUG_WORD) == 0)
+      return 1;
+  return 0;
+}
+
+static pid_t
+spawn(char *const argv[], int controlling_tty)
+{
+  pid_t pid = fork();
+
+  if (pid < 0) {
+    say("cannot fork for %s: %s", argv[0], strerror(errno));
+    return -1;
+  }
+  if (pid == 0) {
+    setsid();
+    if (controlling_tty)
+      ioctl(0, TIOCSCTTY, 1);
+    execv(argv[0], argv);
+    say("cannot run %s: %s", argv[0], strerror(errno));
+    _exit(127);
+  }
+  return pid;
+}
+
+int
+main(void)
+{
+  char *launcher[] = { LAUNCHER, "stubdom", "--config", LAUNCHER_CONFIG, NULL };
+  char *shell[] = { SHELL, NULL };
+  pid_t qemu, sh = -1;
+  int debug, status;
+
+  mount_or_say("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
+  console_stdio();
+  mount_or_say("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  mount_or_say("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+  mount_or_say("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=4m");
+  mount_or_say("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=4m");
+  load_modules();
+  /* libxenstore and libxenctrl fall back to /proc/xen when /dev/xen lacks
+   * a node; harmless if xenfs is absent. */
+  if (access("/proc/xen", F_OK) == 0)
+    mount_or_say("xenfs", "/proc/xen", "xenfs", 0, NULL);
+
+  debug = debug_requested();
+  say("starting %s stubdom%s", LAUNCHER, debug ? " (" DEBUG_WORD ": shell on the console)" : "");
+  qemu = spawn(launcher, 0);
+  if (debug && access(SHELL, X_OK) == 0)
+    sh = spawn(shell, 1);
+
+  for (;;) {
+    pid_t pid = wait(&status);
+    if (pid < 0) {
+      if (errno == EINTR)
+        continue;
+      break; /* no children left */
+    }
+    if (pid == qemu) {
+      if (WIFEXITED(status))
+        say("device model exited with status %d", WEXITSTATUS(status));
+      else if (WIFSIGNALED(status))
+        say("device model killed by signal %d", WTERMSIG(status));
+      qemu = -1;
+      if (!debug)
+        break;
+    } else if (pid == sh) {
+      sh = debug ? spawn(shell, 1) : -1;
+    }
+  }
+  say("powering off");
+  sync();
+  reboot(RB_POWER_OFF);
+  return 1;
+}
