@@ -3,7 +3,7 @@ and its init reaches the launcher.  There is no Xen there, so the expected
 end is the launcher's "no xenstore" error on the console, the init's report
 of how the device model ended, and a clean power-off.
 
-DM_STUBDOM_DIR holds qemu-stubdom-linux-kernel and qemu-stubdom-linux-rootfs
+DM_STUBDOM_DIR holds qemu-dm-launcher-stubdom-kernel and qemu-dm-launcher-stubdom-rootfs
 (built with -DWITH_STUBDOM=ON)."""
 import os
 import select
@@ -12,8 +12,8 @@ import time
 import unittest
 
 STUBDOM_DIR = os.environ.get("DM_STUBDOM_DIR", "")
-KERNEL = os.path.join(STUBDOM_DIR, "qemu-stubdom-linux-kernel")
-RAMDISK = os.path.join(STUBDOM_DIR, "qemu-stubdom-linux-rootfs")
+KERNEL = os.path.join(STUBDOM_DIR, "qemu-dm-launcher-stubdom-kernel")
+RAMDISK = os.path.join(STUBDOM_DIR, "qemu-dm-launcher-stubdom-rootfs")
 BOOT_TIMEOUT = 240  # TCG on a shared, busy machine
 
 
