@@ -18,6 +18,7 @@ typedef enum {
   KEY_CLASSES, /* ;-separated list of backend class names, may be empty */
   KEY_GUESTS,  /* ;-separated list of hvm|pv */
   KEY_SCRUB_MODE,
+  KEY_ADDRESS, /* a host name or IP address to listen on */
 } KeyType;
 
 typedef struct {
@@ -38,6 +39,24 @@ static const KeySpec keys[] = {
   { "helper", KEY_BOOL, 0 },
   { "xenstore-timeout-ms", KEY_UINT, 60000 },
   { "stubdom-qmp-proxy", KEY_PATH, 0 },
+  /* VNC, SDL, run directory (issue 5) */
+  { "run-dir", KEY_PATH, 0 },
+  { "vnc-listen", KEY_ADDRESS, 0 },
+  { "vnc-listen-widen", KEY_BOOL, 0 },
+  { "vnc-display", KEY_UINT, DM_VNC_DISPLAY_MAX },
+  { "vnc-display-to", KEY_UINT, DM_VNC_DISPLAY_MAX },
+  { "vnc-password-file", KEY_PATH, 0 },
+  { "vnc-password-xenstore", KEY_BOOL, 0 },
+  { "vnc-tls-dir", KEY_PATH, 0 },
+  { "vnc-tls-verify", KEY_BOOL, 0 },
+  { "sdl", KEY_BOOL, 0 },
+  /* sandbox (issue 5) */
+  { "rlimit-fsize", KEY_UINT, G_MAXINT64 },
+  { "core-dumps", KEY_BOOL, 0 },
+  { "qemu-sandbox", KEY_BOOL, 0 },
+  { "dm-restrict", KEY_BOOL, 0 },
+  { "dm-uid-base", KEY_UINT, G_MAXUINT32 - DM_DOMID_MAX - 1 },
+  { "dm-chroot-dir", KEY_PATH, 0 },
 };
 
 static const KeySpec *
@@ -131,6 +150,13 @@ check_value(const KeySpec *spec, const char *value, const char *where, GError **
     }
     return TRUE;
   }
+  case KEY_ADDRESS:
+    if (!dm_config_valid_address(value)) {
+      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
+                  "%s: '%s' is not a host name or IP address", where, value);
+      return FALSE;
+    }
+    return TRUE;
   case KEY_SCRUB_MODE:
     if (strcmp(value, "stale") && strcmp(value, "always")) {
       g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
@@ -140,6 +166,20 @@ check_value(const KeySpec *spec, const char *value, const char *where, GError **
     return TRUE;
   }
   g_assert_not_reached();
+}
+
+gboolean
+dm_config_valid_address(const char *value)
+{
+  /* It lands before the first comma of -vnc, where qemu does not unescape
+   * ",,": allow only what host names and IPv4/IPv6 literals use. */
+  gsize len = strlen(value);
+  if (len == 0 || len > 255)
+    return FALSE;
+  for (const char *p = value; *p; p++)
+    if (!g_ascii_isalnum(*p) && !strchr(".-:[]", *p))
+      return FALSE;
+  return TRUE;
 }
 
 static gboolean
@@ -273,7 +313,18 @@ dm_domain_config_free(DmDomainConfig *dc)
   g_free(dc->qemu_xen_traditional);
   g_free(dc->stubdom_qmp_proxy);
   g_strfreev(dc->scrub);
+  g_free(dc->run_dir);
+  g_free(dc->vnc_listen);
+  g_free(dc->vnc_password_file);
+  g_free(dc->vnc_tls_dir);
+  g_free(dc->dm_chroot_dir);
   g_free(dc);
+}
+
+static gboolean
+parse_bool(const char *value)
+{
+  return strcmp(value, "true") == 0 || strcmp(value, "1") == 0;
 }
 
 /* Applies every key of one group over `dc`.  Values were checked at parse
@@ -320,6 +371,43 @@ apply_group(GKeyFile *file, const char *group, DmDomainConfig *dc)
     } else if (strcmp(*key, "stubdom-qmp-proxy") == 0) {
       g_free(dc->stubdom_qmp_proxy);
       dc->stubdom_qmp_proxy = g_strdup(value);
+    } else if (strcmp(*key, "run-dir") == 0) {
+      g_free(dc->run_dir);
+      dc->run_dir = g_strdup(value);
+    } else if (strcmp(*key, "vnc-listen") == 0) {
+      g_free(dc->vnc_listen);
+      dc->vnc_listen = g_strdup(value);
+    } else if (strcmp(*key, "vnc-listen-widen") == 0) {
+      dc->vnc_listen_widen = parse_bool(value);
+    } else if (strcmp(*key, "vnc-display") == 0) {
+      dc->vnc_display = (int)number;
+    } else if (strcmp(*key, "vnc-display-to") == 0) {
+      dc->vnc_display_to = (int)number;
+    } else if (strcmp(*key, "vnc-password-file") == 0) {
+      g_free(dc->vnc_password_file);
+      dc->vnc_password_file = g_strdup(value);
+    } else if (strcmp(*key, "vnc-password-xenstore") == 0) {
+      dc->vnc_password_xenstore = parse_bool(value);
+    } else if (strcmp(*key, "vnc-tls-dir") == 0) {
+      g_free(dc->vnc_tls_dir);
+      dc->vnc_tls_dir = g_strdup(value);
+    } else if (strcmp(*key, "vnc-tls-verify") == 0) {
+      dc->vnc_tls_verify = parse_bool(value);
+    } else if (strcmp(*key, "sdl") == 0) {
+      dc->sdl = parse_bool(value);
+    } else if (strcmp(*key, "rlimit-fsize") == 0) {
+      dc->rlimit_fsize = number;
+    } else if (strcmp(*key, "core-dumps") == 0) {
+      dc->core_dumps = parse_bool(value);
+    } else if (strcmp(*key, "qemu-sandbox") == 0) {
+      dc->qemu_sandbox = parse_bool(value);
+    } else if (strcmp(*key, "dm-restrict") == 0) {
+      dc->dm_restrict = parse_bool(value);
+    } else if (strcmp(*key, "dm-uid-base") == 0) {
+      dc->dm_uid_base = (guint32)number;
+    } else if (strcmp(*key, "dm-chroot-dir") == 0) {
+      g_free(dc->dm_chroot_dir);
+      dc->dm_chroot_dir = g_strdup(value);
     }
   }
 }
@@ -340,6 +428,12 @@ dm_config_for_domain(const DmConfig *config, const char *name, GError **error)
   dc->helper = TRUE;
   dc->xenstore_timeout_ms = 2000;
   dc->stubdom_qmp_proxy = g_strdup(DM_DEFAULT_VCHAN_PROXY);
+  dc->run_dir = g_strdup(DM_RUNDIR);
+  dc->vnc_display = -1;
+  dc->vnc_display_to = -1;
+  dc->rlimit_fsize = DM_DEFAULT_RLIMIT_FSIZE;
+  dc->qemu_sandbox = TRUE;
+  dc->dm_uid_base = DM_DEFAULT_UID_BASE;
 
   if (config->file != NULL) {
     if (g_key_file_has_group(config->file, GLOBAL_GROUP))

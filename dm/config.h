@@ -23,7 +23,39 @@ typedef struct {
   gboolean helper;
   guint xenstore_timeout_ms; /* bound on every xenstore wait before exec */
   char *stubdom_qmp_proxy;  /* stub domain mode: Xen's vchan-socket-proxy */
+  char *run_dir;            /* private run directory (secrets, probe cache) */
+  /* VNC: NULL / -1 / FALSE leave the toolstack's -vnc as it was. */
+  char *vnc_listen;         /* listen address; wider than the toolstack's
+                               only with vnc_listen_widen */
+  gboolean vnc_listen_widen;
+  int vnc_display;          /* fixed display, or the first tried with _to */
+  int vnc_display_to;       /* last display tried (qemu's to=) */
+  char *vnc_password_file;  /* password source; wins over xenstore */
+  gboolean vnc_password_xenstore; /* /vm/<uuid>/vncpasswd, consumed */
+  char *vnc_tls_dir;        /* ca-cert.pem, server-cert.pem, server-key.pem */
+  gboolean vnc_tls_verify;  /* require client certificates (x509verify) */
+  gboolean sdl;             /* open an SDL window (needs DISPLAY) */
+  /* Sandbox */
+  guint64 rlimit_fsize;     /* bytes; 0: no limit (XSA-180) */
+  gboolean core_dumps;      /* FALSE: RLIMIT_CORE 0 */
+  gboolean qemu_sandbox;    /* -sandbox ... when the qemu supports it */
+  gboolean dm_restrict;     /* per-domain uid, empty chroot, domid restrict */
+  guint32 dm_uid_base;      /* qemu runs as uid = gid = base + domid */
+  char *dm_chroot_dir;      /* per-domain chroots under here; NULL:
+                               <run-dir>/root */
 } DmDomainConfig;
+
+/* Highest VNC display number: port 5900 + N must fit in 16 bits. */
+#define DM_VNC_DISPLAY_MAX 59635
+/* XSA-180: enough for qemu's own log, not for a guest filling dom0. */
+#define DM_DEFAULT_RLIMIT_FSIZE (256 * 1024)
+/* libxl asks for a 'xen-qemuuser-range-base' user; 131072 is past the
+ * ranges Debian hands out (users < 60000, subuids from 100000 by 65536). */
+#define DM_DEFAULT_UID_BASE 131072u
+
+/* Whether `value` may be used as a listen address (host name, IPv4 or
+ * bracketed IPv6 literal). */
+gboolean dm_config_valid_address(const char *value);
 
 typedef struct DmConfig DmConfig;
 

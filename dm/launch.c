@@ -1,9 +1,11 @@
 #include "launch.h"
+#include "sandbox.h"
 #include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -126,8 +128,23 @@ dm_exec_plan(const DmPlan *plan, const DmFdSet *inherited, GError **error)
   g_message("exec %s for %s domain %u (pid %d kept), argv:\n%s", plan->exec,
             dm_flavour_name(plan->request->flavour), plan->request->domid,
             (int)getpid(), lines);
+  if (plan->setup.fsize_skipped)
+    g_message("no RLIMIT_FSIZE for qemu: %s", plan->setup.fsize_skipped);
   dm_fds_seal(inherited);
-  execv(plan->exec, (char *const *)plan->argv->pdata);
+  if (!dm_sandbox_policy_is_empty(&plan->setup.sandbox)) {
+    const DmSandboxPolicy *policy = &plan->setup.sandbox;
+    for (guint i = 0; i < policy->n_rlimits; i++)
+      /* Past RLIMIT_FSIZE a write should fail (EFBIG) and qemu live on,
+       * not die of SIGXFSZ: an ignored signal stays ignored across exec. */
+      if (policy->rlimits[i].resource == RLIMIT_FSIZE)
+        signal(SIGXFSZ, SIG_IGN);
+    if (!dm_sandbox_apply(policy, error))
+      return FALSE;
+  }
+  if (plan->setup.env != NULL)
+    execve(plan->exec, (char *const *)plan->argv->pdata, plan->setup.env);
+  else
+    execv(plan->exec, (char *const *)plan->argv->pdata);
   g_set_error(error, DM_ERROR, DM_ERROR_EXEC, "cannot exec qemu binary '%s': %s",
               plan->exec, g_strerror(errno));
   return FALSE;

@@ -7,6 +7,8 @@
 #include "log.h"
 #include "plan.h"
 #include "stubdom.h"
+#include "prepare.h"
+#include "qemu_probe.h"
 #include "util.h"
 #include "version.h"
 
@@ -53,6 +55,7 @@ launch(const DmCli *cli, const DmFdSet *inherited)
     return fail(error);
   if (cli->no_helper)
     dc->helper = FALSE;
+  dm_qemu_facts_gather(request, dc, cli->dry_run, &facts);
   plan = dm_plan_build(g_steal_pointer(&request), g_steal_pointer(&dc), &facts, &error);
   if (plan == NULL)
     return fail(error);
@@ -64,6 +67,8 @@ launch(const DmCli *cli, const DmFdSet *inherited)
   }
 
   /* Act, then exec.  A probe touches nothing. */
+  if (!dm_prepare_qemu(plan, &error))
+    return fail(error);
   dm_exec_plan(plan, inherited, &error);
   return fail(error);
 }

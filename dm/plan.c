@@ -1,6 +1,8 @@
 #include "plan.h"
 #include "escape.h"
 
+#include <string.h>
+
 #include <json-glib/json-glib.h>
 
 GPtrArray *
@@ -28,7 +30,7 @@ dm_plan_build(DmRequest *request, DmDomainConfig *config, const DmQemuFacts *fac
   plan->request = request;
   plan->config = config;
   plan->exec = g_strdup(dm_qemu_binary(request, config));
-  plan->argv = dm_qemu_args_build(request, config, facts, error);
+  plan->argv = dm_qemu_args_build_full(request, config, facts, &plan->setup, error);
   if (plan->argv == NULL)
     return NULL;
   plan->scrub_paths = dm_scrub_paths(request, config);
@@ -48,6 +50,7 @@ dm_plan_free(DmPlan *plan)
     g_ptr_array_unref(plan->argv);
   if (plan->scrub_paths)
     g_ptr_array_unref(plan->scrub_paths);
+  dm_qemu_setup_clear(&plan->setup);
   g_free(plan);
 }
 
@@ -59,6 +62,58 @@ add_string_or_null(JsonBuilder *b, const char *member, const char *value)
     json_builder_add_string_value(b, value);
   else
     json_builder_add_null_value(b);
+}
+
+static void
+add_string_array(JsonBuilder *b, const char *member, GPtrArray *items)
+{
+  json_builder_set_member_name(b, member);
+  json_builder_begin_array(b);
+  for (guint i = 0; items && i < items->len; i++)
+    json_builder_add_string_value(b, g_ptr_array_index(items, i));
+  json_builder_end_array(b);
+}
+
+/* What the edges will do besides exec: files written and checked, the
+ * environment, the sandbox (no secret values: only where they go). */
+static void
+add_setup(JsonBuilder *b, const DmQemuSetup *setup)
+{
+  const DmSandboxPolicy *sb = &setup->sandbox;
+
+  add_string_array(b, "images", setup->images);
+  add_string_or_null(b, "secret_file", setup->secret_path);
+  add_string_or_null(b, "chroot", setup->chroot_dir);
+  json_builder_set_member_name(b, "env");
+  if (setup->env == NULL) {
+    json_builder_add_null_value(b);
+  } else {
+    json_builder_begin_array(b);
+    for (char **e = setup->env; *e; e++) {
+      /* Names only: values (XAUTHORITY's path) are not secrets, but the
+       * plan lists what crosses, not what it holds. */
+      g_autofree char *name = g_strndup(*e, strcspn(*e, "="));
+      json_builder_add_string_value(b, name);
+    }
+    json_builder_end_array(b);
+  }
+  json_builder_set_member_name(b, "rlimits");
+  json_builder_begin_object(b);
+  for (guint i = 0; i < sb->n_rlimits; i++) {
+    json_builder_set_member_name(b, sb->rlimits[i].resource == RLIMIT_FSIZE  ? "fsize"
+                                    : sb->rlimits[i].resource == RLIMIT_CORE ? "core"
+                                                                             : "other");
+    json_builder_add_int_value(b, (gint64)sb->rlimits[i].limit);
+  }
+  json_builder_end_object(b);
+  add_string_or_null(b, "fsize_skipped", setup->fsize_skipped);
+  json_builder_set_member_name(b, "no_new_privs");
+  json_builder_add_boolean_value(b, sb->no_new_privs);
+  json_builder_set_member_name(b, "seccomp_denied");
+  json_builder_begin_array(b);
+  for (const char *const *n = sb->seccomp.syscalls; n && *n; n++)
+    json_builder_add_string_value(b, *n);
+  json_builder_end_array(b);
 }
 
 char *
@@ -98,6 +153,7 @@ dm_plan_to_json(const DmPlan *plan)
   json_builder_add_int_value(b, plan->config->scrub_window_s);
   json_builder_set_member_name(b, "helper");
   json_builder_add_boolean_value(b, plan->helper);
+  add_setup(b, &plan->setup);
   json_builder_end_object(b);
 
   root = json_builder_get_root(b);

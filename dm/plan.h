@@ -12,6 +12,7 @@ typedef struct {
   GPtrArray *argv;           /* final argv, NULL-terminated pdata */
   GPtrArray *scrub_paths;    /* backend dirs the scrub step considers */
   gboolean helper;           /* fork the detached scrub helper */
+  DmQemuSetup setup;         /* secrets, images, chroot, env, sandbox */
 } DmPlan;
 
 /* Takes ownership of request and config. */

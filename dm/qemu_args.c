@@ -1,4 +1,10 @@
 #include "qemu_args.h"
+#include "disk.h"
+#include "escape.h"
+#include "util.h"
+#include "vnc.h"
+
+#include <string.h>
 
 const char *
 dm_qemu_binary(const DmRequest *request, const DmDomainConfig *dc)
@@ -7,16 +13,252 @@ dm_qemu_binary(const DmRequest *request, const DmDomainConfig *dc)
                                                     : dc->qemu_xen;
 }
 
+void
+dm_qemu_setup_clear(DmQemuSetup *setup)
+{
+  g_clear_pointer(&setup->images, g_ptr_array_unref);
+  g_clear_pointer(&setup->all_images, g_ptr_array_unref);
+  g_clear_pointer(&setup->secret_path, g_free);
+  g_clear_pointer(&setup->chroot_dir, g_free);
+  g_clear_pointer(&setup->tls_dir, g_free);
+  g_clear_pointer(&setup->env, g_strfreev);
+}
+
+char *
+dm_qemu_chroot_dir(const DmDomainConfig *dc, guint domid)
+{
+  g_autofree char *id = g_strdup_printf("%u", domid);
+  if (dc->dm_chroot_dir)
+    return g_build_filename(dc->dm_chroot_dir, id, NULL);
+  return g_build_filename(dc->run_dir, "root", id, NULL);
+}
+
+static gboolean
+is_disk_option(const char *name)
+{
+  return strcmp(name, "drive") == 0 || strcmp(name, "hda") == 0 || strcmp(name, "hdb") == 0 ||
+         strcmp(name, "hdc") == 0 || strcmp(name, "hdd") == 0 || strcmp(name, "cdrom") == 0;
+}
+
+GPtrArray *
+dm_qemu_image_paths(const DmRequest *request)
+{
+  GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+
+  for (guint i = 0; i + 1 < request->args->len; i++) {
+    const char *name = dm_option_name(g_ptr_array_index(request->args, i));
+    const char *value = g_ptr_array_index(request->args, i + 1);
+    g_autofree char *file = NULL;
+    g_auto(DmDiskSpec) spec = { 0 };
+
+    if (name == NULL || !is_disk_option(name))
+      continue;
+    file = strcmp(name, "drive") == 0 ? dm_qemu_opt_get(value, "file") : g_strdup(value);
+    i++;
+    if (file == NULL)
+      continue;
+    if (dm_disk_spec_recognised(file)) {
+      if (dm_disk_spec_parse(file, &spec, NULL))
+        g_ptr_array_add(paths, g_strdup(spec.path));
+    } else if (g_path_is_absolute(file)) {
+      g_ptr_array_add(paths, g_steal_pointer(&file));
+    }
+  }
+  return paths;
+}
+
+/* SDL needs an X display: with none, qemu would die later with an SDL
+ * error in a log nobody reads.  Refuse now, and hand qemu only what SDL
+ * needs of a root environment. */
+static gboolean
+sdl_setup(const DmRequest *request, const DmDomainConfig *dc, const DmQemuFacts *facts,
+          GPtrArray *argv, DmQemuSetup *setup, GError **error)
+{
+  g_autoptr(GPtrArray) env = NULL;
+
+  if (!request->sdl && !dc->sdl)
+    return TRUE;
+  if (facts->display == NULL || *facts->display == '\0') {
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                "SDL display asked for (%s) but DISPLAY is not set in the launcher's "
+                "environment, so qemu could not open a window; give the toolstack a "
+                "DISPLAY (and XAUTHORITY), or use VNC",
+                request->sdl ? "the toolstack's -sdl / -display sdl" : "sdl = true");
+    return FALSE;
+  }
+  if (!request->sdl) {
+    if (request->flavour == DM_FLAVOUR_TRADITIONAL) {
+      g_ptr_array_add(argv, g_strdup("-sdl"));
+    } else if (request->display_index >= 0) {
+      guint at = (guint)request->display_index + 2; /* the value, after argv[0] */
+      g_free(g_ptr_array_index(argv, at));
+      g_ptr_array_index(argv, at) = g_strdup("sdl");
+    } else {
+      g_ptr_array_add(argv, g_strdup("-display"));
+      g_ptr_array_add(argv, g_strdup("sdl"));
+    }
+  }
+  if (setup) {
+    env = g_ptr_array_new_null_terminated(2, g_free, TRUE);
+    g_ptr_array_add(env, g_strconcat("DISPLAY=", facts->display, NULL));
+    if (facts->xauthority)
+      g_ptr_array_add(env, g_strconcat("XAUTHORITY=", facts->xauthority, NULL));
+    setup->env = (GStrv)g_ptr_array_free(g_steal_pointer(&env), FALSE);
+  }
+  return TRUE;
+}
+
+static gboolean
+restrict_setup(const DmRequest *request, const DmDomainConfig *dc, const DmQemuFacts *facts,
+               GPtrArray *argv, DmQemuSetup *setup, GError **error)
+{
+  g_autofree char *chroot_dir = NULL;
+  const char *binary = dm_qemu_binary(request, dc);
+  guint32 id = dc->dm_uid_base + request->domid;
+
+  if (!dc->dm_restrict)
+    return TRUE;
+  if (request->flavour != DM_FLAVOUR_QEMU_XEN || !facts->qemu_has_runas_ids ||
+      !facts->qemu_has_chroot) {
+    g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
+                "dm-restrict = true needs an upstream qemu-xen that takes -runas UID:GID "
+                "and -chroot (QEMU 7.1 to 8.x); '%s' does not", binary);
+    return FALSE;
+  }
+  /* qemu drops to the per-domain uid itself, after it has opened
+   * /dev/xen/privcmd, the images and the secret file as root; so do
+   * libxl's dm_restrict and XenServer's wrapper.  uid = gid = base +
+   * domid: no two domains' qemus share an id. */
+  chroot_dir = dm_qemu_chroot_dir(dc, request->domid);
+  g_ptr_array_add(argv, g_strdup("-runas"));
+  g_ptr_array_add(argv, g_strdup_printf("%u:%u", id, id));
+  g_ptr_array_add(argv, g_strdup("-chroot"));
+  g_ptr_array_add(argv, g_strdup(chroot_dir));
+  if (facts->qemu_has_domid_restrict)
+    g_ptr_array_add(argv, g_strdup("-xen-domid-restrict"));
+  if (setup)
+    setup->chroot_dir = g_steal_pointer(&chroot_dir);
+  return TRUE;
+}
+
+GPtrArray *
+dm_qemu_args_build_full(const DmRequest *request, const DmDomainConfig *dc,
+                        const DmQemuFacts *facts, DmQemuSetup *setup, GError **error)
+{
+  g_autoptr(GPtrArray) argv =
+    g_ptr_array_new_null_terminated(request->args->len + 16, g_free, TRUE);
+  g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) images = g_ptr_array_new_with_free_func(g_free);
+  const DmQemuFacts no_facts = { 0 };
+  gboolean has_vncunused = FALSE;
+
+  if (facts == NULL)
+    facts = &no_facts;
+  g_ptr_array_add(argv, g_strdup(dm_qemu_binary(request, dc)));
+  /* A probe only asks qemu what it can do: pass it through untouched. */
+  if (request->flavour == DM_FLAVOUR_PROBE) {
+    for (guint i = 0; i < request->args->len; i++)
+      g_ptr_array_add(argv, g_strdup(g_ptr_array_index(request->args, i)));
+    return g_steal_pointer(&argv);
+  }
+
+  for (guint i = 0; i < request->args->len; i++) {
+    const char *arg = g_ptr_array_index(request->args, i);
+    const char *name = dm_option_name(arg);
+    const char *value = i + 1 < request->args->len ? g_ptr_array_index(request->args, i + 1)
+                                                   : NULL;
+
+    if (name && strcmp(name, "vncunused") == 0)
+      has_vncunused = TRUE;
+    if ((int)i == request->vnc_index && value != NULL) {
+      char *vnc = dm_vnc_rewrite(request, dc, value, extra, error);
+      if (vnc == NULL)
+        return NULL;
+      g_ptr_array_add(argv, g_strdup(arg));
+      g_ptr_array_add(argv, vnc);
+      i++;
+      continue;
+    }
+    if (name && value && is_disk_option(name)) {
+      gboolean drive = FALSE;
+      g_autoptr(GError) local = NULL;
+      char *rewritten = dm_disk_rewrite(name, value, &drive, images, &local);
+      if (local != NULL) {
+        g_propagate_error(error, g_steal_pointer(&local));
+        return NULL;
+      }
+      if (rewritten != NULL) {
+        g_ptr_array_add(argv, g_strdup(drive ? "-drive" : arg));
+        g_ptr_array_add(argv, rewritten);
+        i++;
+        continue;
+      }
+    }
+    g_ptr_array_add(argv, g_strdup(arg));
+  }
+
+  /* qemu-xen-traditional has no to=: -vncunused searches upwards. */
+  if (request->vnc_index >= 0 && dc->vnc_display_to >= 0 &&
+      request->flavour == DM_FLAVOUR_TRADITIONAL && !has_vncunused)
+    g_ptr_array_add(argv, g_strdup("-vncunused"));
+  if (!sdl_setup(request, dc, facts, argv, setup, error))
+    return NULL;
+  if (!restrict_setup(request, dc, facts, argv, setup, error))
+    return NULL;
+  /* qemu's own seccomp filter.  The toolstack's -sandbox, if any, is kept
+   * as it is.  elevateprivileges=deny would also stop qemu's own -runas
+   * (it installs the filter before it drops ids, and dies with SIGSYS), so
+   * with dm-restrict set*id stays allowed: by then qemu's real, effective
+   * and saved ids are all the unprivileged ones, and qemu sets
+   * no_new_privs with the filter. */
+  if (dc->qemu_sandbox && facts->qemu_has_sandbox && request->sandbox_index < 0 &&
+      request->flavour == DM_FLAVOUR_QEMU_XEN) {
+    g_ptr_array_add(argv, g_strdup("-sandbox"));
+    g_ptr_array_add(argv, g_strdup(dc->dm_restrict
+                                     ? "on,obsolete=deny,elevateprivileges=allow,"
+                                       "spawn=deny,resourcecontrol=deny"
+                                     : DM_QEMU_SANDBOX_ARG));
+  }
+  for (guint i = 0; i < extra->len; i++)
+    g_ptr_array_add(argv, g_strdup(g_ptr_array_index(extra, i)));
+
+  if (setup != NULL) {
+    if (request->vnc_index >= 0 && dm_vnc_wants_password(dc) &&
+        request->flavour == DM_FLAVOUR_QEMU_XEN)
+      setup->secret_path = dm_vnc_secret_path(dc, request->domid);
+    if (request->vnc_index >= 0)
+      setup->tls_dir = g_strdup(dc->vnc_tls_dir);
+    setup->images = g_steal_pointer(&images);
+    setup->all_images = dm_qemu_image_paths(request);
+    dm_sandbox_policy_for_qemu(request, dc, &setup->sandbox);
+    /* XSA-180 wants qemu's log bounded, but RLIMIT_FSIZE is per process:
+     * the kernel refuses any write at an offset past it, in the log and in
+     * a disk image alike (EFBIG).  So the limit goes only where qemu
+     * writes no image file. */
+    if (dc->rlimit_fsize > 0) {
+      if (dm_request_serial_to_file(request))
+        setup->fsize_skipped = "serial output goes to a file";
+      else if (facts->images_are_files)
+        setup->fsize_skipped = "qemu writes a disk image file";
+      else if (request->guest == DM_GUEST_PV || request->flavour == DM_FLAVOUR_TRADITIONAL)
+        setup->fsize_skipped =
+          "qemu may serve file-backed disks named in xenstore (qdisk, qemu-dm)";
+      if (setup->fsize_skipped) {
+        DmSandboxPolicy *p = &setup->sandbox;
+        for (guint i = 0; i < p->n_rlimits; i++)
+          if (p->rlimits[i].resource == RLIMIT_FSIZE) {
+            p->rlimits[i] = p->rlimits[--p->n_rlimits];
+            break;
+          }
+      }
+    }
+  }
+  return g_steal_pointer(&argv);
+}
+
 GPtrArray *
 dm_qemu_args_build(const DmRequest *request, const DmDomainConfig *dc,
                    const DmQemuFacts *facts, GError **error)
 {
-  g_autoptr(GPtrArray) argv =
-    g_ptr_array_new_null_terminated(request->args->len + 8, g_free, TRUE);
-
-  g_ptr_array_add(argv, g_strdup(dm_qemu_binary(request, dc)));
-  /* A probe only asks qemu what it can do: pass it through untouched. */
-  for (guint i = 0; i < request->args->len; i++)
-    g_ptr_array_add(argv, g_strdup(g_ptr_array_index(request->args, i)));
-  return g_steal_pointer(&argv);
+  return dm_qemu_args_build_full(request, dc, facts, NULL, error);
 }

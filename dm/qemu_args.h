@@ -2,19 +2,59 @@
  * config.  Pure: plain structs in, a GPtrArray of strings out. */
 #pragma once
 #include "config.h"
+#include "sandbox_policy.h"
 #include "toolstack_args.h"
 
 /* Facts about the target qemu and the host that the builder needs but
- * must not discover itself (they are probed at the edges). */
+ * must not discover itself (they are probed at the edges: qemu_probe.c,
+ * the environment, stat). */
 typedef struct {
-  gboolean qemu_has_sandbox; /* qemu accepts -sandbox (built with seccomp) */
+  gboolean qemu_has_sandbox;         /* accepts the full -sandbox line */
+  gboolean qemu_has_domid_restrict;  /* accepts -xen-domid-restrict */
+  gboolean qemu_has_runas_ids;       /* accepts -runas UID:GID (QEMU 7.1+) */
+  gboolean qemu_has_chroot;          /* accepts -chroot DIR (gone in 9.0) */
+  const char *display;               /* DISPLAY of our environment, or NULL */
+  const char *xauthority;            /* XAUTHORITY of our environment, or NULL */
+  /* Some image named on argv is a regular file (qemu writes it, so a
+   * RLIMIT_FSIZE would break the guest's disk). */
+  gboolean images_are_files;
 } DmQemuFacts;
+
+/* Everything besides argv that the edges must do for the plan. */
+typedef struct {
+  GPtrArray *images;       /* image paths from disk specs: must exist */
+  GPtrArray *all_images;   /* every local path qemu opens as a disk */
+  char *secret_path;       /* VNC password file to write, or NULL */
+  char *chroot_dir;        /* empty per-domain chroot to create, or NULL */
+  char *tls_dir;           /* x509 directory to check, or NULL */
+  GStrv env;               /* qemu's environment; NULL: inherit ours */
+  DmSandboxPolicy sandbox; /* applied just before exec */
+  const char *fsize_skipped; /* why RLIMIT_FSIZE is not set, or NULL */
+} DmQemuSetup;
+
+void dm_qemu_setup_clear(DmQemuSetup *setup);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(DmQemuSetup, dm_qemu_setup_clear)
+
+/* The -sandbox line the launcher adds. */
+#define DM_QEMU_SANDBOX_ARG \
+  "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
 
 /* The qemu binary that serves this request. */
 const char *dm_qemu_binary(const DmRequest *request, const DmDomainConfig *dc);
 
 /* argv[0] is the qemu binary; the rest is the toolstack's argv with the
  * config's additions and rewrites.  argv->pdata is NULL-terminated
- * (g_ptr_array_new_null_terminated), ready for execv. */
+ * (g_ptr_array_new_null_terminated), ready for execv.  `setup` (may be
+ * NULL) receives what the edges must do before exec. */
+GPtrArray *dm_qemu_args_build_full(const DmRequest *request, const DmDomainConfig *dc,
+                                   const DmQemuFacts *facts, DmQemuSetup *setup,
+                                   GError **error);
 GPtrArray *dm_qemu_args_build(const DmRequest *request, const DmDomainConfig *dc,
                               const DmQemuFacts *facts, GError **error);
+
+/* The per-domain chroot: <dm-chroot-dir or run-dir/root>/<domid>. */
+char *dm_qemu_chroot_dir(const DmDomainConfig *dc, guint domid);
+
+/* The local image paths named by the toolstack's disk options (-drive
+ * file=, -hda..-hdd, -cdrom), before any rewrite. */
+GPtrArray *dm_qemu_image_paths(const DmRequest *request);

@@ -9,27 +9,6 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-void
-dm_sandbox_policy_set_rlimit(DmSandboxPolicy *policy, int resource, rlim_t limit)
-{
-  for (guint i = 0; i < policy->n_rlimits; i++)
-    if (policy->rlimits[i].resource == resource) {
-      policy->rlimits[i].limit = limit;
-      return;
-    }
-  g_return_if_fail(policy->n_rlimits < DM_SANDBOX_MAX_RLIMITS);
-  policy->rlimits[policy->n_rlimits].resource = resource;
-  policy->rlimits[policy->n_rlimits].limit = limit;
-  policy->n_rlimits++;
-}
-
-gboolean
-dm_sandbox_policy_is_empty(const DmSandboxPolicy *policy)
-{
-  return policy->n_rlimits == 0 && policy->chroot_dir == NULL && !policy->change_ids &&
-         !policy->no_new_privs && policy->seccomp.mode == DM_SECCOMP_NONE;
-}
-
 void *
 dm_seccomp_build(const DmSeccompPolicy *seccomp, GError **error)
 {

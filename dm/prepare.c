@@ -1,0 +1,122 @@
+#include "prepare.h"
+#include "secret.h"
+#include "util.h"
+#include "vnc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include <string.h>
+#include <unistd.h>
+
+static gboolean
+check_images(const DmQemuSetup *setup, GError **error)
+{
+  for (guint i = 0; setup->images && i < setup->images->len; i++) {
+    const char *path = g_ptr_array_index(setup->images, i);
+    struct stat st;
+    if (stat(path, &st) < 0) {
+      g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "disk image '%s': %s", path,
+                  g_strerror(errno));
+      return FALSE;
+    }
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+      g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                  "disk image '%s' is neither a file nor a block device", path);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+check_tls(const DmQemuSetup *setup, GError **error)
+{
+  if (setup->tls_dir == NULL)
+    return TRUE;
+  for (const char *const *f = dm_vnc_tls_files; *f; f++) {
+    g_autofree char *path = g_build_filename(setup->tls_dir, *f, NULL);
+    if (access(path, R_OK) < 0) {
+      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
+                  "VNC TLS: '%s' (vnc-tls-dir needs ca-cert.pem, server-cert.pem and "
+                  "server-key.pem): %s", path, g_strerror(errno));
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* qemu chroots into it after start-up: it must be empty (nothing of the
+ * host to reach from inside) and root's. */
+static gboolean
+make_chroot(const char *dir, GError **error)
+{
+  g_autofree char *parent = g_path_get_dirname(dir);
+  struct stat st;
+  GDir *d;
+
+  if (g_mkdir_with_parents(parent, 0711) < 0 || (mkdir(dir, 0555) < 0 && errno != EEXIST)) {
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "creating the chroot '%s': %s", dir,
+                g_strerror(errno));
+    return FALSE;
+  }
+  if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+      (st.st_mode & 022) != 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
+                "the chroot '%s' must be a directory owned by root and writable by no one "
+                "else", dir);
+    return FALSE;
+  }
+  d = g_dir_open(dir, 0, NULL);
+  if (d == NULL || g_dir_read_name(d) != NULL) {
+    if (d)
+      g_dir_close(d);
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "the chroot '%s' is not empty", dir);
+    return FALSE;
+  }
+  g_dir_close(d);
+  return TRUE;
+}
+
+static gboolean
+prepare_secret(const DmPlan *plan, GError **error)
+{
+  const DmDomainConfig *dc = plan->config;
+  const char *path = plan->setup.secret_path;
+  g_autofree char *node = NULL;
+  char *password;
+  gboolean ok;
+
+  if (path == NULL)
+    return TRUE;
+  if (dc->vnc_password_file)
+    password = dm_secret_read_file(dc->vnc_password_file, error);
+  else
+    password = dm_secret_read_xenstore(plan->request->domid, &node, error);
+  if (password == NULL)
+    return FALSE;
+  ok = dm_secret_write(path, password, strlen(password), error);
+  dm_secret_free(password);
+  if (!ok)
+    return FALSE;
+  if (!dm_secret_reaper_start(path, dc->run_dir, error)) {
+    unlink(path);
+    return FALSE;
+  }
+  /* Consumed: qemu-dm cleared the node once it had the password. */
+  if (node != NULL && !dm_secret_clear_xenstore(node, error))
+    return FALSE;
+  return TRUE;
+}
+
+gboolean
+dm_prepare_qemu(const DmPlan *plan, GError **error)
+{
+  if (plan->request->flavour == DM_FLAVOUR_PROBE)
+    return TRUE;
+  if (!check_images(&plan->setup, error) || !check_tls(&plan->setup, error))
+    return FALSE;
+  if (plan->setup.chroot_dir && !make_chroot(plan->setup.chroot_dir, error))
+    return FALSE;
+  return prepare_secret(plan, error);
+}
