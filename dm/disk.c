@@ -89,7 +89,7 @@ dm_disk_spec_parse(const char *value, DmDiskSpec *spec, GError **error)
       g_autofree char *driver = g_strndup(rest, colon ? (gsize)(colon - rest) : strlen(rest));
       g_autofree char *driver_shown = dm_quote_for_message(driver);
       g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                  "disk '%s': unknown blktap format '%s' (known: aio, sync, raw, qcow, "
+                  "disk %s: unknown blktap format %s (known: aio, sync, raw, qcow, "
                   "qcow2, vhd)",
                   shown, driver_shown);
       return FALSE;
@@ -101,7 +101,7 @@ dm_disk_spec_parse(const char *value, DmDiskSpec *spec, GError **error)
     const char *colon = strchr(rest, ':');
     if (colon == NULL || !format_from_name(rest, (gsize)(colon - rest), &format)) {
       g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                  "disk '%s': not a disk spec (expected tap:FORMAT:PATH, tap2:FORMAT:PATH, "
+                  "disk %s: not a disk spec (expected tap:FORMAT:PATH, tap2:FORMAT:PATH, "
                   "file:PATH or FORMAT:PATH)",
                   shown);
       return FALSE;
@@ -110,7 +110,7 @@ dm_disk_spec_parse(const char *value, DmDiskSpec *spec, GError **error)
   }
   if (*rest != '/') {
     g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                "disk '%s': the image path must be absolute", shown);
+                "disk %s: the image path must be absolute", shown);
     return FALSE;
   }
   spec->format = format;
@@ -167,7 +167,7 @@ dm_disk_rewrite(const char *option, const char *value, gboolean *drive, GPtrArra
     if (given_format && strcmp(given_format, dm_disk_qemu_format(spec.format)) != 0) {
       g_autofree char *shown = dm_quote_for_message(file);
       g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                  "disk '%s': the toolstack's format=%s contradicts the spec's format %s",
+                  "disk %s: the toolstack's format=%s contradicts the spec's format %s",
                   shown, given_format, dm_disk_qemu_format(spec.format));
       return NULL;
     }

@@ -93,7 +93,7 @@ dm_secret_read_xenstore(guint domid, char **node, GError **error)
   if (!g_str_has_prefix(vm, "/vm/") || strstr(vm, "..") != NULL || strchr(vm + 4, '/')) {
     g_autofree char *shown = dm_quote_for_message(vm);
     g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE,
-                "reading the VNC password from xenstore: %s holds '%s', not /vm/<uuid>",
+                "reading the VNC password from xenstore: %s holds %s, not /vm/<uuid>",
                 vm_node, shown);
     return NULL;
   }

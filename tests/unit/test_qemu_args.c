@@ -1,0 +1,187 @@
+#include <criterion/criterion.h>
+#include "qemu_args.h"
+#include "toolstack_lines.h"
+
+static GPtrArray *
+build(const char *const *line, const char *conf, const DmQemuFacts *facts, DmQemuSetup *setup,
+      GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(DmConfig) c = dm_config_parse(conf, strlen(conf), "t", NULL, &local);
+  cr_assert_not_null(c, "%s", local ? local->message : "");
+  g_autoptr(DmRequest) r = dm_request_parse(line_argc(line), (char *const *)line, &local);
+  cr_assert_not_null(r);
+  g_autoptr(DmDomainConfig) dc = dm_config_for_domain(c, r->name, &local);
+  return dm_qemu_args_build_full(r, dc, facts, setup, error);
+}
+
+static int
+find(GPtrArray *argv, const char *item)
+{
+  for (guint i = 0; i < argv->len; i++)
+    if (g_strcmp0(g_ptr_array_index(argv, i), item) == 0)
+      return (int)i;
+  return -1;
+}
+
+static const DmQemuFacts all = { TRUE, TRUE, TRUE, TRUE, NULL, NULL, FALSE };
+
+Test(qemu_args, sandbox_only_when_supported)
+{
+  g_auto(DmQemuSetup) s1 = { 0 };
+  DmQemuFacts none = { 0 };
+  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, "[launcher]\n", &all, &s1, NULL);
+  int i = find(a, "-sandbox");
+  cr_assert_geq(i, 0);
+  cr_assert_str_eq(g_ptr_array_index(a, i + 1), DM_QEMU_SANDBOX_ARG);
+  g_autoptr(GPtrArray) b = build(LINE_LIBXL_HVM, "[launcher]\n", &none, NULL, NULL);
+  cr_assert_eq(find(b, "-sandbox"), -1);
+  g_autoptr(GPtrArray) c = build(LINE_LIBXL_HVM, "[launcher]\nqemu-sandbox = false\n", &all,
+                                 NULL, NULL);
+  cr_assert_eq(find(c, "-sandbox"), -1);
+  /* The toolstack's own -sandbox is kept, not doubled. */
+  g_autoptr(GPtrArray) d = build(LINE_XCPNG_HVM, "[launcher]\n", &all, NULL, NULL);
+  cr_assert_eq(find(d, DM_QEMU_SANDBOX_ARG), -1);
+}
+
+Test(qemu_args, dm_restrict_runas_chroot_domid_restrict)
+{
+  g_auto(DmQemuSetup) setup = { 0 };
+  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM,
+                                 "[launcher]\nrun-dir = /run/q\ndm-restrict = true\n"
+                                 "dm-uid-base = 200000\n", &all, &setup, NULL);
+  int i = find(a, "-runas");
+  cr_assert_geq(i, 0);
+  cr_assert_str_eq(g_ptr_array_index(a, i + 1), "200007:200007");
+  i = find(a, "-chroot");
+  cr_assert_str_eq(g_ptr_array_index(a, i + 1), "/run/q/root/7");
+  cr_assert_str_eq(setup.chroot_dir, "/run/q/root/7");
+  cr_assert_geq(find(a, "-xen-domid-restrict"), 0);
+  /* qemu's own -runas needs set*id after its filter is in. */
+  cr_assert_geq(find(a, "on,obsolete=deny,elevateprivileges=allow,spawn=deny,resourcecontrol=deny"), 0);
+}
+
+Test(qemu_args, dm_restrict_refused_without_support)
+{
+  g_autoptr(GError) error = NULL;
+  DmQemuFacts none = { 0 };
+  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, "[launcher]\ndm-restrict = true\n", &none,
+                                 NULL, &error);
+  cr_assert_null(a);
+  cr_assert(strstr(error->message, "-runas"), "%s", error->message);
+}
+
+Test(qemu_args, sdl_needs_a_display)
+{
+  g_autoptr(GError) error = NULL;
+  DmQemuFacts facts = { 0 };
+  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, "[launcher]\nsdl = true\n", &facts, NULL, &error);
+  cr_assert_null(a);
+  cr_assert(strstr(error->message, "DISPLAY is not set"), "%s", error->message);
+}
+
+Test(qemu_args, sdl_keeps_only_display_env)
+{
+  g_auto(DmQemuSetup) setup = { 0 };
+  DmQemuFacts facts = { .display = ":0", .xauthority = "/root/.Xauthority" };
+  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, "[launcher]\nsdl = true\n", &facts, &setup, NULL);
+  int i = find(a, "-display");
+  cr_assert_str_eq(g_ptr_array_index(a, i + 1), "sdl");
+  cr_assert_eq(find(a, "none"), -1);
+  cr_assert_eq(g_strv_length(setup.env), 2);
+  cr_assert_str_eq(setup.env[0], "DISPLAY=:0");
+  cr_assert_str_eq(setup.env[1], "XAUTHORITY=/root/.Xauthority");
+
+  g_auto(DmQemuSetup) trad = { 0 };
+  g_autoptr(GPtrArray) b = build(LINE_XEND_HVM, "[launcher]\nsdl = true\n", &facts, &trad, NULL);
+  cr_assert_geq(find(b, "-sdl"), 0);
+}
+
+Test(qemu_args, no_sdl_inherits_env)
+{
+  g_auto(DmQemuSetup) setup = { 0 };
+  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, "[launcher]\n", &all, &setup, NULL);
+  cr_assert_null(setup.env);
+}
+
+Test(qemu_args, fsize_limit_unless_it_would_hit_a_file)
+{
+  const char *line[] = { "-xen-domid", "3", "-machine", "xenfv", "-serial", "pty", NULL };
+  const char *serial_file[] = { "-xen-domid", "3", "-machine", "xenfv", "-serial",
+                                "file:/var/log/xen/serial-3.log", NULL };
+  DmQemuFacts files = { .images_are_files = TRUE };
+  g_auto(DmQemuSetup) s1 = { 0 };
+  g_auto(DmQemuSetup) s2 = { 0 };
+  g_auto(DmQemuSetup) s3 = { 0 };
+  g_auto(DmQemuSetup) s4 = { 0 };
+  g_auto(DmQemuSetup) s5 = { 0 };
+  g_autoptr(GPtrArray) a = build(line, "[launcher]\n", &all, &s1, NULL);
+  cr_assert_eq(s1.sandbox.n_rlimits, 2);
+  cr_assert_eq(s1.sandbox.rlimits[0].resource, RLIMIT_FSIZE);
+  cr_assert_eq(s1.sandbox.rlimits[0].limit, 262144);
+  cr_assert_eq(s1.sandbox.rlimits[1].resource, RLIMIT_CORE);
+  cr_assert_eq(s1.sandbox.rlimits[1].limit, 0);
+  cr_assert(s1.sandbox.no_new_privs);
+  cr_assert_null(s1.fsize_skipped);
+
+  g_autoptr(GPtrArray) b = build(serial_file, "[launcher]\n", &all, &s2, NULL);
+  cr_assert_eq(s2.sandbox.n_rlimits, 1);
+  cr_assert_eq(s2.sandbox.rlimits[0].resource, RLIMIT_CORE);
+  cr_assert_str_eq(s2.fsize_skipped, "serial output goes to a file");
+
+  g_autoptr(GPtrArray) c = build(line, "[launcher]\n", &files, &s3, NULL);
+  cr_assert_eq(s3.sandbox.n_rlimits, 1);
+  cr_assert_not_null(s3.fsize_skipped);
+
+  g_autoptr(GPtrArray) d = build(line, "[launcher]\ncore-dumps = true\nrlimit-fsize = 0\n", &all,
+                                 &s4, NULL);
+  cr_assert_eq(s4.sandbox.n_rlimits, 0);
+
+  g_autoptr(GPtrArray) e = build(LINE_LIBXL_PV_VFB, "[launcher]\n", &all, &s5, NULL);
+  cr_assert_not_null(s5.fsize_skipped, "PV: qdisk may write image files");
+}
+
+Test(qemu_args, disks_rewritten_in_place)
+{
+  const char *line[] = { "-d", "4", "-domain-name", "old", "-hda", "tap:vhd:/i/a b,c.vhd",
+                         "-cdrom", "/iso/x.iso", "-M", "xenfv", NULL };
+  g_auto(DmQemuSetup) setup = { 0 };
+  g_autoptr(GPtrArray) a = build(line, "[launcher]\n", &all, &setup, NULL);
+  cr_assert_str_eq(g_ptr_array_index(a, 5), "-drive");
+  cr_assert_str_eq(g_ptr_array_index(a, 6), "file=/i/a b,,c.vhd,format=vpc,if=ide,index=0,media=disk");
+  cr_assert_str_eq(g_ptr_array_index(a, 7), "-cdrom");
+  cr_assert_str_eq(g_ptr_array_index(a, 8), "/iso/x.iso");
+  cr_assert_eq(setup.images->len, 1);
+  cr_assert_str_eq(g_ptr_array_index(setup.images, 0), "/i/a b,c.vhd");
+  cr_assert_eq(setup.all_images->len, 2);
+}
+
+Test(qemu_args, bad_disk_spec_is_an_error)
+{
+  const char *line[] = { "-xen-domid", "4", "-hda", "tap:ram:/i/x", "-machine", "xenfv", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) a = build(line, "[launcher]\n", &all, NULL, &error);
+  cr_assert_null(a);
+  cr_assert(strstr(error->message, "ram"));
+}
+
+Test(qemu_args, probe_is_untouched)
+{
+  g_auto(DmQemuSetup) setup = { 0 };
+  g_autoptr(GPtrArray) a = build(LINE_LIBXL_PROBE, "[launcher]\nsdl = true\ndm-restrict = true\n",
+                                 &all, &setup, NULL);
+  cr_assert_eq(a->len, (guint)line_argc(LINE_LIBXL_PROBE) + 1);
+  cr_assert(dm_sandbox_policy_is_empty(&setup.sandbox));
+  cr_assert_null(setup.secret_path);
+}
+
+Test(qemu_args, secret_path_only_with_password_and_vnc)
+{
+  g_auto(DmQemuSetup) s1 = { 0 };
+  g_auto(DmQemuSetup) s2 = { 0 };
+  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, "[launcher]\nrun-dir = /r\nvnc-password-file = /p\n",
+                                 &all, &s1, NULL);
+  cr_assert_str_eq(s1.secret_path, "/r/7/vnc-password");
+  g_autoptr(GPtrArray) b = build(LINE_LIBXL_HVM, "[launcher]\n", &all, &s2, NULL);
+  cr_assert_null(s2.secret_path);
+}
