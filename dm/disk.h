@@ -1,5 +1,5 @@
 /* Disk specs as xend/xl and blktap wrote them, turned into qemu -drive
- * options.  Pure: strings in, strings out; fuzzed by tests/fuzz.
+ * options.  Pure: strings in, strings out, so that it can be fuzzed.
  *
  *   tap:aio:/img        raw          tap2:aio:/img, tap2:tapdisk:aio:/img
  *   tap:sync:/img       raw          file:/img, aio:/img, raw:/img, phy:/dev/x

@@ -81,7 +81,7 @@ dm_qemu_probe(const char *binary, const char *cache_dir, gboolean write_cache,
     for (gsize i = 0; i < G_N_ELEMENTS(probes); i++)
       FACT(facts, &probes[i]) = run_version(binary, probes[i].args);
   }
-  g_message("probed %s: sandbox=%d domid-restrict=%d runas-ids=%d chroot=%d", binary,
+  g_debug("probed %s: sandbox=%d domid-restrict=%d runas-ids=%d chroot=%d", binary,
             facts->qemu_has_sandbox, facts->qemu_has_domid_restrict,
             facts->qemu_has_runas_ids, facts->qemu_has_chroot);
   if (!write_cache)

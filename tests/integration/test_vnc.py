@@ -16,6 +16,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from dmtest import LauncherTest  # noqa: E402
+from xenstored import Xenstored  # noqa: E402
 
 VNC_QEMU = os.environ.get("DM_VNC_QEMU", "")
 VNC_CLIENT = os.environ.get("DM_VNC_CLIENT", "")
@@ -71,14 +72,16 @@ class VncTest(LauncherTest):
             p.wait()
         super().tearDown()
 
-    def start(self, extra_conf="", domid=5):
+    def start(self, extra_conf="", domid=5, password_conf=None, env=None):
         display = free_display()
+        if password_conf is None:
+            password_conf = f"vnc-password-file = {self.pwfile}\n"
         conf = self.write_config(
             f"[launcher]\nqemu-xen = {QEMU}\nrun-dir = {self.run_dir}\n"
-            f"vnc-password-file = {self.pwfile}\n{extra_conf}")
+            f"{password_conf}{extra_conf}")
         with open(os.path.join(self.dir, f"qemu-{domid}.log"), "wb") as log:
             p = subprocess.Popen([VNC_QEMU, conf, str(domid), f"127.0.0.1:{display}"],
-                                 stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+                                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
         self.procs.append(p)
         self.log_path = log.name
         ok = wait_listening(5900 + display, p)
@@ -222,6 +225,38 @@ class VncTest(LauncherTest):
         ok = self.client(port, PASSWORD)
         self.assertEqual(ok.returncode, 0, ok.stdout + self.log())
         self.assert_secret_removed(domid)
+
+
+    def test_password_from_xenstore_is_consumed(self):
+        domid = 11
+        uuid = "8a3c8f52-1d6e-4b8e-9a51-7f2e0c9b1d11"
+        with Xenstored() as xs:
+            xs.write_many([(f"/local/domain/{domid}/vm", f"/vm/{uuid}"),
+                           (f"/vm/{uuid}/vncpasswd", PASSWORD)])
+            p, port = self.start(domid=domid, password_conf="vnc-password-xenstore = true\n",
+                                 env=xs.client_env())
+            # Consumed, as qemu-dm did: the node is emptied once the
+            # password is in the secret file.
+            self.assertEqual(xs.read(f"/vm/{uuid}/vncpasswd"), "")
+            self.assert_no_password_in_proc(p.pid)
+            ok = self.client(port, PASSWORD)
+            self.assertEqual(ok.returncode, 0, ok.stdout + self.log())
+            bad = self.client(port, "wrong123")
+            self.assertEqual(bad.returncode, 1, bad.stdout)
+            self.assert_secret_removed(domid)
+
+    def test_xenstore_password_missing_fails_before_exec(self):
+        with Xenstored() as xs:
+            xs.write("/local/domain/12/vm", "/vm/0000-12")
+            conf = self.write_config(
+                f"[launcher]\nqemu-xen = {QEMU}\nrun-dir = {self.run_dir}\n"
+                "vnc-password-xenstore = true\n")
+            r = subprocess.run([VNC_QEMU, conf, "12", "127.0.0.1:0"], capture_output=True,
+                               text=True, timeout=30, env=xs.client_env())
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("qemu-dm-launcher: reading the VNC password from xenstore: ", r.stderr)
+        self.assertIn("/vm/0000-12/vncpasswd", r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.run_dir, "12", "vnc-password")))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
  * need to look at the sandboxed process from outside fork once more). */
 #include <criterion/criterion.h>
 #include "sandbox.h"
+#include "config.h"
+#include "toolstack_args.h"
 #include "seccomp_auto.h"
 
 #include <errno.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -208,4 +211,76 @@ Test(sandbox, failure_after_privilege_step_aborts, .exit_code = DM_SANDBOX_ABORT
   cr_assert(dm_sandbox_apply(&drop, NULL));
   dm_sandbox_apply(&second, NULL);
   exit(0); /* not reached */
+}
+
+/* The launcher's own filter for qemu, proven on the real kernel: as root,
+ * swapoff of a missing file fails with ENOENT; under the filter it must
+ * fail with EPERM before the kernel looks at the path.  Calls qemu needs
+ * (chroot for -chroot, setresuid for -runas) still reach the kernel. */
+Test(sandbox, qemu_filter_denies_with_eperm)
+{
+  DmSandboxPolicy policy;
+  const char *line[] = { "-xen-domid", "3", "-machine", "xenfv", NULL };
+  g_autoptr(DmRequest) r = dm_request_parse(4, (char *const *)line, NULL);
+  g_autoptr(DmConfig) c = dm_config_new_default();
+  g_autoptr(DmDomainConfig) dc = dm_config_for_domain(c, NULL, NULL);
+
+  if (geteuid() != 0)
+    cr_skip_test("swapoff's unfiltered error is EPERM for non-root");
+  errno = 0;
+  cr_assert_eq(syscall(SYS_swapoff, "/nonexistent-dm-test"), -1);
+  cr_assert_eq(errno, ENOENT, "unfiltered swapoff: %s", g_strerror(errno));
+
+  dm_sandbox_policy_for_qemu(r, dc, &policy);
+  cr_assert(dm_sandbox_apply(&policy, NULL));
+  errno = 0;
+  cr_assert_eq(syscall(SYS_swapoff, "/nonexistent-dm-test"), -1);
+  cr_assert_eq(errno, EPERM, "filtered swapoff: %s", g_strerror(errno));
+  errno = 0;
+  cr_assert_eq(syscall(SYS_init_module, NULL, 0, ""), -1);
+  cr_assert_eq(errno, EPERM);
+  /* Not denied: chroot reaches the kernel (ENOENT for a missing dir). */
+  errno = 0;
+  cr_assert_eq(syscall(SYS_chroot, "/nonexistent-dm-test"), -1);
+  cr_assert_eq(errno, ENOENT);
+  cr_assert_eq(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), 1);
+}
+
+/* The helpers' strict allowlist: socket and openat (which work right
+ * before) fail with EPERM; waiting, logging and unlink still work. */
+Test(sandbox, helper_filter_denies_with_eperm)
+{
+  char dir[] = "/tmp/dm-helper-XXXXXX";
+  g_autofree char *file = NULL;
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  cr_assert_geq(s, 0);
+  close(s);
+  cr_assert_not_null(mkdtemp(dir));
+  file = g_build_filename(dir, "x", NULL);
+  cr_assert(g_file_set_contents(file, "x", 1, NULL));
+  pid_t pid = fork();
+  cr_assert_geq(pid, 0);
+  if (pid == 0) {
+    DmSandboxPolicy policy = {
+      .no_new_privs = TRUE,
+      .seccomp = { DM_SECCOMP_ALLOWLIST, EPERM, dm_helper_allowed_syscalls },
+    };
+    if (!dm_sandbox_apply(&policy, NULL))
+      _exit(200);
+    if (syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0) != -1 || errno != EPERM)
+      _exit(201);
+    if (syscall(SYS_openat, AT_FDCWD, "/etc/hostname", O_RDONLY) != -1 || errno != EPERM)
+      _exit(202);
+    if (syscall(SYS_execve, "/bin/true", NULL, NULL) != -1 || errno != EPERM)
+      _exit(203);
+    if (unlink(file) != 0)
+      _exit(204);
+    _exit(0);
+  }
+  int status = wait_status(pid);
+  rmdir(dir);
+  cr_assert(WIFEXITED(status), "status %d", status);
+  cr_assert_eq(WEXITSTATUS(status), 0, "step %d failed", WEXITSTATUS(status));
+  cr_assert_not(g_file_test(file, G_FILE_TEST_EXISTS));
 }
