@@ -1,4 +1,5 @@
 /* qemu-dm-launcher: parse, plan, act, exec. */
+#include "act.h"
 #include "build_config.h"
 #include "cli.h"
 #include "config_file.h"
@@ -69,6 +70,8 @@ launch(const DmCli *cli, const DmFdSet *inherited)
   /* Act, then exec.  A probe touches nothing. */
   if (!dm_prepare_qemu(plan, &error))
     return fail(error);
+  /* After prepare, which may fork its reaper: the scrub starts a thread. */
+  dm_act(plan);
   dm_exec_plan(plan, inherited, &error);
   return fail(error);
 }

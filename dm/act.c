@@ -1,0 +1,44 @@
+#include "act.h"
+#include "helper.h"
+#include "launch.h"
+#include "scrubber.h"
+
+void
+dm_act(const DmPlan *plan)
+{
+  g_autoptr(GError) error = NULL;
+  const DmDomainConfig *dc = plan->config;
+  gboolean helper = FALSE;
+
+  if (plan->request->flavour == DM_FLAVOUR_PROBE || plan->scrub_paths->len == 0)
+    return;
+  /* No qemu to exec: the launch fails with 127 right after this, and a
+   * helper would only outlive it. */
+  if (!dm_check_executable(plan->exec, NULL))
+    return;
+
+  /* The helper first, while the launcher is single-threaded: forking
+   * after the scrub's worker thread exists could copy a lock it holds. */
+  if (plan->helper) {
+    GPid pid = 0;
+    helper = dm_helper_spawn(plan, &pid, &error);
+    if (helper)
+      g_message("started scrub helper, pid %d", (int)pid);
+    else
+      g_warning("%s; stale backends that appear after exec will not be scrubbed",
+                error->message);
+  }
+
+  /* In stale mode a backend must stay unserved for the grace period, and
+   * nothing can serve it before qemu runs: with a grace and a helper
+   * there is nothing the immediate pass could remove, so the helper does
+   * it all and the boot does not wait for xenstore at all. */
+  if (dc->scrub_mode == DM_SCRUB_STALE && dc->scrub_grace_ms > 0 && helper)
+    return;
+  if (dc->scrub_mode == DM_SCRUB_STALE && dc->scrub_grace_ms > 0)
+    g_message("no scrub helper: stale backends are left alone "
+              "(scrub-mode stale needs the helper to wait out scrub-grace-ms %u)",
+              dc->scrub_grace_ms);
+  else
+    dm_scrub_before_exec(plan);
+}

@@ -1,0 +1,314 @@
+#include "helper.h"
+#include "log.h"
+#include "scrubber.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* What the helper does after dropping privileges: talk to xenstored over
+ * the socket it already has (read/write), wait (futex, ppoll: the
+ * libxenstore reader thread and our timer thread), create those two
+ * threads, allocate, log to stderr, exit.  No open, no socket, no exec,
+ * no kill: a compromised helper can only do xenstore requests, which a
+ * dom0 toolstack process can do anyway. */
+const char *const dm_helper_syscalls[] = {
+  /* xenstore socket and the log */
+  "read", "write", "readv", "writev", "close", "poll", "ppoll",
+  /* threads: libxenstore's watch reader and the timer */
+  "futex", "clone", "clone3", "set_robust_list", "rseq", "rt_sigprocmask",
+  "sched_yield", "madvise", "mprotect",
+  /* memory */
+  "brk", "mmap", "munmap", "mremap",
+  /* time and identity for log lines and deadlines */
+  "clock_gettime", "clock_nanosleep", "gettimeofday", "getpid", "gettid",
+  /* libxenstore ignores SIGPIPE around each request */
+  "rt_sigaction", "rt_sigreturn", "restart_syscall",
+  "newfstatat", "fstat", "lseek", "getrandom",
+  "exit", "exit_group",
+  NULL,
+};
+
+void
+dm_helper_sandbox_policy(DmSandboxPolicy *policy, uid_t uid, gid_t gid)
+{
+  memset(policy, 0, sizeof *policy);
+  /* Room for 0-2, the xenstore socket and libxenstore's internals; no
+   * core dumps (xenstore contents can be secrets, e.g. VNC passwords). */
+  dm_sandbox_policy_set_rlimit(policy, RLIMIT_NOFILE, 16);
+  dm_sandbox_policy_set_rlimit(policy, RLIMIT_CORE, 0);
+  policy->change_ids = TRUE;
+  policy->uid = uid;
+  policy->gid = gid;
+  policy->groups = NULL;
+  policy->n_groups = 0;
+  policy->no_new_privs = TRUE;
+  policy->seccomp.mode = DM_SECCOMP_ALLOWLIST;
+  policy->seccomp.deny_errno = EPERM;
+  policy->seccomp.syscalls = dm_helper_syscalls;
+}
+
+typedef struct {
+  struct xs_handle *xs;
+  guint domid;
+  char *domain_dir;
+  const GPtrArray *dirs;
+  DmScrubTracker *tracker;
+  GMutex lock;  /* guards the tracker and the xenstore passes */
+  GCond wake;   /* the timer thread's: deadlines changed */
+  gint64 window_end_ms;
+  guint window_s;
+  gboolean seen_introduced;
+} Helper;
+
+#define RELEASE_TOKEN "release"
+
+static void G_GNUC_NORETURN
+helper_exit(int status)
+{
+  fflush(stderr);
+  _exit(status);
+}
+
+static void
+scan(Helper *h, const char *only)
+{
+  for (guint i = 0; i < h->dirs->len; i++) {
+    const char *dir = h->dirs->pdata[i];
+    g_autoptr(GError) error = NULL;
+    if (only && strcmp(only, dir) != 0)
+      continue;
+    if (!dm_scrub_dir(h->xs, h->tracker, dir, NULL, &error))
+      g_warning("%s", error->message);
+  }
+  g_cond_signal(&h->wake);
+}
+
+/* @releaseDomain fires for every domain on the host: check ours. */
+static gboolean
+domain_gone(Helper *h)
+{
+  unsigned int len = 0;
+  char *value;
+
+  errno = 0;
+  if (xs_is_domain_introduced(h->xs, h->domid)) {
+    h->seen_introduced = TRUE;
+    return FALSE;
+  }
+  if (errno != 0)  /* the request failed, not "no" */
+    return FALSE;
+  if (h->seen_introduced)
+    return TRUE;
+  /* Never introduced while we watched (the toolstack introduces a domain
+   * before it starts the device model, but do not rely on it): gone when
+   * its directory is gone. */
+  value = xs_read(h->xs, XBT_NULL, h->domain_dir, &len);
+  free(value);
+  return value == NULL && errno == ENOENT;
+}
+
+static gpointer
+timer_thread(gpointer data)
+{
+  Helper *h = data;
+
+  g_mutex_lock(&h->lock);
+  for (;;) {
+    gint64 now = dm_scrub_now_ms();
+    gint64 next = dm_scrub_tracker_next_deadline(h->tracker);
+    if (now >= h->window_end_ms) {
+      g_message("scrub window of %u s ended; exiting", h->window_s);
+      helper_exit(0);
+    }
+    if (now >= next) {
+      scan(h, NULL);
+      continue;
+    }
+    next = MIN(next, h->window_end_ms);
+    /* Sleeps until the next grace or window deadline, or until a watch
+     * event changed the deadlines (g_cond_signal in scan). */
+    g_cond_wait_until(&h->wake, &h->lock, g_get_monotonic_time() + (next - now) * 1000);
+  }
+  return NULL;
+}
+
+static void G_GNUC_NORETURN
+helper_run(Helper *h)
+{
+  g_autoptr(GError) error = NULL;
+  GThread *timer;
+
+  g_mutex_lock(&h->lock);
+  /* Watches fire once at registration, so the first pass happens through
+   * the loop below; registering before the timer starts keeps one order. */
+  for (guint i = 0; i < h->dirs->len; i++)
+    if (!xs_watch(h->xs, h->dirs->pdata[i], h->dirs->pdata[i])) {
+      g_warning("cannot watch %s: %s; exiting", (char *)h->dirs->pdata[i], g_strerror(errno));
+      helper_exit(1);
+    }
+  if (!xs_watch(h->xs, "@releaseDomain", RELEASE_TOKEN)) {
+    g_warning("cannot watch @releaseDomain: %s; exiting", g_strerror(errno));
+    helper_exit(1);
+  }
+  timer = g_thread_try_new("timer", timer_thread, h, &error);
+  if (timer == NULL) {
+    g_warning("cannot start the timer thread: %s; exiting", error->message);
+    helper_exit(1);
+  }
+  g_thread_unref(timer);
+  g_mutex_unlock(&h->lock);
+
+  for (;;) {
+    unsigned int n = 0;
+    char **event = xs_read_watch(h->xs, &n);
+    if (event == NULL) {
+      g_warning("lost the connection to xenstored: %s; exiting", g_strerror(errno));
+      helper_exit(1);
+    }
+    g_mutex_lock(&h->lock);
+    if (strcmp(event[XS_WATCH_TOKEN], RELEASE_TOKEN) == 0) {
+      if (domain_gone(h)) {
+        g_message("domain %u is gone; exiting", h->domid);
+        helper_exit(0);
+      }
+    } else {
+      scan(h, event[XS_WATCH_TOKEN]);
+    }
+    g_mutex_unlock(&h->lock);
+    free(event);
+  }
+}
+
+static void
+lookup_nobody(uid_t *uid, gid_t *gid)
+{
+  struct passwd *pw = getpwnam("nobody");
+  /* Debian's nobody:nogroup, the kernel's overflow ids. */
+  *uid = pw ? pw->pw_uid : 65534;
+  *gid = pw ? pw->pw_gid : 65534;
+}
+
+/* The grandchild.  Never returns. */
+static void G_GNUC_NORETURN
+helper_main(const DmPlan *plan)
+{
+  g_autofree char *tag = g_strdup_printf("helper %d", (int)getpid());
+  g_autoptr(GError) error = NULL;
+  DmSandboxPolicy policy;
+  uid_t uid;
+  gid_t gid;
+  int null_fd;
+  Helper h = { 0 };
+
+  dm_log_set_tag(tag);
+  lookup_nobody(&uid, &gid);
+
+  /* Keep only stderr (the toolstack's log for this domain).  The fds the
+   * toolstack handed the launcher (a QMP socket, a migration stream) are
+   * qemu's: a helper holding them would keep a stream from reaching EOF. */
+  null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null_fd >= 0) {
+    dup2(null_fd, STDIN_FILENO);
+    dup2(null_fd, STDOUT_FILENO);
+  }
+  close_range(3, ~0U, 0);
+  if (chdir("/") < 0)
+    g_debug("chdir /: %s", g_strerror(errno));
+
+  h.xs = dm_xs_open(&error);
+  if (h.xs == NULL) {
+    g_warning("%s; exiting", error->message);
+    helper_exit(1);
+  }
+
+  /* GLib reads its charset table on first use; do it while files can
+   * still be opened. */
+  g_get_charset(NULL);
+
+  /* The connection is open: now drop everything else.  Single-threaded
+   * here, as dm_sandbox_apply requires; the threads started below inherit
+   * the filter. */
+  dm_helper_sandbox_policy(&policy, uid, gid);
+  if (!dm_sandbox_apply(&policy, &error)) {
+    g_warning("%s; exiting rather than run unconfined", error->message);
+    helper_exit(1);
+  }
+
+  h.domid = plan->request->domid;
+  h.domain_dir = g_strdup_printf("/local/domain/%u", h.domid);
+  h.dirs = plan->scrub_paths;
+  h.window_s = plan->config->scrub_window_s;
+  h.window_end_ms = dm_scrub_now_ms() + (gint64)h.window_s * 1000;
+  h.tracker = dm_scrub_tracker_new(plan->config->scrub_mode, plan->config->scrub_grace_ms);
+  g_mutex_init(&h.lock);
+  g_cond_init(&h.wake);
+  g_message("watching %u backend class%s of domain %u for %u s (scrub-mode %s, "
+            "scrub-grace-ms %u)",
+            h.dirs->len, h.dirs->len == 1 ? "" : "es", h.domid, h.window_s,
+            dm_scrub_mode_name(plan->config->scrub_mode), plan->config->scrub_grace_ms);
+  helper_run(&h);
+}
+
+gboolean
+dm_helper_spawn(const DmPlan *plan, GPid *pid, GError **error)
+{
+  int fds[2];
+  pid_t child;
+  int status = 0;
+  ssize_t got;
+  pid_t helper = 0;
+
+  /* The intermediate child reports the helper's pid through this pipe. */
+  if (pipe2(fds, O_CLOEXEC) < 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot create a pipe: %s",
+                g_strerror(errno));
+    return FALSE;
+  }
+  fflush(stderr);
+  child = fork();
+  if (child < 0) {
+    int saved = errno;
+    close(fds[0]);
+    close(fds[1]);
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot fork: %s", g_strerror(saved));
+    return FALSE;
+  }
+  if (child == 0) {
+    /* Intermediate: a new session, then fork again and exit, so that the
+     * helper is adopted by init (or the toolstack's subreaper), not by
+     * the process that becomes qemu, and is not a session leader that
+     * could acquire a terminal. */
+    close(fds[0]);
+    setsid();
+    pid_t grandchild = fork();
+    if (grandchild == 0) {
+      close(fds[1]);
+      helper_main(plan);
+    }
+    if (grandchild > 0)
+      (void)!write(fds[1], &grandchild, sizeof grandchild);
+    _exit(grandchild > 0 ? 0 : 1);
+  }
+  close(fds[1]);
+  do
+    got = read(fds[0], &helper, sizeof helper);
+  while (got < 0 && errno == EINTR);
+  close(fds[0]);
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (got != sizeof helper || helper <= 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot fork the helper (status %d)",
+                status);
+    return FALSE;
+  }
+  *pid = helper;
+  return TRUE;
+}

@@ -1,0 +1,215 @@
+#include "scrubber.h"
+#include "util.h"
+
+#include <errno.h>
+#include <string.h>
+
+gint64
+dm_scrub_now_ms(void)
+{
+  return g_get_monotonic_time() / 1000;
+}
+
+typedef struct {
+  DmScrubTracker *tracker;
+  const char *dir;
+  DmScrubMode mode;
+  GPtrArray *removed;  /* paths */
+  GPtrArray *reasons;
+} Pass;
+
+static gboolean
+xs_failed(GError **error, const char *what, const char *path)
+{
+  g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "cannot %s %s: %s", what, path,
+              g_strerror(errno));
+  return FALSE;
+}
+
+static gboolean
+pass_body(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **error)
+{
+  Pass *p = data;
+  unsigned int n = 0;
+  guint kept = 0;
+  gint64 now = dm_scrub_now_ms();
+  g_autofree char **names = NULL;
+
+  /* A retried transaction starts from scratch. */
+  g_ptr_array_set_size(p->removed, 0);
+  g_ptr_array_set_size(p->reasons, 0);
+
+  /* libxenstore returns one malloc'd block holding the array and strings. */
+  char **list = xs_directory(xs, t, p->dir, &n);
+  if (list == NULL) {
+    if (errno != ENOENT)
+      return xs_failed(error, "list", p->dir);
+    dm_scrub_tracker_prune(p->tracker, p->dir, NULL);
+    return TRUE;
+  }
+  names = g_new0(char *, n + 1);
+  for (unsigned int i = 0; i < n; i++)
+    names[i] = list[i];
+  dm_scrub_tracker_prune(p->tracker, p->dir, (const char *const *)names);
+
+  for (unsigned int i = 0; i < n; i++) {
+    g_autofree char *device = g_strdup_printf("%s/%s", p->dir, names[i]);
+    g_autofree char *state_path = g_strdup_printf("%s/state", device);
+    g_auto(DmScrubDecision) d = { 0 };
+    unsigned int len = 0;
+    char *state = xs_read(xs, t, state_path, &len);
+
+    if (state == NULL && errno != ENOENT) {
+      free(list);
+      return xs_failed(error, "read", state_path);
+    }
+    dm_scrub_tracker_observe(p->tracker, device, state, now, &d);
+    free(state);
+    if (d.action != DM_SCRUB_REMOVE) {
+      g_debug("%s: %s: %s", device, dm_scrub_action_name(d.action), d.reason);
+      kept++;
+      continue;
+    }
+    if (!xs_rm(xs, t, device) && errno != ENOENT) {
+      free(list);
+      return xs_failed(error, "remove", device);
+    }
+    g_ptr_array_add(p->removed, g_steal_pointer(&device));
+    g_ptr_array_add(p->reasons, g_steal_pointer(&d.reason));
+  }
+  free(list);
+
+  /* The class directory itself, once nothing is left in it, as the old
+   * wrapper's `xenstore-rm .../<class>/<domid>` did. */
+  if (kept == 0 && (p->removed->len > 0 || p->mode == DM_SCRUB_ALWAYS) &&
+      !xs_rm(xs, t, p->dir) && errno != ENOENT)
+    return xs_failed(error, "remove", p->dir);
+  return TRUE;
+}
+
+gboolean
+dm_scrub_dir(struct xs_handle *xs, DmScrubTracker *tracker, const char *dir, guint *removed,
+             GError **error)
+{
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func(g_free);
+  Pass p = { tracker, dir, DM_SCRUB_STALE, paths, reasons };
+
+  p.mode = dm_scrub_tracker_mode(tracker);
+  if (removed)
+    *removed = 0;
+  if (!dm_xs_transact(xs, pass_body, &p, 16, error)) {
+    g_prefix_error(error, "scrubbing %s: ", dir);
+    return FALSE;
+  }
+  /* Logged after the commit: a retried transaction must not log twice. */
+  for (guint i = 0; i < paths->len; i++) {
+    g_message("removed stale backend %s: %s", (char *)paths->pdata[i],
+              (char *)reasons->pdata[i]);
+    dm_scrub_tracker_forget(tracker, paths->pdata[i]);
+  }
+  if (removed)
+    *removed = paths->len;
+  return TRUE;
+}
+
+/* The bounded pass before exec.  The worker may outlive the wait (stuck in
+ * a blocking libxenstore call), so the job is reference-counted and owns
+ * copies of everything it reads. */
+typedef struct {
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+  GError *error;
+  guint removed;
+  GStrv dirs;
+  DmScrubMode mode;
+  guint grace_ms;
+} Job;
+
+static void
+job_clear(Job *job)
+{
+  g_mutex_clear(&job->lock);
+  g_cond_clear(&job->cond);
+  g_clear_error(&job->error);
+  g_strfreev(job->dirs);
+}
+
+static void
+job_unref(Job *job)
+{
+  g_atomic_rc_box_release_full(job, (GDestroyNotify)job_clear);
+}
+
+static gpointer
+job_run(gpointer data)
+{
+  Job *job = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmScrubTracker) tracker = dm_scrub_tracker_new(job->mode, job->grace_ms);
+  guint total = 0;
+  g_autoptr(DmXsHandle) xs = dm_xs_open(&error);
+
+  for (char **dir = job->dirs; xs && *dir && error == NULL; dir++) {
+    guint n = 0;
+    if (dm_scrub_dir(xs, tracker, *dir, &n, &error))
+      total += n;
+  }
+  g_mutex_lock(&job->lock);
+  job->done = TRUE;
+  job->removed = total;
+  job->error = g_steal_pointer(&error);
+  g_cond_signal(&job->cond);
+  g_mutex_unlock(&job->lock);
+  job_unref(job);
+  return NULL;
+}
+
+guint
+dm_scrub_before_exec(const DmPlan *plan)
+{
+  const DmDomainConfig *dc = plan->config;
+  Job *job;
+  GThread *thread;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time() + (gint64)dc->xenstore_timeout_ms * 1000;
+  gboolean done;
+  guint removed = 0;
+
+  if (plan->scrub_paths->len == 0)
+    return 0;
+  job = g_atomic_rc_box_new0(Job);
+  g_mutex_init(&job->lock);
+  g_cond_init(&job->cond);
+  job->mode = dc->scrub_mode;
+  job->grace_ms = dc->scrub_grace_ms;
+  job->dirs = g_new0(char *, plan->scrub_paths->len + 1);
+  for (guint i = 0; i < plan->scrub_paths->len; i++)
+    job->dirs[i] = g_strdup(plan->scrub_paths->pdata[i]);
+
+  thread = g_thread_try_new("scrub", job_run, g_atomic_rc_box_acquire(job), &error);
+  if (thread == NULL) {
+    job_unref(job);  /* the worker's reference */
+    job_unref(job);
+    g_warning("cannot start the immediate scrub: %s; starting qemu without it",
+              error->message);
+    return 0;
+  }
+  g_thread_unref(thread);  /* detached: exec ends it if it is stuck */
+
+  g_mutex_lock(&job->lock);
+  while (!job->done && g_cond_wait_until(&job->cond, &job->lock, deadline))
+    ;
+  done = job->done;
+  if (done && job->error)
+    g_warning("immediate scrub failed: %s; starting qemu anyway", job->error->message);
+  removed = job->removed;
+  g_mutex_unlock(&job->lock);
+  if (!done)
+    g_warning("xenstored did not finish the immediate scrub within %u ms "
+              "(xenstore-timeout-ms); starting qemu anyway, never blocking the guest's boot",
+              dc->xenstore_timeout_ms);
+  job_unref(job);
+  return removed;
+}
