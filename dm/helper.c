@@ -65,10 +65,12 @@ typedef struct {
   GCond wake;   /* the timer thread's: deadlines changed */
   gint64 window_end_ms;
   guint window_s;
+  guint grace_ms;
   gboolean seen_introduced;
 } Helper;
 
 #define RELEASE_TOKEN "release"
+#define DOMAIN_TOKEN "domain"
 
 static void G_GNUC_NORETURN
 helper_exit(int status)
@@ -98,13 +100,13 @@ domain_gone(Helper *h)
   unsigned int len = 0;
   char *value;
 
-  errno = 0;
+  /* A failed request also reads as "no"; errno cannot tell the two apart
+   * (libxenstore leaves it as it was on success).  A failed connection
+   * ends the helper at the next xs_read_watch anyway. */
   if (xs_is_domain_introduced(h->xs, h->domid)) {
     h->seen_introduced = TRUE;
     return FALSE;
   }
-  if (errno != 0)  /* the request failed, not "no" */
-    return FALSE;
   if (h->seen_introduced)
     return TRUE;
   /* Never introduced while we watched (the toolstack introduces a domain
@@ -158,6 +160,20 @@ helper_run(Helper *h)
     g_warning("cannot watch @releaseDomain: %s; exiting", g_strerror(errno));
     helper_exit(1);
   }
+  /* For a domain released before we first saw it introduced: the
+   * toolstack then removes its directory. */
+  if (!xs_watch(h->xs, h->domain_dir, DOMAIN_TOKEN)) {
+    g_warning("cannot watch %s: %s; exiting", h->domain_dir, g_strerror(errno));
+    helper_exit(1);
+  }
+  if (domain_gone(h)) {
+    g_message("domain %u is already gone; exiting", h->domid);
+    helper_exit(0);
+  }
+  g_message("watching %u backend class%s of domain %u for %u s (scrub-mode %s, "
+            "scrub-grace-ms %u)",
+            h->dirs->len, h->dirs->len == 1 ? "" : "es", h->domid, h->window_s,
+            dm_scrub_mode_name(dm_scrub_tracker_mode(h->tracker)), h->grace_ms);
   timer = g_thread_try_new("timer", timer_thread, h, &error);
   if (timer == NULL) {
     g_warning("cannot start the timer thread: %s; exiting", error->message);
@@ -174,13 +190,17 @@ helper_run(Helper *h)
       helper_exit(1);
     }
     g_mutex_lock(&h->lock);
-    if (strcmp(event[XS_WATCH_TOKEN], RELEASE_TOKEN) == 0) {
+    const char *token = event[XS_WATCH_TOKEN];
+    /* Changes below the domain's directory are the guest's business;
+     * only the directory itself going matters. */
+    if (strcmp(token, RELEASE_TOKEN) == 0 ||
+        (strcmp(token, DOMAIN_TOKEN) == 0 && strcmp(event[XS_WATCH_PATH], h->domain_dir) == 0)) {
       if (domain_gone(h)) {
         g_message("domain %u is gone; exiting", h->domid);
         helper_exit(0);
       }
-    } else {
-      scan(h, event[XS_WATCH_TOKEN]);
+    } else if (strcmp(token, DOMAIN_TOKEN) != 0) {
+      scan(h, token);
     }
     g_mutex_unlock(&h->lock);
     free(event);
@@ -250,10 +270,7 @@ helper_main(const DmPlan *plan)
   h.tracker = dm_scrub_tracker_new(plan->config->scrub_mode, plan->config->scrub_grace_ms);
   g_mutex_init(&h.lock);
   g_cond_init(&h.wake);
-  g_message("watching %u backend class%s of domain %u for %u s (scrub-mode %s, "
-            "scrub-grace-ms %u)",
-            h.dirs->len, h.dirs->len == 1 ? "" : "es", h.domid, h.window_s,
-            dm_scrub_mode_name(plan->config->scrub_mode), plan->config->scrub_grace_ms);
+  h.grace_ms = plan->config->scrub_grace_ms;
   helper_run(&h);
 }
 

@@ -63,9 +63,9 @@ class Xenstored:
         # 4.17 daemon only builds its tree when it introduces dom0.
         argv = [XENSTORED, "-N"] + (["-T", self.trace_file] if self.trace else [])
         argv += self.extra_args
-        self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL,
-                                     stderr=open(os.path.join(self.dir, "stderr"), "wb"))
+        with open(os.path.join(self.dir, "stderr"), "wb") as err:
+            self.proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.DEVNULL, stderr=err)
         deadline = time.monotonic() + timeout
         while True:
             if self.proc.poll() is not None:

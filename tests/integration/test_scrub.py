@@ -1,0 +1,443 @@
+"""The scrubber and its detached helper, against a private real xenstored
+per test (Debian's xenstored under the test-only shim, see xenstored.py).
+
+The "qemu" is the exec_probe fixture (prints its pid, argv and fds, then
+exits) or a small script that stays alive; real qemu-xen cannot run
+without Xen.  This process makes itself a child subreaper, so a helper
+orphaned by its launcher is re-parented here and can be reaped and
+checked for its exit status; on a host it is re-parented to init."""
+import ctypes
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.dirname(__file__))
+from dmtest import LAUNCHER, EXEC_PROBE, XEND_HVM, LIBXL_HVM, LIBXL_PV_VFB, PROBE  # noqa: E402
+from xenstored import (Xenstored, backend_path, pids_with_env, proc_status,  # noqa: E402
+                       XENBUS_INITIALISING, XENBUS_INITWAIT, XENBUS_CONNECTED)
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def setUpModule():
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+
+
+def wait_until(predicate, timeout, step=0.02):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+class Launch:
+    """One launcher run whose stdout/stderr go to files (the helper keeps
+    stderr open after the launcher is gone, as with the toolstack's log)."""
+
+    def __init__(self, test, args, conf, own=(), env=None, qemu=None):
+        self.test = test
+        self.out = os.path.join(test.dir, "out-%s" % uuid.uuid4().hex[:8])
+        self.err = self.out.replace("out-", "err-")
+        self.marker = uuid.uuid4().hex
+        full_env = dict(os.environ)
+        full_env.pop("LD_PRELOAD", None)
+        full_env.update(test.xs.env if env is None else env)
+        full_env["DM_TEST_MARKER"] = self.marker
+        argv = [LAUNCHER, "--config", conf] + list(own) + ["--"] + list(args)
+        with open(self.out, "wb") as out, open(self.err, "wb") as err:
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
+                                         stderr=err, env=full_env)
+        self.pid = self.proc.pid
+
+    def wait(self, timeout=30):
+        self.rc = self.proc.wait(timeout=timeout)
+        return self.rc
+
+    def log(self):
+        with open(self.err, errors="replace") as f:
+            return f.read()
+
+    def probe_output(self):
+        with open(self.out) as f:
+            return json.loads(f.read())
+
+    def helper_watching(self, timeout=10):
+        """Waits until the helper has its watches and has seen the domain."""
+        return wait_until(lambda: "watching " in self.log(), timeout)
+
+    def helper_pid(self):
+        m = re.search(r"started scrub helper, pid (\d+)", self.log())
+        return int(m.group(1)) if m else None
+
+    def processes(self):
+        """Every live process this launch started (found by an environment
+        marker, so a detached one is found too)."""
+        return [p for p in pids_with_env("DM_TEST_MARKER", self.marker)
+                if (proc_status(p) or {}).get("State", "Z").split()[0] != "Z"]
+
+
+def reap(pid, timeout):
+    """Waits for a re-parented helper; returns its exit status or None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            got, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            # Not ours (no subreaper): wait until /proc says it is gone.
+            return 0 if wait_until(lambda: not os.path.exists("/proc/%d" % pid),
+                                   deadline - time.monotonic()) else None
+        if got == pid:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.02)
+    return None
+
+
+class ScrubTest(unittest.TestCase):
+    def setUp(self):
+        self.assertTrue(LAUNCHER and os.path.exists(LAUNCHER), "DM_LAUNCHER not set")
+        import tempfile
+        self.tmp = tempfile.TemporaryDirectory(prefix="dm-scrub-")
+        self.dir = self.tmp.name
+        self.xs = Xenstored(trace=True).start()
+        self.launches = []
+
+    def tearDown(self):
+        # Kill whatever a failed test left behind, then check the daemon.
+        for launch in self.launches:
+            for pid in launch.processes():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    reap(pid, 5)
+                except OSError:
+                    pass
+        self.xs.stop()
+        self.tmp.cleanup()
+
+    def config(self, **keys):
+        text = "[launcher]\nqemu-xen = %s\nqemu-xen-traditional = %s\n" % (
+            keys.pop("qemu", EXEC_PROBE), keys.pop("qemu_trad", EXEC_PROBE))
+        for k, v in keys.items():
+            text += "%s = %s\n" % (k.replace("_", "-"), v)
+        path = os.path.join(self.dir, "launcher-%s.conf" % uuid.uuid4().hex[:8])
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def launch(self, args, conf, **kw):
+        launch = Launch(self, args, conf, **kw)
+        self.launches.append(launch)
+        return launch
+
+    def assert_gone(self, path, timeout=10):
+        self.assertTrue(wait_until(lambda: not self.xs.exists(path), timeout),
+                        "%s still there; xenstore:\n%s" % (path, self.dump()))
+
+    def dump(self):
+        return "\n".join("%s = %s" % kv for kv in sorted(self.xs.ls("/local").items()))
+
+    def finish(self, launch, timeout=10):
+        """Releases nothing: waits for the helper to exit on its own."""
+        pid = launch.helper_pid()
+        self.assertIsNotNone(pid, launch.log())
+        status = reap(pid, timeout)
+        self.assertEqual(status, 0, "helper %d did not exit 0 within %ds:\n%s"
+                         % (pid, timeout, launch.log()))
+        self.assertEqual(launch.processes(), [], launch.log())
+
+
+class TestScrub(ScrubTest):
+    def test_unserved_backend_removed_and_logged(self):
+        # libxl's HVM line: domid 7.  Console and vfb are the scrubbed
+        # classes; vbd and vif are the toolstack's real devices.
+        self.xs.write_domain(7, "win10", backends=(("console", 0), ("vfb", 0),
+                                                   ("vbd", 768), ("vif", 0)))
+        launch = self.launch(LIBXL_HVM, self.config(scrub_grace_ms=200, scrub_window_s=5))
+        self.assertEqual(launch.wait(), 0, launch.log())
+        self.assertEqual(launch.probe_output()["pid"], launch.pid)  # exec in place
+        self.assert_gone(backend_path(7, "console"))
+        self.assert_gone(backend_path(7, "vfb"))
+        self.assertEqual(self.xs.read(backend_path(7, "vbd", 768) + "/state"), "1")
+        self.assertEqual(self.xs.read(backend_path(7, "vif", 0) + "/state"), "1")
+        # The frontends are the guest's: left alone.
+        self.assertTrue(self.xs.exists("/local/domain/7/device/console/0/backend"))
+        self.xs.release(7)
+        self.finish(launch)
+        log = launch.log()
+        for cls in ("console", "vfb"):
+            self.assertRegex(log, r"removed stale backend %s: state 1 \(Initialising\) "
+                             r"for \d+ ms \(scrub-grace-ms 200\); nothing serves it"
+                             % re.escape(backend_path(7, cls, 0)))
+        self.assertNotIn("vbd", log)
+
+    def test_served_backend_kept(self):
+        # The console goes 1 -> 2 -> 4 during the grace, as qemu's own
+        # console backend does; the vfb stays in 1 and must go.
+        self.xs.write_domain(7, "win10")
+        grace_ms = 1500
+        launch = self.launch(LIBXL_HVM, self.config(scrub_grace_ms=grace_ms, scrub_window_s=10))
+        self.assertEqual(launch.wait(), 0, launch.log())
+        self.assertIsNotNone(launch.helper_pid(), launch.log())
+        con = backend_path(7, "console", 0) + "/state"
+        time.sleep(0.3)
+        self.xs.write(con, XENBUS_INITWAIT)
+        time.sleep(0.3)
+        self.xs.write(con, XENBUS_CONNECTED)
+        self.assert_gone(backend_path(7, "vfb"))
+        # Well past the grace, counted from the helper's start.
+        time.sleep(grace_ms / 1000.0)
+        self.assertEqual(self.xs.read(con), "4", self.dump())
+        self.xs.release(7)
+        self.finish(launch)
+        self.assertNotIn(backend_path(7, "console"), launch.log())
+
+    def test_other_domains_untouched(self):
+        for domid in (7, 8, 70, 17):
+            self.xs.write_domain(domid, "g%d" % domid)
+        launch = self.launch(LIBXL_HVM, self.config(scrub_grace_ms=0, scrub_window_s=3))
+        self.assertEqual(launch.wait(), 0, launch.log())
+        self.assert_gone(backend_path(7, "console"))
+        self.assert_gone(backend_path(7, "vfb"))
+        for domid in (8, 70, 17):  # 70 and 17: same digits, other domains
+            for cls in ("console", "vfb"):
+                self.assertEqual(self.xs.read(backend_path(domid, cls, 0) + "/state"), "1",
+                                 self.dump())
+        self.xs.release(7)
+        self.finish(launch)
+        self.assertTrue(self.xs.is_introduced(8))
+
+    def test_node_written_at_second_12_is_scrubbed(self):
+        # The old wrapper's second xenstore-rm ran at second 10 and missed
+        # anything later.  Default window (60 s) and grace (2000 ms).
+        self.xs.write_domain(7, "win10", backends=(("vbd", 768),))
+        launch = self.launch(LIBXL_HVM, self.config())
+        started = time.monotonic()
+        self.assertEqual(launch.wait(), 0, launch.log())
+        pid = launch.helper_pid()
+        self.assertIsNotNone(pid, launch.log())
+        time.sleep(max(0.0, 12.0 - (time.monotonic() - started)))
+        self.xs.write_many([(backend_path(7, "console", 0) + "/state", 1),
+                            (backend_path(7, "console", 0) + "/frontend-id", 7)])
+        written = time.monotonic()
+        self.assertGreaterEqual(written - started, 12.0)
+        self.assert_gone(backend_path(7, "console"), timeout=15)
+        self.assertIn("removed stale backend %s" % backend_path(7, "console", 0), launch.log())
+        self.assertIsNotNone(proc_status(pid), "helper exited early:\n" + launch.log())
+        self.xs.release(7)
+        self.finish(launch)
+
+    def test_helper_exits_on_release_and_leaves_nothing(self):
+        self.xs.write_domain(7, "win10")
+        launch = self.launch(LIBXL_HVM, self.config(scrub_window_s=600))
+        self.assertEqual(launch.wait(), 0, launch.log())
+        pid = launch.helper_pid()
+        self.assertIsNotNone(pid, launch.log())
+        self.assertTrue(launch.helper_watching(), launch.log())
+        self.assertIsNotNone(proc_status(pid))
+        self.assertEqual(launch.processes(), [pid])
+        # Another domain's release is not ours.
+        self.xs.write_domain(9, "other")
+        self.xs.release(9)
+        time.sleep(0.5)
+        self.assertIsNotNone(proc_status(pid), launch.log())
+        self.xs.release(7)
+        # Window 600 s: only the release can end it this soon.
+        self.assertEqual(reap(pid, 10), 0, launch.log())
+        self.assertEqual(launch.processes(), [])
+        self.assertIn("domain 7 is gone; exiting", launch.log())
+
+    def test_helper_exits_when_unintroduced_domain_dir_goes(self):
+        # Released before the helper ever saw it introduced: the toolstack's
+        # removal of /local/domain/7 is what ends it.
+        self.xs.write_domain(7, "win10", introduce=False)
+        launch = self.launch(LIBXL_HVM, self.config(scrub_window_s=600))
+        self.assertEqual(launch.wait(), 0, launch.log())
+        pid = launch.helper_pid()
+        self.assertTrue(launch.helper_watching(), launch.log())
+        self.xs.write("/local/domain/7/data/guest-noise", "1")  # not an exit
+        time.sleep(0.3)
+        self.assertIsNotNone(proc_status(pid), launch.log())
+        self.xs.rm("/local/domain/7")
+        self.assertEqual(reap(pid, 10), 0, launch.log())
+        self.assertIn("domain 7 is gone; exiting", launch.log())
+
+    def test_helper_for_a_domain_already_gone_exits_at_once(self):
+        launch = self.launch(LIBXL_HVM, self.config(scrub_window_s=600))
+        self.assertEqual(launch.wait(), 0, launch.log())
+        pid = launch.helper_pid()
+        self.assertIsNotNone(pid, launch.log())
+        self.assertEqual(reap(pid, 10), 0, launch.log())
+        self.assertIn("domain 7 is already gone; exiting", launch.log())
+
+    def test_helper_exits_at_window_end(self):
+        self.xs.write_domain(7, "win10")
+        launch = self.launch(LIBXL_HVM, self.config(scrub_window_s=1))
+        self.assertEqual(launch.wait(), 0, launch.log())
+        self.finish(launch, timeout=10)
+        self.assertIn("scrub window of 1 s ended; exiting", launch.log())
+        self.assertTrue(self.xs.is_introduced(7))
+
+    def test_helper_is_not_a_child_of_qemu(self):
+        # A "qemu" that stays alive, so its children can be inspected.
+        fake_qemu = os.path.join(self.dir, "long-qemu")
+        with open(fake_qemu, "w") as f:
+            f.write("#!/bin/sh\nexec sleep 30\n")
+        os.chmod(fake_qemu, 0o755)
+        self.xs.write_domain(7, "win10")
+        launch = self.launch(LIBXL_HVM, self.config(qemu=fake_qemu, scrub_window_s=30))
+        self.assertTrue(wait_until(lambda: launch.helper_pid() is not None and
+                                   "exec " in launch.log(), 10), launch.log())
+        helper = launch.helper_pid()
+        self.assertTrue(launch.helper_watching(), launch.log())
+        self.assertTrue(wait_until(
+            lambda: (proc_status(launch.pid) or {}).get("Name") == "sleep", 10))
+        hs = proc_status(helper)
+        self.assertIsNotNone(hs, launch.log())
+        self.assertNotEqual(int(hs["PPid"]), launch.pid)
+        self.assertEqual(int(hs["PPid"]), os.getpid())  # the subreaper: us
+        with open("/proc/%d/task/%d/children" % (launch.pid, launch.pid)) as f:
+            self.assertEqual(f.read().split(), [])
+        # A new session, not qemu's; and no privileges left.
+        self.assertNotEqual(os.getsid(helper), os.getsid(launch.pid))
+        self.assertEqual(hs["NoNewPrivs"], "1")
+        self.assertEqual(hs["Seccomp"], "2")
+        self.assertNotEqual(hs["Uid"].split()[0], "0")
+        self.assertEqual(hs["CapEff"], "0000000000000000")
+        # It holds none of the launcher's fds but 0-2 and its xenstore socket.
+        fds = sorted(int(x) for x in os.listdir("/proc/%d/fd" % helper))
+        self.assertEqual(fds[:3], [0, 1, 2])
+        self.assertLessEqual(len(fds), 4, fds)
+        launch.proc.kill()
+        launch.wait()
+        self.xs.release(7)
+        self.assertEqual(reap(helper, 10), 0, launch.log())
+
+    def test_no_xenstored_still_execs_with_warning(self):
+        # Nothing listens there: the immediate scrub (mode always, so it
+        # has work) fails, qemu is exec'd anyway.
+        env = {"XENSTORED_PATH": os.path.join(self.dir, "no-such-socket")}
+        launch = self.launch(LIBXL_HVM, self.config(scrub_mode="always"), env=env)
+        self.assertEqual(launch.wait(timeout=30), 0, launch.log())
+        self.assertEqual(launch.probe_output()["pid"], launch.pid)
+        log = launch.log()
+        self.assertRegex(log, r"warning: immediate scrub failed: cannot connect to xenstored "
+                         r"at .*no-such-socket: .*; starting qemu anyway")
+        self.assertIn("exec %s" % EXEC_PROBE, log)
+        pid = launch.helper_pid()
+        if pid is not None:  # it could not connect either: it says so and exits
+            self.assertEqual(reap(pid, 10), 1, log)
+            self.assertIn("helper %d" % pid, launch.log())
+
+    def test_hung_xenstored_bounded_by_timeout(self):
+        # A daemon that accepts but never answers (stopped): the launcher
+        # waits xenstore-timeout-ms, warns, and execs.
+        self.xs.write_domain(7, "win10")
+        os.kill(self.xs.proc.pid, signal.SIGSTOP)
+        try:
+            launch = self.launch(LIBXL_HVM, self.config(scrub_mode="always",
+                                                        xenstore_timeout_ms=300),
+                                 own=["--no-helper"])
+            # The bound that matters is the config's 300 ms; 20 s here only
+            # keeps a broken build from hanging the suite.
+            self.assertEqual(launch.wait(timeout=20), 0, launch.log())
+        finally:
+            os.kill(self.xs.proc.pid, signal.SIGCONT)
+        self.assertEqual(launch.probe_output()["pid"], launch.pid)
+        self.assertIn("warning: xenstored did not finish the immediate scrub within 300 ms "
+                      "(xenstore-timeout-ms); starting qemu anyway", launch.log())
+        # The worker's connection did not leak into qemu.
+        self.assertEqual(launch.probe_output()["fds"], [0, 1, 2])
+
+    def test_always_mode_scrubs_before_exec(self):
+        # The old wrapper's behaviour, even for a served backend.
+        self.xs.write_domain(7, "win10", state=XENBUS_CONNECTED)
+        launch = self.launch(LIBXL_HVM, self.config(scrub_mode="always"), own=["--no-helper"])
+        self.assertEqual(launch.wait(), 0, launch.log())
+        # Gone by the time qemu ran: no waiting here.
+        self.assertFalse(self.xs.exists(backend_path(7, "console")), self.dump())
+        self.assertFalse(self.xs.exists(backend_path(7, "vfb")), self.dump())
+        self.assertIn("scrub-mode is always", launch.log())
+        self.assertIsNone(launch.helper_pid())
+        self.assertEqual(launch.processes(), [])
+        self.assertEqual(launch.probe_output()["fds"], [0, 1, 2])
+
+    def test_no_helper_flag(self):
+        self.xs.write_domain(5, "win7")
+        launch = self.launch(XEND_HVM, self.config(scrub_grace_ms=0), own=["--no-helper"])
+        self.assertEqual(launch.wait(), 0, launch.log())
+        self.assertIsNone(launch.helper_pid(), launch.log())
+        self.assertEqual(launch.processes(), [])
+        # Grace 0: the immediate pass removed them before exec.
+        self.assertFalse(self.xs.exists(backend_path(5, "console")), self.dump())
+
+    def test_empty_scrub_list_switches_everything_off(self):
+        self.xs.write_domain(7, "win10")
+        before = self.xs.request_count()
+        launch = self.launch(LIBXL_HVM, self.config(scrub="", scrub_grace_ms=0))
+        self.assertEqual(launch.wait(), 0, launch.log())
+        self.assertIsNone(launch.helper_pid(), launch.log())
+        time.sleep(0.3)
+        self.assertEqual(launch.processes(), [])
+        self.assertEqual(self.xs.request_count(), before)
+        self.assertEqual(self.xs.read(backend_path(7, "console", 0) + "/state"), "1")
+
+    def test_pv_guest_vfb_is_never_touched(self):
+        # A PV guest's vfb is served by qemu itself (domid 2 in this line).
+        self.xs.write_domain(2, "pvfb", backends=(("console", 0), ("vfb", 0)))
+        before = self.xs.request_count()
+        launch = self.launch(LIBXL_PV_VFB, self.config(scrub_grace_ms=0))
+        self.assertEqual(launch.wait(), 0, launch.log())
+        time.sleep(0.3)
+        self.assertIsNone(launch.helper_pid(), launch.log())
+        self.assertEqual(self.xs.request_count(), before)
+        self.assertEqual(self.xs.read(backend_path(2, "vfb", 0) + "/state"), "1")
+
+    def test_probe_touches_nothing(self):
+        before = self.xs.request_count()
+        launch = self.launch(PROBE, self.config(scrub_grace_ms=0, scrub_mode="always"))
+        self.assertEqual(launch.wait(), 0, launch.log())
+        time.sleep(0.2)
+        self.assertEqual(self.xs.request_count(), before)
+        self.assertIsNone(launch.helper_pid())
+
+    def test_served_sibling_survives_racing_scrubs(self):
+        # A backend that a server connects while the helper is deciding:
+        # the transaction makes the removal conditional on state 1 at
+        # commit time, so the served device survives many races.
+        self.xs.write_domain(7, "win10", backends=(("console", 0),))
+        launch = self.launch(LIBXL_HVM, self.config(scrub_grace_ms=0, scrub_window_s=5))
+        self.assertEqual(launch.wait(), 0, launch.log())
+        stop = threading.Event()
+        served = backend_path(7, "vfb", 3) + "/state"
+
+        def server():
+            while not stop.is_set():
+                self.xs.write(served, XENBUS_CONNECTED)
+
+        t = threading.Thread(target=server)
+        t.start()
+        try:
+            for devid in range(10):
+                self.xs.write(backend_path(7, "vfb", 10 + devid) + "/state", 1)
+        finally:
+            stop.set()
+            t.join()
+        for devid in range(10):
+            self.assert_gone(backend_path(7, "vfb", 10 + devid))
+        self.assertEqual(self.xs.read(served), "4", self.dump())
+        self.xs.release(7)
+        self.finish(launch)
+
+
+if __name__ == "__main__":
+    unittest.main()
