@@ -66,6 +66,8 @@ typedef struct {
   gint64 window_end_ms;
   guint window_s;
   guint grace_ms;
+  gint64 retry_at_ms;  /* a failed pass is retried then (G_MAXINT64: none) */
+  gint64 retry_ms;     /* the current backoff */
   gboolean seen_introduced;
 } Helper;
 
@@ -87,8 +89,17 @@ scan(Helper *h, const char *only)
     g_autoptr(GError) error = NULL;
     if (only && strcmp(only, dir) != 0)
       continue;
-    if (!dm_scrub_dir(h->xs, h->tracker, dir, NULL, &error))
-      g_warning("%s", error->message);
+    if (!dm_scrub_dir(h->xs, h->tracker, dir, NULL, &error)) {
+      /* E.g. a transaction that kept conflicting (many launches at once)
+       * or a quota: try again soon, or the node would wait for an event
+       * that may never come. */
+      h->retry_ms = h->retry_ms ? MIN(h->retry_ms * 2, 2000) : 50;
+      h->retry_at_ms = dm_scrub_now_ms() + h->retry_ms + g_random_int_range(0, 50);
+      g_warning("%s; trying again in %" G_GINT64_FORMAT " ms", error->message,
+                h->retry_at_ms - dm_scrub_now_ms());
+    } else if (only == NULL) {
+      h->retry_ms = 0;
+    }
   }
   g_cond_signal(&h->wake);
 }
@@ -125,12 +136,13 @@ timer_thread(gpointer data)
   g_mutex_lock(&h->lock);
   for (;;) {
     gint64 now = dm_scrub_now_ms();
-    gint64 next = dm_scrub_tracker_next_deadline(h->tracker);
+    gint64 next = MIN(dm_scrub_tracker_next_deadline(h->tracker), h->retry_at_ms);
     if (now >= h->window_end_ms) {
       g_message("scrub window of %u s ended; exiting", h->window_s);
       helper_exit(0);
     }
     if (now >= next) {
+      h->retry_at_ms = G_MAXINT64;
       scan(h, NULL);
       continue;
     }
@@ -252,6 +264,9 @@ helper_main(const DmPlan *plan)
   /* GLib reads its charset table on first use; do it while files can
    * still be opened. */
   g_get_charset(NULL);
+  /* Likewise GLib's global random generator (the retry jitter) seeds
+   * itself from /dev/urandom on first use. */
+  (void)g_random_int();
 
   /* The connection is open: now drop everything else.  Single-threaded
    * here, as dm_sandbox_apply requires; the threads started below inherit
@@ -271,6 +286,7 @@ helper_main(const DmPlan *plan)
   g_mutex_init(&h.lock);
   g_cond_init(&h.wake);
   h.grace_ms = plan->config->scrub_grace_ms;
+  h.retry_at_ms = G_MAXINT64;
   helper_run(&h);
 }
 

@@ -13,7 +13,8 @@ dm_scrub_now_ms(void)
 typedef struct {
   DmScrubTracker *tracker;
   const char *dir;
-  DmScrubMode mode;
+  gboolean look_only;  /* decide, count, remove nothing */
+  guint to_remove;
   GPtrArray *removed;  /* paths */
   GPtrArray *reasons;
 } Pass;
@@ -31,11 +32,11 @@ pass_body(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **erro
 {
   Pass *p = data;
   unsigned int n = 0;
-  guint kept = 0;
   gint64 now = dm_scrub_now_ms();
   g_autofree char **names = NULL;
 
   /* A retried transaction starts from scratch. */
+  p->to_remove = 0;
   g_ptr_array_set_size(p->removed, 0);
   g_ptr_array_set_size(p->reasons, 0);
 
@@ -67,9 +68,11 @@ pass_body(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **erro
     free(state);
     if (d.action != DM_SCRUB_REMOVE) {
       g_debug("%s: %s: %s", device, dm_scrub_action_name(d.action), d.reason);
-      kept++;
       continue;
     }
+    p->to_remove++;
+    if (p->look_only)
+      continue;
     if (!xs_rm(xs, t, device) && errno != ENOENT) {
       free(list);
       return xs_failed(error, "remove", device);
@@ -78,12 +81,21 @@ pass_body(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **erro
     g_ptr_array_add(p->reasons, g_steal_pointer(&d.reason));
   }
   free(list);
+  return TRUE;
+}
 
-  /* The class directory itself, once nothing is left in it, as the old
-   * wrapper's `xenstore-rm .../<class>/<domid>` did. */
-  if (kept == 0 && (p->removed->len > 0 || p->mode == DM_SCRUB_ALWAYS) &&
-      !xs_rm(xs, t, p->dir) && errno != ENOENT)
-    return xs_failed(error, "remove", p->dir);
+static gboolean
+rm_if_empty(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **error)
+{
+  const char *dir = data;
+  unsigned int n = 0;
+  char **list = xs_directory(xs, t, dir, &n);
+
+  free(list);
+  if (list == NULL)
+    return errno == ENOENT ? TRUE : xs_failed(error, "list", dir);
+  if (n == 0 && !xs_rm(xs, t, dir) && errno != ENOENT)
+    return xs_failed(error, "remove", dir);
   return TRUE;
 }
 
@@ -93,11 +105,25 @@ dm_scrub_dir(struct xs_handle *xs, DmScrubTracker *tracker, const char *dir, gui
 {
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func(g_free);
-  Pass p = { tracker, dir, DM_SCRUB_STALE, paths, reasons };
+  g_autoptr(GError) dir_error = NULL;
+  Pass p = { tracker, dir, TRUE, 0, paths, reasons };
 
-  p.mode = dm_scrub_tracker_mode(tracker);
   if (removed)
     *removed = 0;
+  /* First a look without a transaction: most passes (the watch events of
+   * our own removals, served devices, devices in their grace) remove
+   * nothing, and cost no transaction. */
+  if (!pass_body(xs, XBT_NULL, &p, error)) {
+    g_prefix_error(error, "scrubbing %s: ", dir);
+    return FALSE;
+  }
+  if (p.to_remove == 0)
+    return TRUE;
+
+  /* Then the removal, deciding again inside the transaction: a device
+   * that a server moved out of state 1 before the commit makes the
+   * commit fail with EAGAIN, and the retry sees it served. */
+  p.look_only = FALSE;
   if (!dm_xs_transact(xs, pass_body, &p, 16, error)) {
     g_prefix_error(error, "scrubbing %s: ", dir);
     return FALSE;
@@ -110,6 +136,15 @@ dm_scrub_dir(struct xs_handle *xs, DmScrubTracker *tracker, const char *dir, gui
   }
   if (removed)
     *removed = paths->len;
+
+  /* The class directory, once empty, as the old wrapper's `xenstore-rm
+   * .../<class>/<domid>` left nothing behind.  Its own transaction: it
+   * changes the parent shared by every domain's directory, so it
+   * conflicts with other launches' removals, and the devices' removal
+   * above must not be retried for it.  Best effort: an empty directory
+   * is no backend and hangs no driver. */
+  if (paths->len > 0 && !dm_xs_transact(xs, rm_if_empty, (gpointer)dir, 4, &dir_error))
+    g_debug("leaving empty %s: %s", dir, dir_error->message);
   return TRUE;
 }
 
