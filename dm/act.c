@@ -29,16 +29,10 @@ dm_act(const DmPlan *plan)
                 error->message);
   }
 
-  /* In stale mode a backend must stay unserved for the grace period, and
-   * nothing can serve it before qemu runs: with a grace and a helper
-   * there is nothing the immediate pass could remove, so the helper does
-   * it all and the boot does not wait for xenstore at all. */
-  if (dc->scrub_mode == DM_SCRUB_STALE && dc->scrub_grace_ms > 0 && helper)
-    return;
-  if (dc->scrub_mode == DM_SCRUB_STALE && dc->scrub_grace_ms > 0)
+  if (plan->scrub_before_exec)
+    dm_scrub_before_exec(plan);
+  else if (!helper)
     g_message("no scrub helper: stale backends are left alone "
               "(scrub-mode stale needs the helper to wait out scrub-grace-ms %u)",
               dc->scrub_grace_ms);
-  else
-    dm_scrub_before_exec(plan);
 }

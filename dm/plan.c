@@ -35,6 +35,12 @@ dm_plan_build(DmRequest *request, DmDomainConfig *config, const DmQemuFacts *fac
     return NULL;
   plan->scrub_paths = dm_scrub_paths(request, config);
   plan->helper = config->helper && plan->scrub_paths->len > 0;
+  /* In stale mode a backend must stay unserved for the grace, and nothing
+   * can serve it before qemu runs, so a pass before exec could remove
+   * nothing: then the boot does not wait for xenstore at all. */
+  plan->scrub_before_exec = plan->scrub_paths->len > 0 &&
+                            (config->scrub_mode == DM_SCRUB_ALWAYS ||
+                             config->scrub_grace_ms == 0);
   return g_steal_pointer(&plan);
 }
 
@@ -153,6 +159,8 @@ dm_plan_to_json(const DmPlan *plan)
   json_builder_add_int_value(b, plan->config->scrub_window_s);
   json_builder_set_member_name(b, "helper");
   json_builder_add_boolean_value(b, plan->helper);
+  json_builder_set_member_name(b, "scrub_before_exec");
+  json_builder_add_boolean_value(b, plan->scrub_before_exec);
   add_setup(b, &plan->setup);
   json_builder_end_object(b);
 

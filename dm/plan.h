@@ -12,6 +12,7 @@ typedef struct {
   GPtrArray *argv;           /* final argv, NULL-terminated pdata */
   GPtrArray *scrub_paths;    /* backend dirs the scrub step considers */
   gboolean helper;           /* fork the detached scrub helper */
+  gboolean scrub_before_exec; /* a bounded scrub pass runs before exec */
   DmQemuSetup setup;         /* secrets, images, chroot, env, sandbox */
 } DmPlan;
 

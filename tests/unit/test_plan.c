@@ -100,3 +100,17 @@ Test(plan, argv_log_redacts)
   cr_assert_null(strstr(json, "topsecret"));
   cr_assert(strstr(log, "argv[6] = secret,id=s,data=***"), "%s", log);
 }
+
+Test(plan, scrub_before_exec_only_when_it_can_remove_something)
+{
+  g_autoptr(DmPlan) stale = plan_for(LINE_XEND_HVM, NULL);
+  cr_assert_not(stale->scrub_before_exec);  /* grace 2000: the helper's job */
+  g_autoptr(DmPlan) zero = plan_for(LINE_XEND_HVM, "[launcher]\nscrub-grace-ms = 0\n");
+  cr_assert(zero->scrub_before_exec);
+  g_autoptr(DmPlan) always = plan_for(LINE_XEND_HVM, "[launcher]\nscrub-mode = always\n");
+  cr_assert(always->scrub_before_exec);
+  g_autoptr(DmPlan) off = plan_for(LINE_XEND_HVM, "[launcher]\nscrub =\nscrub-mode = always\n");
+  cr_assert_not(off->scrub_before_exec);
+  g_autofree char *json = dm_plan_to_json(zero);
+  cr_assert(strstr(json, "\"scrub_before_exec\":true") != NULL, "%s", json);
+}
