@@ -291,7 +291,10 @@ class TestScrub(ScrubTest):
         # A "qemu" that stays alive, so its children can be inspected.
         fake_qemu = os.path.join(self.dir, "long-qemu")
         with open(fake_qemu, "w") as f:
-            f.write("#!/bin/sh\nexec sleep 30\n")
+            # The launcher probes qemu's options with "... -version":
+            # answer those at once, as a qemu that lacks them would.
+            f.write("#!/bin/sh\ncase \" $* \" in *' -version '*) exit 1 ;; esac\n"
+                    "exec sleep 30\n")
         os.chmod(fake_qemu, 0o755)
         self.xs.write_domain(7, "win10")
         launch = self.launch(LIBXL_HVM, self.config(qemu=fake_qemu, scrub_window_s=30))
