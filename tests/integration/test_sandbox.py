@@ -101,5 +101,118 @@ class Setup(LauncherTest):
                       r.stderr.decode())
 
 
+
+def status_fields(pid):
+    out = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            out[k] = v.strip()
+    return out
+
+
+class SecretReaper(LauncherTest):
+    """The reaper, a live process: sandboxed, and removing the secret as soon
+    as qemu has read it."""
+
+    def test_reaper_is_sandboxed_and_removes_after_read(self):
+        run_dir = os.path.join(self.dir, "run")
+        pw = os.path.join(self.dir, "pw")
+        with open(pw, "w") as f:
+            f.write("sekrit99")
+        marker = os.path.join(self.dir, "read-done")
+        # Stands in for qemu: waits, reads the secret file named on its
+        # argv as qemu's secret object does, then stays alive a while.
+        script = os.path.join(self.dir, "fakeqemu")
+        with open(script, "w") as f:
+            f.write(f"""#!{sys.executable}
+import sys, time
+obj = [a for a in sys.argv if a.startswith("secret,id=dm-vnc-password,")][0]
+path = obj.split("file=", 1)[1].rsplit(",format=", 1)[0].replace(",,", ",")
+time.sleep(2)
+data = open(path).read()
+open({marker!r}, "w").write(data)
+time.sleep(5)
+""")
+        os.chmod(script, 0o755)
+        conf = self.write_config(f"[launcher]\nqemu-xen = {script}\nscrub =\n"
+                                 f"run-dir = {run_dir}\nvnc-password-file = {pw}\n")
+        p = subprocess.Popen([LAUNCHER, "--config", conf, "--", "-xen-domid", "8", "-name", "r",
+                              "-vnc", "127.0.0.1:0", "-machine", "xenfv"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            secret = os.path.join(run_dir, "8", "vnc-password")
+            reaper = None
+            end = time.monotonic() + 5
+            while reaper is None and time.monotonic() < end:
+                for pid in filter(str.isdigit, os.listdir("/proc")):
+                    try:
+                        if os.readlink(f"/proc/{pid}/root") == run_dir:
+                            reaper = int(pid)
+                    except OSError:
+                        pass
+                time.sleep(0.05)
+            self.assertIsNotNone(reaper, "no process chrooted into the run dir")
+            st = status_fields(reaper)
+            self.assertEqual(st["NoNewPrivs"], "1")
+            self.assertEqual(st["Seccomp"], "2")
+            self.assertNotEqual(int(st["PPid"]), p.pid, "the reaper is qemu's child")
+            fds = {fd: os.readlink(f"/proc/{reaper}/fd/{fd}")
+                   for fd in os.listdir(f"/proc/{reaper}/fd")}
+            kinds = sorted(v for k, v in fds.items() if k != "2")
+            self.assertEqual(kinds, ["anon_inode:[pidfd]", "anon_inode:inotify"], fds)
+            self.assertTrue(os.path.exists(secret), "removed before qemu read it")
+            # qemu reads it; the reaper removes it while qemu still runs.
+            end = time.monotonic() + 10
+            while not os.path.exists(marker) and time.monotonic() < end:
+                time.sleep(0.05)
+            with open(marker) as f:
+                self.assertEqual(f.read(), "sekrit99")
+            end = time.monotonic() + 3
+            while os.path.exists(secret) and time.monotonic() < end:
+                time.sleep(0.02)
+            self.assertFalse(os.path.exists(secret))
+            self.assertIsNone(p.poll(), "qemu should still be running")
+        finally:
+            p.kill()
+            p.communicate()
+
+
+class ProbeCache(LauncherTest):
+    """qemu's options are probed once per binary, keyed by mtime."""
+
+    def test_probe_cached_per_binary_and_mtime(self):
+        import shutil
+        real = shutil.which("qemu-system-x86_64")
+        self.assertTrue(real, "qemu-system-x86_64 missing (scripts/deps test)")
+        qemu = os.path.join(self.dir, "qemu-copy")
+        shutil.copy2(real, qemu)
+        run_dir = os.path.join(self.dir, "run")
+        conf = self.write_config(f"[launcher]\nqemu-xen = {qemu}\nscrub =\nrun-dir = {run_dir}\n")
+        args = ["-xen-domid", "4", "-name", "c", "-machine", "none"]
+
+        def launch():
+            # qemu-system-x86_64 then refuses -xen-domid; the argv log is
+            # what matters here.
+            r = self.run_launcher(args, own=["--config", conf])
+            return r.stderr.decode()
+
+        self.assertIn("= -sandbox", launch())
+        cache = os.path.join(run_dir, "qemu-facts.ini")
+        with open(cache) as f:
+            text = f.read()
+        self.assertIn(f"[{qemu}]", text)
+        self.assertIn("sandbox=true", text)
+        self.assertEqual(os.stat(cache).st_mode & 0o777, 0o600)
+        # The cache is what is used: edit it, same stamp.
+        with open(cache, "w") as f:
+            f.write(text.replace("sandbox=true", "sandbox=false"))
+        self.assertNotIn("= -sandbox", launch())
+        # A new binary (new mtime) is probed again.
+        st = os.stat(qemu)
+        os.utime(qemu, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+        self.assertIn("= -sandbox", launch())
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
