@@ -1,6 +1,10 @@
 #include "qemu_probe.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -26,25 +30,72 @@ static const Probe probes[] = {
 
 #define FACT(facts, p) (*(gboolean *)((char *)(facts) + (p)->offset))
 
+/* A qemu answers -version at once; anything that does not within this
+ * long is not a qemu we can learn from, and must not hold up a domain. */
+#define PROBE_TIMEOUT_MS 5000
+
+/* Runs in the child: its own process group, so that a timeout kills
+ * whatever it started too. */
+static void
+own_process_group(gpointer data)
+{
+  setpgid(0, 0);
+}
+
 static gboolean
 run_version(const char *binary, const char *const *args)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new_null_terminated(8, NULL, TRUE);
-  g_autofree char *out = NULL;
+  g_autoptr(GString) out = g_string_new(NULL);
+  gint64 deadline = g_get_monotonic_time() + PROBE_TIMEOUT_MS * 1000;
+  GPid pid;
+  int out_fd = -1;
   int status = 0;
+  gboolean timed_out = FALSE;
 
   g_ptr_array_add(argv, (gpointer)binary);
   for (const char *const *a = args; a && *a; a++)
     g_ptr_array_add(argv, (gpointer)*a);
   g_ptr_array_add(argv, (gpointer) "-version");
-  /* g_spawn_sync closes every fd but 0-2 in the child: the toolstack's
-   * fds do not reach the probe. */
-  if (!g_spawn_sync(NULL, (char **)argv->pdata, NULL,
-                    G_SPAWN_STDERR_TO_DEV_NULL | G_SPAWN_CLOEXEC_PIPES, NULL, NULL, &out,
-                    NULL, &status, NULL))
+  /* GLib closes every fd but 0-2 in the child: the toolstack's fds do
+   * not reach the probe. */
+  if (!g_spawn_async_with_pipes_and_fds(NULL, (const char *const *)argv->pdata, NULL,
+                                        G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL |
+                                          G_SPAWN_STDIN_FROM_DEV_NULL,
+                                        own_process_group, NULL, -1, -1, -1, NULL, NULL, 0, &pid, NULL,
+                                        &out_fd, NULL, NULL))
     return FALSE;
-  return g_spawn_check_wait_status(status, NULL) && out != NULL &&
-         strstr(out, "QEMU emulator version") != NULL;
+  for (;;) {
+    char buf[512];
+    gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+    struct pollfd pfd = { .fd = out_fd, .events = POLLIN };
+    ssize_t n;
+    if (left <= 0) {
+      timed_out = TRUE;
+      break;
+    }
+    if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+      break;
+    if (pfd.revents == 0)
+      continue;
+    n = read(out_fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    if (out->len < 65536)
+      g_string_append_len(out, buf, n);
+  }
+  close(out_fd);
+  if (timed_out) {
+    kill(-pid, SIGKILL);
+    g_debug("%s did not answer -version within %d ms", binary, PROBE_TIMEOUT_MS);
+  }
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  g_spawn_close_pid(pid);
+  return !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+         strstr(out->str, "QEMU emulator version") != NULL;
 }
 
 void

@@ -213,6 +213,19 @@ class ProbeCache(LauncherTest):
         os.utime(qemu, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
         self.assertIn("= -sandbox", launch())
 
+    def test_probe_of_a_hanging_binary_times_out(self):
+        hang = os.path.join(self.dir, "hang")
+        with open(hang, "w") as f:
+            f.write("#!/bin/sh\nexec sleep 300\n")
+        os.chmod(hang, 0o755)
+        conf = self.write_config(f"[launcher]\nqemu-xen = {hang}\nscrub =\n"
+                                 f"run-dir = {self.dir}/run\n")
+        start = time.monotonic()
+        r = self.dry_run(["-xen-domid", "4", "-name", "h", "-machine", "xenfv"], config=conf)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertLess(time.monotonic() - start, 20)
+        self.assertNotIn("-sandbox", json.loads(r.stdout)["argv"])
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -185,3 +185,21 @@ Test(qemu_args, secret_path_only_with_password_and_vnc)
   g_autoptr(GPtrArray) b = build(LINE_LIBXL_HVM, "[launcher]\n", &all, &s2, NULL);
   cr_assert_null(s2.secret_path);
 }
+
+Test(qemu_args, traditional_range_uses_vncunused)
+{
+  const char *line[] = { "-d", "4", "-domain-name", "t", "-vnc", "127.0.0.1:0", "-M", "xenfv",
+                         NULL };
+  g_autoptr(GPtrArray) a = build(line, "[launcher]\nvnc-display = 3\nvnc-display-to = 9\n", &all,
+                                 NULL, NULL);
+  int i = find(a, "-vnc");
+  cr_assert_str_eq(g_ptr_array_index(a, i + 1), "127.0.0.1:3");
+  cr_assert_geq(find(a, "-vncunused"), 0);
+  /* Not doubled when the toolstack passed it. */
+  g_autoptr(GPtrArray) b = build(LINE_XEND_HVM, "[launcher]\nvnc-display-to = 9\n", &all, NULL,
+                                 NULL);
+  guint n = 0;
+  for (guint k = 0; k < b->len; k++)
+    n += g_strcmp0(g_ptr_array_index(b, k), "-vncunused") == 0;
+  cr_assert_eq(n, 1);
+}
