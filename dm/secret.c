@@ -5,6 +5,7 @@
 #include "xs.h"
 
 #include <dirent.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -98,10 +99,20 @@ dm_secret_read_xenstore(guint domid, char **node, GError **error)
     return NULL;
   }
   path = g_strconcat(vm, "/vncpasswd", NULL);
-  password = dm_xs_read(xs, XBT_NULL, path, &missing, error);
-  if (password == NULL) {
-    g_prefix_error(error, "reading the VNC password from xenstore: ");
-    return NULL;
+  {
+    /* Read directly, so that libxenstore's copy is wiped before it is
+     * freed. */
+    unsigned int len = 0;
+    char *raw = xs_read(xs, XBT_NULL, path, &len);
+    if (raw == NULL) {
+      g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE,
+                  "reading the VNC password from xenstore: cannot read %s: %s", path,
+                  g_strerror(errno));
+      return NULL;
+    }
+    password = g_strndup(raw, len);
+    explicit_bzero(raw, len);
+    free(raw);
   }
   if (*password == '\0') {
     dm_secret_free(password);
@@ -114,14 +125,36 @@ dm_secret_read_xenstore(guint domid, char **node, GError **error)
   return password;
 }
 
+static gboolean
+clear_node(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **error)
+{
+  const char *node = data;
+  unsigned int len = 0;
+  char *value = xs_read(xs, t, node, &len);
+
+  if (value == NULL) {
+    if (errno == ENOENT)
+      return TRUE;
+    g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "reading %s: %s", node, g_strerror(errno));
+    return FALSE;
+  }
+  explicit_bzero(value, len);
+  free(value);
+  if (!xs_write(xs, t, node, "", 0)) {
+    g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "clearing %s: %s", node,
+                g_strerror(errno));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 dm_secret_clear_xenstore(const char *node, GError **error)
 {
   g_autoptr(DmXsHandle) xs = dm_xs_open(error);
-  if (xs == NULL || !xs_write(xs, XBT_NULL, node, "", 0)) {
-    if (xs != NULL)
-      g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "clearing %s: %s", node,
-                  g_strerror(errno));
+
+  /* A node already gone counts as cleared. */
+  if (xs == NULL || !dm_xs_transact(xs, clear_node, (gpointer)node, 8, error)) {
     g_prefix_error(error, "removing the consumed VNC password from xenstore: ");
     return FALSE;
   }
