@@ -89,7 +89,7 @@ scan(Helper *h, const char *only)
     g_autoptr(GError) error = NULL;
     if (only && strcmp(only, dir) != 0)
       continue;
-    if (!dm_scrub_dir(h->xs, h->tracker, dir, NULL, &error)) {
+    if (!dm_scrub_dir(h->xs, h->tracker, dir, NULL, NULL, &error)) {
       /* E.g. a transaction that kept conflicting (many launches at once)
        * or a quota: try again soon, or the node would wait for an event
        * that may never come. */

@@ -14,6 +14,7 @@ typedef struct {
   DmScrubTracker *tracker;
   const char *dir;
   gboolean look_only;  /* decide, count, remove nothing */
+  const gint *abandoned; /* set: give up, commit nothing (may be NULL) */
   guint to_remove;
   GPtrArray *removed;  /* paths */
   GPtrArray *reasons;
@@ -81,6 +82,12 @@ pass_body(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **erro
     g_ptr_array_add(p->reasons, g_steal_pointer(&d.reason));
   }
   free(list);
+  /* The launcher stopped waiting and is about to exec: a removal
+   * committed now could no longer be logged, so commit nothing. */
+  if (!p->look_only && p->abandoned && g_atomic_int_get(p->abandoned)) {
+    g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "abandoned at the deadline");
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -100,13 +107,13 @@ rm_if_empty(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **er
 }
 
 gboolean
-dm_scrub_dir(struct xs_handle *xs, DmScrubTracker *tracker, const char *dir, guint *removed,
-             GError **error)
+dm_scrub_dir(struct xs_handle *xs, DmScrubTracker *tracker, const char *dir,
+             const gint *abandoned, guint *removed, GError **error)
 {
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GError) dir_error = NULL;
-  Pass p = { tracker, dir, TRUE, 0, paths, reasons };
+  Pass p = { tracker, dir, TRUE, abandoned, 0, paths, reasons };
 
   if (removed)
     *removed = 0;
@@ -155,6 +162,7 @@ typedef struct {
   GMutex lock;
   GCond cond;
   gboolean done;
+  gint abandoned;  /* atomic: the launcher stopped waiting */
   GError *error;
   guint removed;
   GStrv dirs;
@@ -188,7 +196,7 @@ job_run(gpointer data)
 
   for (char **dir = job->dirs; xs && *dir && error == NULL; dir++) {
     guint n = 0;
-    if (dm_scrub_dir(xs, tracker, *dir, &n, &error))
+    if (dm_scrub_dir(xs, tracker, *dir, &job->abandoned, &n, &error))
       total += n;
   }
   g_mutex_lock(&job->lock);
@@ -237,6 +245,8 @@ dm_scrub_before_exec(const DmPlan *plan)
   while (!job->done && g_cond_wait_until(&job->cond, &job->lock, deadline))
     ;
   done = job->done;
+  if (!done)
+    g_atomic_int_set(&job->abandoned, 1);
   if (done && job->error)
     g_warning("immediate scrub failed: %s; starting qemu anyway", job->error->message);
   removed = job->removed;

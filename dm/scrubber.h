@@ -12,9 +12,10 @@
  * removed that left state 1 before the commit).  A node that is already
  * gone counts as success.  When the last device goes, the class
  * directory goes too.  Each removed path is logged with its reason.
- * `removed` (may be NULL) gets how many devices were removed. */
+ * `removed` (may be NULL) gets how many devices were removed.  Once
+ * *abandoned (may be NULL) is set, no further removal is committed. */
 gboolean dm_scrub_dir(struct xs_handle *xs, DmScrubTracker *tracker, const char *dir,
-                      guint *removed, GError **error);
+                      const gint *abandoned, guint *removed, GError **error);
 
 /* Milliseconds on the monotonic clock (the tracker's time base). */
 gint64 dm_scrub_now_ms(void);
