@@ -77,6 +77,7 @@ const char *const dm_helper_allowed_syscalls[] = {
   /* waiting */
   "poll", "ppoll", "read", "clock_nanosleep", "nanosleep", "clock_gettime",
   "gettimeofday", "restart_syscall", "rt_sigreturn", "rt_sigprocmask",
+  "sigaltstack", /* its own signal stack only; sanitizer runtimes use it at exit */
   /* logging through GLib (stderr) */
   "write", "writev", "getpid", "gettid", "futex", "newfstatat", "fstat", "lseek",
   /* memory for GLib */

@@ -20,6 +20,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* AddressSanitizer's runtime makes syscalls of its own (sigaltstack at
+ * thread exit, ptrace for LeakSanitizer) that a strict allowlist denies;
+ * those filters are proven by the regular build that scripts/test runs. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SKIP_UNDER_ASAN() cr_skip_test("strict allowlist and AddressSanitizer's runtime")
+#else
+#define SKIP_UNDER_ASAN() ((void)0)
+#endif
+
 static int
 wait_status(pid_t pid)
 {
@@ -101,6 +110,7 @@ Test(sandbox, denylist_returns_errno)
  * exit status, which needs only exit_group. */
 Test(sandbox, allowlist_denies_the_rest)
 {
+  SKIP_UNDER_ASAN();
   static const char *const names[] = { "exit_group", "exit", "getpid", NULL };
   pid_t pid = fork();
   cr_assert_geq(pid, 0);
@@ -252,7 +262,9 @@ Test(sandbox, helper_filter_denies_with_eperm)
 {
   char dir[] = "/tmp/dm-helper-XXXXXX";
   g_autofree char *file = NULL;
-  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int s;
+
+  s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
   cr_assert_geq(s, 0);
   close(s);
