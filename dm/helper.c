@@ -32,6 +32,10 @@ const char *const dm_helper_syscalls[] = {
   /* libxenstore ignores SIGPIPE around each request */
   "rt_sigaction", "rt_sigreturn", "restart_syscall",
   "newfstatat", "fstat", "lseek", "getrandom",
+  /* Sanitizer builds: for every new thread the runtime sets an alternate
+   * signal stack and asks glibc for the thread's attributes, which reads
+   * its CPU mask.  Both only concern the calling thread. */
+  "sigaltstack", "sched_getaffinity",
   "exit", "exit_group",
   NULL,
 };
