@@ -194,6 +194,43 @@ class Layout(unittest.TestCase):
                 self.assertIn(owner + " ", depends.replace(",", " ") + " ")
 
 
+class Postrm(unittest.TestCase):
+    """The maintainer script that cleans runtime state, run from the .deb
+    against a scratch run directory (the machine's own may be in use by
+    guests or by other tests)."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="dm-postrm-")
+        self.addCleanup(shutil.rmtree, self.tmp)
+        control = os.path.join(self.tmp, "control")
+        must(["dpkg-deb", "-e", PackageBuild.get(), control])
+        self.postrm = os.path.join(control, "postrm")
+        self.rundir = os.path.join(self.tmp, "run")
+        os.makedirs(self.rundir, mode=0o700)
+        with open(os.path.join(self.rundir, "qemu-facts.ini"), "w") as f:
+            f.write("[/usr/libexec/xen-qemu-system-i386]\nstamp=1\n")
+
+    def postrm_run(self, action):
+        return must([self.postrm, action],
+                    env=dict(os.environ, QEMU_DM_LAUNCHER_RUNDIR=self.rundir))
+
+    def test_purge_removes_cache_and_empty_run_dir(self):
+        os.mkdir(os.path.join(self.rundir, "root"))
+        self.postrm_run("purge")
+        self.assertFalse(os.path.lexists(self.rundir))
+
+    def test_purge_keeps_a_running_guests_directory(self):
+        busy = os.path.join(self.rundir, "root", "7")
+        os.makedirs(busy)
+        self.postrm_run("purge")
+        self.assertTrue(os.path.isdir(busy))
+        self.assertFalse(os.path.exists(os.path.join(self.rundir, "qemu-facts.ini")))
+
+    def test_remove_keeps_everything(self):
+        self.postrm_run("remove")
+        self.assertTrue(os.path.exists(os.path.join(self.rundir, "qemu-facts.ini")))
+
+
 class InstallPurge(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
