@@ -2,7 +2,15 @@
  *
  * It does only what must happen before the launcher can run: mount the
  * kernel's filesystems, load the Xen device modules qemu and libxenstore
- * need, then run "qemu-dm-launcher stubdom", which becomes qemu.  PID 1
+ * need, mount /usr, then run "qemu-dm-launcher stubdom", which becomes qemu.
+ *
+ * /usr (qemu, its libraries, the launcher, the vchan proxy, busybox) is a
+ * squashfs image inside the ramdisk, mounted through a loop device: a
+ * ramdisk unpacks wholly into RAM, and qemu-xen with Debian's libraries is
+ * 42 MB unpacked, which with Debian's kernel does not fit the 128 MB libxl
+ * gives a stub domain by default.  Compressed, /usr takes about a quarter of
+ * that, and its pages are read in, and dropped again, as needed.  Hence
+ * also a static binary: nothing under /usr is there before this runs.  PID 1
  * stays here to reap, to report how qemu ended on console 0 (the toolstack
  * writes it to /var/log/xen/qemu-dm-NAME.log), and then to power the stub
  * domain off so the toolstack sees it go.
@@ -18,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/loop.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -29,7 +38,8 @@
 #define LAUNCHER "/bin/qemu-dm-launcher"
 #define LAUNCHER_CONFIG "/etc/qemu-dm-launcher.conf"
 #define MODULE_LIST "/etc/modules"
-#define MODULE_DIR "/lib/modules"
+#define MODULE_DIR "/modules"
+#define USR_IMAGE "/usr.sqfs"
 #define SHELL "/bin/sh"
 #define DEBUG_WORD "qemu_dm_debug"
 
@@ -105,6 +115,54 @@ load_modules(void)
   fclose(list);
 }
 
+/* Attaches USR_IMAGE to a free loop device, read-only, and mounts it on
+ * /usr.  Returns 0 or -1 (said). */
+static int
+mount_usr(void)
+{
+  struct loop_config config;
+  char dev[32];
+  int ctl, loop = -1, image = -1, n, rc = -1;
+
+  ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+  if (ctl < 0) {
+    say("cannot open /dev/loop-control (loop module): %s", strerror(errno));
+    return -1;
+  }
+  n = ioctl(ctl, LOOP_CTL_GET_FREE);
+  close(ctl);
+  if (n < 0) {
+    say("no free loop device: %s", strerror(errno));
+    return -1;
+  }
+  snprintf(dev, sizeof(dev), "/dev/loop%d", n);
+  image = open(USR_IMAGE, O_RDONLY | O_CLOEXEC);
+  loop = open(dev, O_RDWR | O_CLOEXEC);
+  if (image < 0 || loop < 0) {
+    say("cannot open %s: %s", image < 0 ? USR_IMAGE : dev, strerror(errno));
+    goto out;
+  }
+  memset(&config, 0, sizeof(config));
+  config.fd = (unsigned int)image;
+  config.info.lo_flags = LO_FLAGS_READ_ONLY | LO_FLAGS_AUTOCLEAR;
+  if (ioctl(loop, LOOP_CONFIGURE, &config) < 0) {
+    say("cannot attach %s to %s: %s", USR_IMAGE, dev, strerror(errno));
+    goto out;
+  }
+  if (mount(dev, "/usr", "squashfs", MS_RDONLY | MS_NODEV, NULL) < 0) {
+    say("cannot mount %s (%s) on /usr: %s", USR_IMAGE, dev, strerror(errno));
+    goto out;
+  }
+  rc = 0;
+out:
+  /* The mount holds the loop device, which holds the image (autoclear). */
+  if (loop >= 0)
+    close(loop);
+  if (image >= 0)
+    close(image);
+  return rc;
+}
+
 static int
 debug_requested(void)
 {
@@ -160,6 +218,7 @@ main(void)
   mount_or_say("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=4m");
   mount_or_say("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=4m");
   load_modules();
+  mount_usr();
   /* libxenstore and libxenctrl fall back to /proc/xen when /dev/xen lacks
    * a node; harmless if xenfs is absent. */
   if (access("/proc/xen", F_OK) == 0)
