@@ -23,6 +23,8 @@
  * the others are xenbus "console" frontends). */
 #define SAVE_CONSOLE 1
 #define RESTORE_CONSOLE 2
+#define CONSOLE_WAIT_MS 10000
+#define CONSOLE_POLL_MS 100
 
 typedef struct {
   guint own;          /* this stub domain */
@@ -157,8 +159,17 @@ open_console(int number, int flags, GError **error)
 {
   g_autofree char *path = g_strdup_printf("/dev/hvc%d", number);
   struct termios tio;
-  int fd = open(path, flags | O_CLOEXEC | O_NOCTTY);
+  int fd = -1;
 
+  /* hvc_xen creates consoles 1 and up as their xenbus frontends connect,
+   * which may be just after init starts us: wait for the node, bounded. */
+  for (guint waited_ms = 0;; waited_ms += CONSOLE_POLL_MS) {
+    fd = open(path, flags | O_CLOEXEC | O_NOCTTY);
+    if (fd >= 0 || (errno != ENOENT && errno != ENODEV && errno != ENXIO) ||
+        waited_ms >= CONSOLE_WAIT_MS || access("/sys/bus/xen", F_OK) < 0)
+      break;
+    g_usleep(CONSOLE_POLL_MS * 1000);
+  }
   if (fd < 0) {
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot open console %d (%s): %s",
                 number, path, g_strerror(errno));
