@@ -60,12 +60,27 @@ dm_plan_free(DmPlan *plan)
   g_free(plan);
 }
 
+/* JSON strings must be UTF-8, but qemu's argv is bytes: a toolstack may
+ * pass a Latin-1 path.  json-glib would copy such bytes out verbatim and
+ * the output would not parse, so each invalid sequence is shown as U+FFFD.
+ * Only the printed plan is affected; the argv that is exec'd is not. */
+static void
+add_string(JsonBuilder *b, const char *value)
+{
+  if (g_utf8_validate(value, -1, NULL)) {
+    json_builder_add_string_value(b, value);
+  } else {
+    g_autofree char *valid = g_utf8_make_valid(value, -1);
+    json_builder_add_string_value(b, valid);
+  }
+}
+
 static void
 add_string_or_null(JsonBuilder *b, const char *member, const char *value)
 {
   json_builder_set_member_name(b, member);
   if (value)
-    json_builder_add_string_value(b, value);
+    add_string(b, value);
   else
     json_builder_add_null_value(b);
 }
@@ -144,13 +159,13 @@ dm_plan_to_json(const DmPlan *plan)
   json_builder_begin_array(b);
   for (guint i = 0; i < plan->argv->len; i++) {
     g_autofree char *shown = dm_redact_arg(g_ptr_array_index(plan->argv, i));
-    json_builder_add_string_value(b, shown);
+    add_string(b, shown);
   }
   json_builder_end_array(b);
   json_builder_set_member_name(b, "scrub");
   json_builder_begin_array(b);
   for (guint i = 0; i < plan->scrub_paths->len; i++)
-    json_builder_add_string_value(b, g_ptr_array_index(plan->scrub_paths, i));
+    add_string(b, g_ptr_array_index(plan->scrub_paths, i));
   json_builder_end_array(b);
   add_string_or_null(b, "scrub_mode", dm_scrub_mode_name(plan->config->scrub_mode));
   json_builder_set_member_name(b, "scrub_grace_ms");

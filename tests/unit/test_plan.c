@@ -114,3 +114,23 @@ Test(plan, scrub_before_exec_only_when_it_can_remove_something)
   g_autofree char *json = dm_plan_to_json(zero);
   cr_assert(strstr(json, "\"scrub_before_exec\":true") != NULL, "%s", json);
 }
+
+/* Found by tests/fuzz/fuzz_toolstack_args: qemu's argv is bytes, and a
+ * Latin-1 path made --dry-run print JSON that did not parse. */
+Test(plan, json_stays_valid_for_non_utf8_args)
+{
+  static const char *const line[] = { "-xen-domid", "3", "-machine", "xenfv", "-drive",
+                                      "file=/img/caf\xe9.qcow2", NULL };
+  g_autoptr(DmPlan) p = plan_for(line, NULL);
+  g_autofree char *json = dm_plan_to_json(p);
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GError) error = NULL;
+
+  cr_assert(json_parser_load_from_data(parser, json, -1, &error), "%s",
+            error ? error->message : "");
+  JsonArray *argv = json_object_get_array_member(
+    json_node_get_object(json_parser_get_root(parser)), "argv");
+  cr_assert_str_eq(json_array_get_string_element(argv, 6), "file=/img/caf\xef\xbf\xbd.qcow2");
+  /* The argv that is exec'd keeps the bytes. */
+  cr_assert_str_eq(g_ptr_array_index(p->argv, 6), "file=/img/caf\xe9.qcow2");
+}
