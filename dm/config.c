@@ -231,6 +231,7 @@ static gboolean
 check_lines(const char *text, const char *origin, GError **error)
 {
   g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  gboolean in_group = FALSE;
 
   for (guint n = 0; lines[n]; n++) {
     g_autofree char *line = g_strdup(lines[n]);
@@ -253,7 +254,11 @@ check_lines(const char *text, const char *origin, GError **error)
         why = "expected KEY = VALUE, a [group] header or a # comment";
       else if (eq == line)
         why = "a key name is missing before '='";
+      else if (!in_group)
+        why = "a key comes before the first [group] header";
     }
+    if (*line == '[')
+      in_group = TRUE;
     if (why) {
       g_autofree char *shown = dm_quote_for_message(line);
       g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "%s: line %u: %s: %s", origin, n + 1,
@@ -277,14 +282,21 @@ dm_config_parse(const char *text, gsize length, const char *origin, GPtrArray *w
   g_autoptr(GKeyFile) file = g_key_file_new();
   g_autoptr(DmConfig) config = NULL;
 
+  g_autofree char *copy = NULL;
+  g_autoptr(GError) local = NULL;
+
   if (memchr(text, '\0', length) != NULL) {
     g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "%s: contains a NUL byte", origin);
     return NULL;
   }
-  if (!check_lines(text, origin, error))
+  /* `text` need not be NUL-terminated (the fuzzer's is not); the line
+   * check below reads it as a C string. */
+  copy = g_strndup(text, length);
+  if (!check_lines(copy, origin, error))
     return NULL;
-  if (!g_key_file_load_from_data(file, text, length, G_KEY_FILE_NONE, error)) {
-    g_prefix_error(error, "%s: ", origin);
+  if (!g_key_file_load_from_data(file, copy, length, G_KEY_FILE_NONE, &local)) {
+    /* A G_KEY_FILE_ERROR would leave main without its exit status 2. */
+    g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "%s: %s", origin, local->message);
     return NULL;
   }
   if (!validate(file, origin, warnings, error))

@@ -128,3 +128,26 @@ Test(config, scrub_guests)
   cr_assert(d->scrub_pv);
   cr_assert(d->scrub_hvm);
 }
+
+/* Found by tests/fuzz/fuzz_config: GKeyFile's own error escaped with its
+ * own domain, and main turned it into exit status 1 instead of 2. */
+Test(config, key_before_any_group_is_a_config_error_with_line)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmConfig) c = parse("# top\nscrub = console\n[launcher]\n", NULL, &error);
+  cr_assert_null(c);
+  cr_assert(g_error_matches(error, DM_ERROR, DM_ERROR_CONFIG));
+  cr_assert(strstr(error->message, "test.conf: line 2: ") != NULL, "%s", error->message);
+}
+
+/* Found by tests/fuzz/fuzz_config: the text was read past `length`. */
+Test(config, text_need_not_be_nul_terminated)
+{
+  g_autoptr(GError) error = NULL;
+  char text[] = "[launcher]\nscrub = vfb\nXXXX";
+  g_autoptr(DmConfig) c = dm_config_parse(text, strlen(text) - 4, "t", NULL, &error);
+  cr_assert_not_null(c, "%s", error ? error->message : "");
+  g_autoptr(DmDomainConfig) d = dm_config_for_domain(c, NULL, NULL);
+  cr_assert_eq(g_strv_length(d->scrub), 1);
+  cr_assert_str_eq(d->scrub[0], "vfb");
+}
