@@ -1,0 +1,89 @@
+/* libFuzzer harness: config text through dm_config_parse and
+ * dm_config_for_domain (pure code).  Any file an admin writes must end in
+ * a config or in a DM_ERROR_CONFIG error (exit status 2 with a message),
+ * never a crash or another error domain; and every resolved domain config
+ * must hold only values the parser promised to check. */
+#include "fuzz_common.h"
+
+#include "config.h"
+#include "util.h"
+
+static gboolean
+valid_class(const char *name)
+{
+  if (*name == '\0' || strlen(name) > 32)
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_')
+      return FALSE;
+  return TRUE;
+}
+
+static void
+check_domain(const DmConfig *config, const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmDomainConfig) dc = dm_config_for_domain(config, name, &error);
+
+  FUZZ_CHECK(dc != NULL && error == NULL);
+  FUZZ_CHECK(dc->qemu_xen != NULL && g_path_is_absolute(dc->qemu_xen));
+  FUZZ_CHECK(dc->qemu_xen_traditional != NULL &&
+             g_path_is_absolute(dc->qemu_xen_traditional));
+  FUZZ_CHECK(strchr(dc->qemu_xen, '\n') == NULL);
+  FUZZ_CHECK(dc->scrub != NULL);
+  for (char **cls = dc->scrub; *cls; cls++)
+    FUZZ_CHECK(valid_class(*cls));
+  FUZZ_CHECK(dc->scrub_mode == DM_SCRUB_STALE || dc->scrub_mode == DM_SCRUB_ALWAYS);
+  FUZZ_CHECK(dc->scrub_grace_ms <= 600000);
+  FUZZ_CHECK(dc->scrub_window_s <= 86400);
+  FUZZ_CHECK(dc->xenstore_timeout_ms <= 60000);
+}
+
+/* The names of the [domain:NAME] groups in the text, read naively so that
+ * the harness resolves the groups the fuzzer wrote. */
+static GPtrArray *
+domain_names(const char *text)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+  g_auto(GStrv) lines = g_strsplit(text, "\n", 64);
+
+  for (char **line = lines; *line; line++) {
+    g_autofree char *l = g_strstrip(g_strdup(*line));
+    gsize len = strlen(l);
+    if (g_str_has_prefix(l, "[domain:") && len > 9 && l[len - 1] == ']')
+      g_ptr_array_add(names, g_strndup(l + 8, len - 9));
+  }
+  return names;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+  /* The loader hands over file contents plus a terminating NUL. */
+  g_autofree char *text = g_strndup((const char *)data, size);
+  g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmConfig) config = NULL;
+  g_autoptr(GPtrArray) names = NULL;
+
+  config = dm_config_parse((const char *)data, size, "fuzz.conf", warnings, &error);
+  if (config == NULL) {
+    FUZZ_CHECK(error != NULL);
+    if (error->domain != DM_ERROR || error->code != DM_ERROR_CONFIG) {
+      fprintf(stderr, "error outside DM_ERROR_CONFIG (%s %d): %s\n",
+              g_quark_to_string(error->domain), error->code, error->message);
+      abort();
+    }
+    FUZZ_CHECK(g_str_has_prefix(error->message, "fuzz.conf: "));
+    return 0;
+  }
+  for (guint i = 0; i < warnings->len; i++)
+    FUZZ_CHECK(g_str_has_prefix(g_ptr_array_index(warnings, i), "fuzz.conf: "));
+
+  check_domain(config, NULL);
+  check_domain(config, "win7");
+  names = domain_names(text);
+  for (guint i = 0; i < names->len; i++)
+    check_domain(config, g_ptr_array_index(names, i));
+  return 0;
+}
