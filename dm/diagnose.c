@@ -244,6 +244,7 @@ device_free(DmDiagDevice *d)
   g_free(d->fe_path);
   g_free(d->be_path);
   g_free(d->problem);
+  g_free(d->note);
   g_free(d->scrub_why);
   g_free(d);
 }
@@ -427,8 +428,13 @@ device_new(const char *cls, const char *devid)
 }
 
 static void
-judge_device(const DmDomainConfig *dc, const DmDiagReport *r, DmDiagDevice *d)
+judge_device(const DmDiagSnapshot *snap, const DmDomainConfig *dc, const DmDiagReport *r,
+             DmDiagDevice *d)
 {
+  const char *type = d->fe_path ? nodef(snap, "%s/type", d->fe_path) : NULL;
+  gboolean xenconsoled = strcmp(d->cls, "console") == 0 && type &&
+                         strcmp(type, "xenconsoled") == 0;
+
   if (d->fe_path && d->be_path && !d->be_exists && in_scrub_scope(dc, r, d->be_path)) {
     /* The launcher removed this unserved backend on purpose: with no
      * backend node the guest's driver stops waiting for it (that is the
@@ -447,13 +453,25 @@ judge_device(const DmDomainConfig *dc, const DmDiagReport *r, DmDiagDevice *d)
   } else if (d->fe_path && (d->be_state == DM_STATE_MISSING ||
                             d->be_state == DM_XB_UNKNOWN ||
                             d->be_state == DM_XB_INITIALISING)) {
+    /* xenconsoled serves console 0 through the ring-ref and port in the
+     * frontend directory and never moves the backend's xenbus state: seen
+     * on every xl guest.  A PV guest's console is fine so; in an HVM guest
+     * the same node is what the Citrix/XCP PV drivers wait on forever. */
+    if (xenconsoled && r->guest == DM_GUEST_PV) {
+      d->note = g_strdup("served by xenconsoled through its ring; xenconsoled never "
+                         "moves the backend's xenbus state");
+      return;
+    }
     d->stuck |= DM_STUCK_BACKEND_INITIALISING;
     d->problem = g_strdup_printf(
       "frontend (state %s) waits on backend %s, which is %s: nothing serves it%s",
       dm_diag_state_name(d->fe_state), d->be_path,
       d->be_state == DM_STATE_MISSING ? "without a state node"
                                       : dm_diag_state_name(d->be_state),
-      (strcmp(d->cls, "console") == 0 || strcmp(d->cls, "vfb") == 0) &&
+      xenconsoled && r->guest == DM_GUEST_HVM
+        ? " through xenbus (xenconsoled serves the ring, but the Citrix/XCP PV drivers "
+          "(XENUTIL) wait for this backend to leave Initialising and hang at boot)"
+      : (strcmp(d->cls, "console") == 0 || strcmp(d->cls, "vfb") == 0) &&
           r->guest == DM_GUEST_HVM
         ? " (the XENUTIL boot hang of Citrix/XCP PV drivers)"
         : strcmp(d->cls, "vfb") == 0 && r->guest == DM_GUEST_PV
@@ -503,8 +521,15 @@ collect_devices(const DmDiagSnapshot *snap, const DmDomainConfig *dc, DmDiagRepo
     g_autofree char *cdir = g_strdup_printf("%s/%s", devdir, cls);
     g_autoptr(GPtrArray) devids = dm_diag_snapshot_children(snap, cdir);
     for (guint k = 0; k < devids->len; k++) {
-      g_ptr_array_add(frontends, g_strdup_printf("%s/%s", cdir,
-                                                 (char *)g_ptr_array_index(devids, k)));
+      g_autofree char *fe = g_strdup_printf("%s/%s", cdir,
+                                            (char *)g_ptr_array_index(devids, k));
+      /* Not every node under device/ is a device: libxl keeps the
+       * suspend event channel at device/suspend/event-channel.  A
+       * frontend has a backend link, a backend-id or a state. */
+      if (nodef(snap, "%s/backend", fe) == NULL && nodef(snap, "%s/backend-id", fe) == NULL &&
+          nodef(snap, "%s/state", fe) == NULL)
+        continue;
+      g_ptr_array_add(frontends, g_steal_pointer(&fe));
       g_ptr_array_add(fe_class, g_strdup(cls));
       g_ptr_array_add(fe_devid, g_strdup(g_ptr_array_index(devids, k)));
     }
@@ -564,7 +589,7 @@ collect_devices(const DmDiagSnapshot *snap, const DmDomainConfig *dc, DmDiagRepo
 
   for (guint i = 0; i < r->devices->len; i++) {
     DmDiagDevice *dev = g_ptr_array_index(r->devices, i);
-    judge_device(dc, r, dev);
+    judge_device(snap, dc, r, dev);
     scrub_verdict(dc, r, dev);
   }
 }

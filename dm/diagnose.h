@@ -107,6 +107,7 @@ typedef struct {
   int be_domid;           /* -1: unknown */
   guint stuck;            /* DmStuckFlags */
   char *problem;          /* one sentence for an admin; NULL if fine */
+  char *note;             /* why an odd-looking pair is fine; NULL if none */
   gboolean scrub;         /* the launcher's scrub policy would remove the backend */
   char *scrub_why;
 } DmDiagDevice;

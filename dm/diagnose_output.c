@@ -260,6 +260,7 @@ device_json(JsonBuilder *b, const DmDiagDevice *d)
       json_builder_add_string_value(b, dm_stuck_flag_name(bit));
   json_builder_end_array(b);
   member_string(b, "problem", d->problem);
+  member_string(b, "note", d->note);
   json_builder_set_member_name(b, "scrub");
   json_builder_begin_object(b);
   member_bool(b, "would_remove", d->scrub);

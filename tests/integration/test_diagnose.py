@@ -133,11 +133,17 @@ class DiagnoseTest(unittest.TestCase):
         pairs = []
         device(pairs, 7, "vfb", 0, 1, 1)
         device(pairs, 7, "vbd", 51712, 4, 4)
-        # The PV console lives at /local/domain/7/console, served by xenconsoled.
+        # Console 0 as xl writes it: at /local/domain/7/console, served by
+        # xenconsoled, which never moves the backend out of state 1.  And
+        # libxl's suspend event channel, which is not a device.
         con_be = backend_path(7, "console", 0)
         pairs += [("/local/domain/7/console/backend", con_be),
-                  ("/local/domain/7/console/state", 4),
-                  (con_be + "/frontend", "/local/domain/7/console"), (con_be + "/state", 4)]
+                  ("/local/domain/7/console/backend-id", 0),
+                  ("/local/domain/7/console/type", "xenconsoled"),
+                  ("/local/domain/7/console/ring-ref", 728066),
+                  ("/local/domain/7/console/port", 2),
+                  (con_be + "/frontend", "/local/domain/7/console"), (con_be + "/state", 1),
+                  ("/local/domain/7/device/suspend/event-channel", "")]
         self.domain(7, "pvfb", "pv", pairs)
 
         rep = self.diagnose_json("pvfb", 1)
@@ -151,7 +157,11 @@ class DiagnoseTest(unittest.TestCase):
         con = self.dev(rep, "console", 0)
         self.assertEqual(con["frontend"]["path"], "/local/domain/7/console")
         self.assertFalse(con["stuck"])
+        self.assertEqual(con["backend"]["state_name"], "Initialising")
+        self.assertIn("xenconsoled", con["note"])
         self.assertFalse(self.dev(rep, "vbd", 51712)["stuck"])
+        self.assertEqual(sorted(d["class"] for d in rep["devices"]), ["console", "vbd", "vfb"])
+        self.assertEqual(len(rep["findings"]), 1, rep["findings"])
 
     def test_healthy_guest_every_device_connected(self):
         qemu = subprocess.Popen([QEMU, "-name", "healthy", "-machine", "none", "-nodefaults",

@@ -606,3 +606,63 @@ Test(diagnose, scrubbed_backend_is_not_a_dangling_link)
   g_autoptr(DmDiagReport) rpv = dm_diagnose_analyse(pv, dc);
   cr_assert_eq(device(rpv, "vfb", "0")->stuck, DM_STUCK_DANGLING_BACKEND);
 }
+
+/* What xl (Xen 4.17) writes for a PV guest with a vfb, captured from a
+ * running guest in the nested-Xen suite: xenconsoled serves console 0
+ * without ever moving its backend out of state 1, and libxl keeps the
+ * suspend event channel under device/. */
+static void
+xl_pv_layout(DmDiagSnapshot *s)
+{
+  seed(s, (const char *const[]){
+    "/local/domain/1/device/suspend/event-channel", "",
+    "/local/domain/1/console/backend", "/local/domain/0/backend/console/1/0",
+    "/local/domain/1/console/backend-id", "0",
+    "/local/domain/1/console/type", "xenconsoled",
+    "/local/domain/1/console/port", "2",
+    "/local/domain/1/console/ring-ref", "728066",
+    "/local/domain/0/backend/console/1/0/frontend", "/local/domain/1/console",
+    "/local/domain/0/backend/console/1/0/frontend-id", "1",
+    "/local/domain/0/backend/console/1/0/online", "1",
+    "/local/domain/0/backend/console/1/0/state", "1",
+    "/local/domain/0/backend/console/1/0/protocol", "vt100",
+    NULL });
+  pair(s, 1, "vfb", "0", 0, "4", "4");
+  pair(s, 1, "vkbd", "0", 0, "4", "4");
+  dm_diag_snapshot_set(s, "/local/domain/1/image/device-model-pid", "126");
+  dm_diag_snapshot_set(s, "/local/domain/0/device-model/1/state", "running");
+  s->dm = proc(126, 'S', QEMU, QEMU " -xen-domid 1 -xen-attach -name pvfb -machine xenpv");
+  s->qemu_paths = g_strsplit(QEMU, ";", -1);
+}
+
+Test(diagnose, xl_pv_guest_with_xenconsoled_console_is_healthy)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(1, "pvfb", "pv");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  xl_pv_layout(s);
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert_not(r->stuck, "%s", (char *)g_ptr_array_index(r->findings, 0));
+  cr_assert_eq(r->devices->len, 3, "the suspend event channel is not a device");
+  const DmDiagDevice *con = device(r, "console", "0");
+  cr_assert_eq(con->stuck, 0);
+  cr_assert_eq(con->be_state, DM_XB_INITIALISING);
+  cr_assert(strstr(con->note, "xenconsoled"), "%s", con->note);
+  cr_assert_not(con->scrub);
+  cr_assert(r->dm_is_qemu);
+}
+
+/* The same nodes in an HVM guest are the XENUTIL hang: xenconsoled
+ * serves the ring, but the Citrix/XCP drivers wait on the backend state. */
+Test(diagnose, xl_hvm_guest_with_xenconsoled_console_is_the_xenutil_case)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(1, "hvm", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  xl_pv_layout(s);
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert(r->stuck);
+  const DmDiagDevice *con = device(r, "console", "0");
+  cr_assert_eq(con->stuck, DM_STUCK_BACKEND_INITIALISING);
+  cr_assert(strstr(con->problem, "XENUTIL"), "%s", con->problem);
+  cr_assert(con->scrub, "%s", con->scrub_why);
+  cr_assert_null(con->note);
+}
