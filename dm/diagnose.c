@@ -1,5 +1,6 @@
 #include "diagnose.h"
 #include "plan.h"
+#include "scrub.h"
 #include "util.h"
 
 #include <string.h>
@@ -338,13 +339,6 @@ state_of(const DmDiagSnapshot *snap, const char *dir)
   return dm_diag_state_parse(nodef(snap, "%s/state", dir));
 }
 
-/* The launcher's scrub decision for one backend: the one place diagnose
- * asks the scrub policy.  Which paths are in scope comes from the same
- * dm_scrub_paths() the launcher plans with (classes, guest types, dom0
- * backends of this domid); the state rule is the policy of issue 3's
- * scrubber (stale: only while state is 1 or missing; always: at once).
- * TODO(scrub.h): call the scrubber's own decision function here once it
- * is on main, so there is exactly one copy of the state rule. */
 /* Whether `be_path` lies under a directory the launcher scrubs for this
  * domain (dm_scrub_paths: classes, guest types, dom0's backends). */
 static gboolean
@@ -362,8 +356,14 @@ in_scrub_scope(const DmDomainConfig *dc, const DmDiagReport *r, const char *be_p
   return FALSE;
 }
 
+/* The launcher's scrub decision for one backend: the one place diagnose
+ * asks the scrub policy.  Which paths are in scope comes from the same
+ * dm_scrub_paths() the launcher plans with (classes, guest types, dom0's
+ * backends of this domid); the state rule from the scrubber's own
+ * dm_scrub_decide(). */
 static void
-scrub_verdict(const DmDomainConfig *dc, const DmDiagReport *r, DmDiagDevice *dev)
+scrub_verdict(const DmDiagSnapshot *snap, const DmDomainConfig *dc, const DmDiagReport *r,
+              DmDiagDevice *dev)
 {
   g_autofree char *classes = dc->scrub ? g_strjoinv(";", dc->scrub) : g_strdup("");
 
@@ -396,23 +396,27 @@ scrub_verdict(const DmDomainConfig *dc, const DmDiagReport *r, DmDiagDevice *dev
                                      "/local/domain/0/backend/%s/%u", dev->cls, r->domid);
     return;
   }
-  if (dc->scrub_mode == DM_SCRUB_ALWAYS) {
-    dev->scrub = TRUE;
-    dev->scrub_why = g_strdup("scrub-mode = always removes it whatever its state");
-    return;
-  }
-  if (dev->be_state == DM_STATE_MISSING || dev->be_state == DM_XB_INITIALISING) {
-    dev->scrub = TRUE;
+  /* The state rule is the scrubber's own (dm_scrub_decide in scrub.c).  A
+   * snapshot cannot tell how long a backend has been unserved: ask as if
+   * it had stayed so for the whole grace period, which is what the
+   * launcher and its helper see if nothing changes. */
+  DmScrubObservation obs = {
+    .state = nodef(snap, "%s/state", dev->be_path),
+    .stale_since_ms = 0,
+    .ever_served = FALSE,
+    .now_ms = dc->scrub_grace_ms,
+  };
+  g_auto(DmScrubDecision) decision = { 0 };
+  dm_scrub_decide(dc->scrub_mode, dc->scrub_grace_ms, &obs, &decision);
+  dev->scrub = decision.action != DM_SCRUB_KEEP;
+  if (dev->scrub && dc->scrub_mode == DM_SCRUB_STALE)
     dev->scrub_why = g_strdup_printf(
-      "state %s means nothing serves it; scrub-mode = stale removes it once it has "
-      "stayed so for scrub-grace-ms (%u ms)",
-      dev->be_state == DM_STATE_MISSING ? "missing" : "1 (Initialising)",
-      dc->scrub_grace_ms);
-    return;
-  }
-  dev->scrub_why = g_strdup_printf("state %d (%s): something serves it, and scrub-mode = "
-                                   "stale only removes state 1 or missing",
-                                   dev->be_state, dm_diag_state_name(dev->be_state));
+      "%s%s: nothing serves it; scrub-mode = stale removes it once it has stayed so "
+      "for scrub-grace-ms (%u ms)",
+      dev->be_state == DM_STATE_MISSING ? "state missing" : "state ",
+      dev->be_state == DM_STATE_MISSING ? "" : obs.state, dc->scrub_grace_ms);
+  else
+    dev->scrub_why = g_strdup(decision.reason);
 }
 
 static DmDiagDevice *
@@ -590,7 +594,7 @@ collect_devices(const DmDiagSnapshot *snap, const DmDomainConfig *dc, DmDiagRepo
   for (guint i = 0; i < r->devices->len; i++) {
     DmDiagDevice *dev = g_ptr_array_index(r->devices, i);
     judge_device(snap, dc, r, dev);
-    scrub_verdict(dc, r, dev);
+    scrub_verdict(snap, dc, r, dev);
   }
 }
 

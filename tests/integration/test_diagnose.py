@@ -4,16 +4,28 @@ a guest) would have written, runs the real binary, and checks the JSON,
 the table, the exit status, and that xenstore was not changed."""
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dmtest import LAUNCHER  # noqa: E402
+from dmtest import LAUNCHER, EXEC_PROBE, LIBXL_HVM  # noqa: E402
 from xenstored import Xenstored, backend_path  # noqa: E402
 
 QEMU = "/usr/bin/qemu-system-x86_64"
+
+
+def wait_until(predicate, timeout, step=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
 
 
 def frontend_path(domid, cls, devid):
@@ -254,6 +266,87 @@ class DiagnoseTest(unittest.TestCase):
         self.xs.write("/local/domain/6/name", "b")
         rep = self.diagnose_json(5, 0)
         self.assertEqual([(d["class"], d["devid"]) for d in rep["devices"]], [("vbd", "768")])
+
+    # -- after the real launcher ran -----------------------------------------
+
+    def test_after_the_launchers_scrub_with_its_helper_running(self):
+        """The XENUTIL layout, then the real launcher with its scrub and its
+        helper: diagnose finds the unserved backends removed (not stuck),
+        the device model alive as the configured binary, and the helper."""
+        domid, name = 7, "win10"  # LIBXL_HVM's
+        pairs = []
+        device(pairs, domid, "vfb", 0, 1, 1)
+        device(pairs, domid, "vbd", 768, 1, 2)
+        con_be = backend_path(domid, "console", 0)
+        pairs += [("/local/domain/7/console/backend", con_be),
+                  ("/local/domain/7/console/backend-id", 0),
+                  ("/local/domain/7/console/type", "xenconsoled"),
+                  (con_be + "/frontend", "/local/domain/7/console"), (con_be + "/state", 1)]
+        self.domain(domid, name, "hvm", pairs)
+        self.xs.introduce(domid)
+        # The device model: the exec-probe fixture under a qemu-like name,
+        # staying alive after it prints.  /proc/PID/exe resolves the link.
+        qemu = os.path.join(self.tmp.name, "qemu-system-i386")
+        os.symlink(EXEC_PROBE, qemu)
+        # The launcher and diagnose read the same config.
+        conf = self.config
+        with open(conf, "w") as f:
+            f.write("[launcher]\nqemu-xen = %s\nscrub-grace-ms = 0\nscrub-window-s = 60\n"
+                    % qemu)
+        out = os.path.join(self.tmp.name, "dm.out")
+        err = os.path.join(self.tmp.name, "dm.err")
+        env = self.xs.client_env()
+        env["EXEC_PROBE_SLEEP_MS"] = "60000"
+        with open(out, "wb") as o, open(err, "wb") as e:
+            dm = subprocess.Popen([LAUNCHER, "--config", conf, "--"] + LIBXL_HVM,
+                                  stdin=subprocess.DEVNULL, stdout=o, stderr=e, env=env)
+        self.addCleanup(dm.wait)
+        self.addCleanup(dm.kill)
+
+        def log():
+            with open(err, errors="replace") as f:
+                return f.read()
+
+        def helper():
+            m = re.search(r"started scrub helper, pid (\d+)", log())
+            return int(m.group(1)) if m else None
+
+        # qemu was exec'd in place once the fixture prints its pid.
+        self.assertTrue(wait_until(lambda: os.path.getsize(out) > 0, 30), log())
+        with open(out) as f:
+            self.assertEqual(json.loads(f.readline())["pid"], dm.pid)
+        hpid = helper()
+        self.assertIsNotNone(hpid, log())
+        self.addCleanup(lambda: os.path.exists("/proc/%d" % hpid) and
+                        os.kill(hpid, signal.SIGKILL))
+        self.xs.write_many([("/local/domain/7/image/device-model-pid", dm.pid),
+                            ("/local/domain/0/device-model/7/state", "running")])
+        for cls in ("console", "vfb"):
+            self.assertTrue(wait_until(lambda: not self.xs.exists(backend_path(7, cls, 0)),
+                                       10), log())
+
+        rep = self.diagnose_json(domid, 0)
+        self.assertFalse(rep["stuck"], rep["findings"])
+        for cls in ("console", "vfb"):
+            d = self.dev(rep, cls, 0)
+            self.assertFalse(d["stuck"], d)
+            self.assertFalse(d["backend"]["exists"])
+            self.assertIn("already removed", d["scrub"]["why"])
+        self.assertEqual(self.dev(rep, "vbd", 768)["backend"]["state_name"], "InitWait")
+        dmr = rep["device_model"]
+        self.assertEqual(dmr["pid"], dm.pid)
+        self.assertTrue(dmr["alive"])
+        self.assertTrue(dmr["is_configured_qemu"], dmr)
+        self.assertEqual(dmr["exe"], os.path.realpath(EXEC_PROBE))
+        self.assertEqual(rep["scrub_helper"], {"running": True, "pids": [hpid]})
+
+        # Once the domain is released the helper exits, and diagnose says so.
+        self.xs.release(domid)
+        self.assertTrue(wait_until(lambda: not os.path.exists("/proc/%d/exe" % hpid) or
+                                   open("/proc/%d/stat" % hpid).read().split(") ")[1][0]
+                                   in "ZX", 10), log())
+        rep = self.diagnose_json(domid, 0)
+        self.assertEqual(rep["scrub_helper"], {"running": False, "pids": []})
 
     # -- bad input ---------------------------------------------------------
 
