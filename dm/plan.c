@@ -91,7 +91,7 @@ add_string_array(JsonBuilder *b, const char *member, GPtrArray *items)
   json_builder_set_member_name(b, member);
   json_builder_begin_array(b);
   for (guint i = 0; items && i < items->len; i++)
-    json_builder_add_string_value(b, g_ptr_array_index(items, i));
+    add_string(b, g_ptr_array_index(items, i)); /* image paths are bytes too */
   json_builder_end_array(b);
 }
 
@@ -114,7 +114,7 @@ add_setup(JsonBuilder *b, const DmQemuSetup *setup)
       /* Names only: values (XAUTHORITY's path) are not secrets, but the
        * plan lists what crosses, not what it holds. */
       g_autofree char *name = g_strndup(*e, strcspn(*e, "="));
-      json_builder_add_string_value(b, name);
+      add_string(b, name);
     }
     json_builder_end_array(b);
   }

@@ -134,3 +134,19 @@ Test(plan, json_stays_valid_for_non_utf8_args)
   /* The argv that is exec'd keeps the bytes. */
   cr_assert_str_eq(g_ptr_array_index(p->argv, 6), "file=/img/caf\xe9.qcow2");
 }
+
+/* Found by tests/fuzz/fuzz_toolstack_args: a disk spec's image path (the
+ * plan's "images") bypassed the UTF-8 repair and broke the JSON. */
+Test(plan, json_stays_valid_for_non_utf8_image_paths)
+{
+  static const char *const line[] = { "-xen-domid", "3", "-machine", "xenfv", "-hda",
+                                      "tap:aio:/img/caf\xe9.img", NULL };
+  g_autoptr(DmPlan) p = plan_for(line, NULL);
+  g_autofree char *json = dm_plan_to_json(p);
+  g_autoptr(JsonParser) parser = json_parser_new();
+  g_autoptr(GError) error = NULL;
+
+  cr_assert(json_parser_load_from_data(parser, json, -1, &error), "%s",
+            error ? error->message : "");
+  cr_assert(strstr(json, "caf\xef\xbf\xbd.img") != NULL, "%s", json);
+}
