@@ -74,8 +74,8 @@ dm_scrub_mode_name(DmScrubMode mode)
   return mode == DM_SCRUB_ALWAYS ? "always" : "stale";
 }
 
-static gboolean
-valid_class(const char *name)
+gboolean
+dm_config_valid_class(const char *name)
 {
   /* A class becomes a xenstore path component: letters, digits, - and _. */
   if (*name == '\0' || strlen(name) > 32)
@@ -138,7 +138,7 @@ check_value(const KeySpec *spec, const char *value, const char *where, GError **
     g_auto(GStrv) items = split_list(value);
     for (char **p = items; *p; p++) {
       gboolean ok = spec->type == KEY_CLASSES
-                      ? valid_class(*p)
+                      ? dm_config_valid_class(*p)
                       : (strcmp(*p, "hvm") == 0 || strcmp(*p, "pv") == 0);
       if (!ok) {
         g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "%s: '%s' is not %s", where, *p,

@@ -78,3 +78,7 @@ void dm_domain_config_free(DmDomainConfig *dc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmDomainConfig, dm_domain_config_free)
 
 const char *dm_scrub_mode_name(DmScrubMode mode);
+
+/* Whether `name` may be a backend class in `scrub =`: it becomes a
+ * xenstore path component, so letters, digits, - and _ only, 1..32 bytes. */
+gboolean dm_config_valid_class(const char *name);

@@ -8,17 +8,6 @@
 #include "config.h"
 #include "util.h"
 
-static gboolean
-valid_class(const char *name)
-{
-  if (*name == '\0' || strlen(name) > 32)
-    return FALSE;
-  for (const char *p = name; *p; p++)
-    if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_')
-      return FALSE;
-  return TRUE;
-}
-
 static void
 check_domain(const DmConfig *config, const char *name)
 {
@@ -32,7 +21,7 @@ check_domain(const DmConfig *config, const char *name)
   FUZZ_CHECK(strchr(dc->qemu_xen, '\n') == NULL);
   FUZZ_CHECK(dc->scrub != NULL);
   for (char **cls = dc->scrub; *cls; cls++)
-    FUZZ_CHECK(valid_class(*cls));
+    FUZZ_CHECK(dm_config_valid_class(*cls));
   FUZZ_CHECK(dc->scrub_mode == DM_SCRUB_STALE || dc->scrub_mode == DM_SCRUB_ALWAYS);
   FUZZ_CHECK(dc->scrub_grace_ms <= 600000);
   FUZZ_CHECK(dc->scrub_window_s <= 86400);
