@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 import unittest
 
 LAUNCHER = os.environ.get("DM_LAUNCHER", "")
@@ -61,6 +62,27 @@ class LauncherTest(unittest.TestCase):
         self.assertEqual(len(lines), 1, err)
         self.assertTrue(lines[0].startswith("qemu-dm-launcher: "), err)
         self.assertIn(fragment, lines[0])
+
+
+def wait_until(predicate, timeout, step=0.05):
+    """Polls predicate every `step` s until it is true or `timeout` s pass;
+    returns its last value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+def status_fields(pid):
+    """/proc/PID/status as a dict of field -> stripped value."""
+    out = {}
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            out[k] = v.strip()
+    return out
 
 
 def parse_json(data):

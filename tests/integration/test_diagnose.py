@@ -13,19 +13,10 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dmtest import LAUNCHER, EXEC_PROBE, LIBXL_HVM  # noqa: E402
+from dmtest import LAUNCHER, EXEC_PROBE, LIBXL_HVM, wait_until  # noqa: E402
 from xenstored import Xenstored, backend_path  # noqa: E402
 
 QEMU = "/usr/bin/qemu-system-x86_64"
-
-
-def wait_until(predicate, timeout, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
 
 
 def frontend_path(domid, cls, devid):

@@ -10,7 +10,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dmtest import EXEC_PROBE, LAUNCHER, LauncherTest  # noqa: E402
+from dmtest import EXEC_PROBE, LAUNCHER, LauncherTest, status_fields  # noqa: E402
 
 
 class Setup(LauncherTest):
@@ -100,15 +100,6 @@ class Setup(LauncherTest):
         self.assertIn("no RLIMIT_FSIZE for qemu: qemu writes a disk image file",
                       r.stderr.decode())
 
-
-
-def status_fields(pid):
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            out[k] = v.strip()
-    return out
 
 
 class SecretReaper(LauncherTest):

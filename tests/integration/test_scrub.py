@@ -19,6 +19,7 @@ import unittest
 import uuid
 
 sys.path.insert(0, os.path.dirname(__file__))
+import dmtest  # noqa: E402
 from dmtest import LAUNCHER, EXEC_PROBE, XEND_HVM, LIBXL_HVM, LIBXL_PV_VFB, PROBE  # noqa: E402
 from xenstored import (Xenstored, backend_path, pids_with_env, proc_status,  # noqa: E402
                        XENBUS_INITIALISING, XENBUS_INITWAIT, XENBUS_CONNECTED)
@@ -33,12 +34,8 @@ def setUpModule():
 
 
 def wait_until(predicate, timeout, step=0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()
+    # The scrub tests poll finer than dmtest's default: they time removals.
+    return dmtest.wait_until(predicate, timeout, step)
 
 
 class Launch:

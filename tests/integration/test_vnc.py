@@ -15,7 +15,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dmtest import LauncherTest  # noqa: E402
+from dmtest import LauncherTest, status_fields  # noqa: E402
 from xenstored import Xenstored  # noqa: E402
 
 VNC_QEMU = os.environ.get("DM_VNC_QEMU", "")
@@ -42,15 +42,6 @@ def wait_listening(port, proc, timeout=20):
                 return True
         time.sleep(0.05)
     return False
-
-
-def status_fields(pid):
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            out[k] = v.strip()
-    return out
 
 
 class VncTest(LauncherTest):
