@@ -1,6 +1,6 @@
 #include "diagnose_output.h"
 
-#include <json-glib/json-glib.h>
+#include "json.h"
 #include <string.h>
 
 /* ---- table ------------------------------------------------------------ */
@@ -194,34 +194,34 @@ dm_diagnose_format_table(const DmDiagReport *r, gboolean colour)
 /* ---- JSON ------------------------------------------------------------- */
 
 static void
-member_string(JsonBuilder *b, const char *name, const char *value)
+member_string(DmJson *b, const char *name, const char *value)
 {
-  json_builder_set_member_name(b, name);
+  dm_json_member(b, name);
   if (value)
-    json_builder_add_string_value(b, value);
+    dm_json_string(b, value);
   else
-    json_builder_add_null_value(b);
+    dm_json_null(b);
 }
 
 static void
-member_int(JsonBuilder *b, const char *name, gint64 value, gboolean present)
+member_int(DmJson *b, const char *name, gint64 value, gboolean present)
 {
-  json_builder_set_member_name(b, name);
+  dm_json_member(b, name);
   if (present)
-    json_builder_add_int_value(b, value);
+    dm_json_int(b, value);
   else
-    json_builder_add_null_value(b);
+    dm_json_null(b);
 }
 
 static void
-member_bool(JsonBuilder *b, const char *name, gboolean value)
+member_bool(DmJson *b, const char *name, gboolean value)
 {
-  json_builder_set_member_name(b, name);
-  json_builder_add_boolean_value(b, value);
+  dm_json_member(b, name);
+  dm_json_bool(b, value);
 }
 
 static void
-member_state(JsonBuilder *b, const char *name, int state)
+member_state(DmJson *b, const char *name, int state)
 {
   member_int(b, name, state, state >= 0);
   g_autofree char *key = g_strconcat(name, "_name", NULL);
@@ -229,68 +229,66 @@ member_state(JsonBuilder *b, const char *name, int state)
 }
 
 static void
-device_json(JsonBuilder *b, const DmDiagDevice *d)
+device_json(DmJson *b, const DmDiagDevice *d)
 {
-  json_builder_begin_object(b);
+  dm_json_begin_object(b);
   member_string(b, "class", d->cls);
   member_string(b, "devid", d->devid);
-  json_builder_set_member_name(b, "frontend");
+  dm_json_member(b, "frontend");
   if (d->fe_path) {
-    json_builder_begin_object(b);
+    dm_json_begin_object(b);
     member_string(b, "path", d->fe_path);
     member_state(b, "state", d->fe_state);
-    json_builder_end_object(b);
+    dm_json_end_object(b);
   } else
-    json_builder_add_null_value(b);
-  json_builder_set_member_name(b, "backend");
+    dm_json_null(b);
+  dm_json_member(b, "backend");
   if (d->be_path) {
-    json_builder_begin_object(b);
+    dm_json_begin_object(b);
     member_string(b, "path", d->be_path);
     member_bool(b, "exists", d->be_exists);
     member_state(b, "state", d->be_state);
-    json_builder_end_object(b);
+    dm_json_end_object(b);
   } else
-    json_builder_add_null_value(b);
+    dm_json_null(b);
   member_int(b, "backend_domid", d->be_domid, d->be_domid >= 0);
   member_bool(b, "stuck", d->stuck != 0);
-  json_builder_set_member_name(b, "problems");
-  json_builder_begin_array(b);
+  dm_json_member(b, "problems");
+  dm_json_begin_array(b);
   for (guint bit = 1; bit <= DM_STUCK_NO_FRONTEND; bit <<= 1)
     if (d->stuck & bit)
-      json_builder_add_string_value(b, dm_stuck_flag_name(bit));
-  json_builder_end_array(b);
+      dm_json_string(b, dm_stuck_flag_name(bit));
+  dm_json_end_array(b);
   member_string(b, "problem", d->problem);
   member_string(b, "note", d->note);
-  json_builder_set_member_name(b, "scrub");
-  json_builder_begin_object(b);
+  dm_json_member(b, "scrub");
+  dm_json_begin_object(b);
   member_bool(b, "would_remove", d->scrub);
   member_string(b, "why", d->scrub_why);
-  json_builder_end_object(b);
-  json_builder_end_object(b);
+  dm_json_end_object(b);
+  dm_json_end_object(b);
 }
 
 char *
 dm_diagnose_format_json(const DmDiagReport *r)
 {
-  g_autoptr(JsonBuilder) b = json_builder_new();
-  g_autoptr(JsonGenerator) gen = json_generator_new();
-  g_autoptr(JsonNode) root = NULL;
+  g_autoptr(DmJson) b = dm_json_new(TRUE);
 
-  json_builder_begin_object(b);
+  dm_json_begin_object(b);
   member_int(b, "domid", r->domid, TRUE);
   member_string(b, "name", r->name);
   member_string(b, "guest", dm_guest_name(r->guest));
   member_string(b, "guest_source", r->guest_source);
 
-  json_builder_set_member_name(b, "domain");
-  json_builder_begin_object(b);
+  dm_json_member(b, "domain");
+  dm_json_begin_object(b);
   member_string(b, "state", r->domain_state);
   member_string(b, "source", r->domain_source);
   member_string(b, "note", r->domain_note);
-  json_builder_end_object(b);
+  dm_json_end_object(b);
 
-  json_builder_set_member_name(b, "device_model");
-  json_builder_begin_object(b);
+  dm_json_member(b, "device_model");
+  dm_json_begin_object(b);
   member_string(b, "state", r->dm_state);
   member_int(b, "pid", r->dm_pid, r->dm_pid > 0);
   member_bool(b, "alive", r->dm_alive);
@@ -298,46 +296,43 @@ dm_diagnose_format_json(const DmDiagReport *r)
   member_string(b, "exe", r->dm_exe);
   member_int(b, "stubdom_domid", r->dm_stubdom, r->dm_stubdom >= 0);
   member_string(b, "note", r->dm_note);
-  json_builder_end_object(b);
+  dm_json_end_object(b);
 
-  json_builder_set_member_name(b, "scrub_helper");
-  json_builder_begin_object(b);
+  dm_json_member(b, "scrub_helper");
+  dm_json_begin_object(b);
   member_bool(b, "running", r->helper_pids->len > 0);
-  json_builder_set_member_name(b, "pids");
-  json_builder_begin_array(b);
+  dm_json_member(b, "pids");
+  dm_json_begin_array(b);
   for (guint i = 0; i < r->helper_pids->len; i++)
-    json_builder_add_int_value(b, g_array_index(r->helper_pids, int, i));
-  json_builder_end_array(b);
-  json_builder_end_object(b);
+    dm_json_int(b, g_array_index(r->helper_pids, int, i));
+  dm_json_end_array(b);
+  dm_json_end_object(b);
 
-  json_builder_set_member_name(b, "log");
-  json_builder_begin_object(b);
+  dm_json_member(b, "log");
+  dm_json_begin_object(b);
   member_string(b, "path", r->log_path);
-  json_builder_set_member_name(b, "error_lines");
-  json_builder_begin_array(b);
+  dm_json_member(b, "error_lines");
+  dm_json_begin_array(b);
   for (guint i = 0; i < r->log_errors->len; i++)
-    json_builder_add_string_value(b, g_ptr_array_index(r->log_errors, i));
-  json_builder_end_array(b);
+    dm_json_string(b, g_ptr_array_index(r->log_errors, i));
+  dm_json_end_array(b);
   member_string(b, "note", r->log_note);
-  json_builder_end_object(b);
+  dm_json_end_object(b);
 
-  json_builder_set_member_name(b, "devices");
-  json_builder_begin_array(b);
+  dm_json_member(b, "devices");
+  dm_json_begin_array(b);
   for (guint i = 0; i < r->devices->len; i++)
     device_json(b, g_ptr_array_index(r->devices, i));
-  json_builder_end_array(b);
+  dm_json_end_array(b);
 
-  json_builder_set_member_name(b, "findings");
-  json_builder_begin_array(b);
+  dm_json_member(b, "findings");
+  dm_json_begin_array(b);
   for (guint i = 0; i < r->findings->len; i++)
-    json_builder_add_string_value(b, g_ptr_array_index(r->findings, i));
-  json_builder_end_array(b);
+    dm_json_string(b, g_ptr_array_index(r->findings, i));
+  dm_json_end_array(b);
   member_bool(b, "stuck", r->stuck);
-  json_builder_end_object(b);
+  dm_json_end_object(b);
 
-  root = json_builder_get_root(b);
-  json_generator_set_root(gen, root);
-  json_generator_set_pretty(gen, TRUE);
-  g_autofree char *text = json_generator_to_data(gen, NULL);
+  g_autofree char *text = dm_json_finish(b);
   return g_strconcat(text, "\n", NULL);
 }

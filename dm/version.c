@@ -20,10 +20,11 @@ dm_version_text(const DmLibVersions *running)
   g_string_append_printf(s, "  xenstore %s\n", DM_BUILT_XENSTORE);
   g_string_append_printf(s, "  xencontrol %s\n", DM_BUILT_XENCTRL);
   g_string_append_printf(s, "  glib-2.0 %s\n", DM_BUILT_GLIB);
-  g_string_append_printf(s, "  json-glib-1.0 %s\n", DM_BUILT_JSONGLIB);
   g_string_append_printf(s, "  libseccomp %s\n", DM_BUILT_SECCOMP);
-  /* libxenstore and json-glib have no run-time version call; their
-   * sonames pin the ABI. */
+  g_string_append_printf(s, "linked: %s\n",
+                         DM_STATIC_LIBS ? "glib, libxenctrl and libseccomp statically; libxenstore and libc shared"
+                                        : "against the shared libraries");
+  /* libxenstore has no run-time version call; its soname pins the ABI. */
   if (running != NULL && (running->glib != NULL || running->libseccomp != NULL)) {
     g_string_append(s, "running with:\n");
     if (running->glib != NULL)

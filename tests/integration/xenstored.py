@@ -174,6 +174,14 @@ class Xenstored:
     def release(self, domid):
         self._fixture("release", domid)
 
+    def destroy(self, domid):
+        """What a toolstack's domain destroy leaves behind (libxl removes
+        the domain's directory, and xenstored releases the domain once the
+        hypervisor reports it dead): the directory gone, the domain
+        released."""
+        self.rm("/local/domain/%d" % domid)
+        self.release(domid)
+
     def is_introduced(self, domid):
         return self._fixture("is-introduced", domid).stdout.strip() == b"yes"
 

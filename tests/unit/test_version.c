@@ -18,11 +18,12 @@ Test(version, lists_build_time_libraries)
     "\n  xenstore " DM_BUILT_XENSTORE "\n",
     "\n  xencontrol " DM_BUILT_XENCTRL "\n",
     "\n  glib-2.0 " DM_BUILT_GLIB "\n",
-    "\n  json-glib-1.0 " DM_BUILT_JSONGLIB "\n",
     "\n  libseccomp " DM_BUILT_SECCOMP "\n",
   };
   for (size_t i = 0; i < G_N_ELEMENTS(lines); i++)
     cr_assert(strstr(text, lines[i]), "missing %s in %s", lines[i], text);
+  cr_assert(strstr(text, DM_STATIC_LIBS ? "\nlinked: glib, libxenctrl and libseccomp statically" : "\nlinked: against the shared"),
+            "%s", text);
   /* pkg-config found every module, so no version is empty. */
   cr_assert_null(strstr(text, "  \n"));
   cr_assert_null(strstr(text, " \n"));
