@@ -141,16 +141,22 @@ domain_gone(Helper *h)
   return value == NULL && errno == ENOENT;
 }
 
-/* Under the lock.  Exits if the domain is gone. */
+static void
+exit_if_gone(Helper *h)
+{
+  if (domain_gone(h)) {
+    g_message("domain %u is gone; exiting", h->domid);
+    helper_exit(0);
+  }
+}
+
+/* Under the lock: a check for @releaseDomain, rate-limited. */
 static void
 check_release(Helper *h)
 {
   h->release_check_at_ms = G_MAXINT64;
   h->last_release_check_ms = dm_scrub_now_ms();
-  if (domain_gone(h)) {
-    g_message("domain %u is gone; exiting", h->domid);
-    helper_exit(0);
-  }
+  exit_if_gone(h);
 }
 
 static gpointer
@@ -249,7 +255,7 @@ helper_run(Helper *h)
       }
     } else if (strcmp(token, DOMAIN_TOKEN) == 0 &&
                strcmp(event[XS_WATCH_PATH], h->domain_dir) == 0) {
-      check_release(h);
+      exit_if_gone(h);  /* only this domain's directory: no rate to limit */
     } else if (strcmp(token, DOMAIN_TOKEN) != 0) {
       scan(h, token);
     }

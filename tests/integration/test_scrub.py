@@ -253,6 +253,37 @@ class TestScrub(ScrubTest):
         self.assertEqual(launch.processes(), [])
         self.assertIn("domain 7 is gone; exiting", launch.log())
 
+    def test_release_storm_costs_the_helper_few_requests(self):
+        # @releaseDomain fires for every domain on the host.  A helper that
+        # checked its own domain on each would make one request per
+        # release; it checks at most every 100 ms, and still sees its own.
+        others = list(range(100, 220))
+        for dom in others:
+            self.xs.introduce(dom)
+        self.xs.write_domain(7, "win10")
+        launch = self.launch(LIBXL_HVM, self.config(scrub_window_s=600))
+        self.assertEqual(launch.wait(), 0, launch.log())
+        pid = launch.helper_pid()
+        self.assertIsNotNone(pid, launch.log())
+        self.assertTrue(launch.helper_watching(), launch.log())
+        time.sleep(0.3)  # the helper's first pass and its watch events settle
+        before = self.xs.request_count()
+        t0 = time.monotonic()
+        for dom in others:
+            self.xs.release(dom)
+        burst_s = time.monotonic() - t0
+        time.sleep(0.3)
+        helper_requests = self.xs.request_count() - before - len(others)
+        self.assertIsNotNone(proc_status(pid), launch.log())
+        # One check per 100 ms of the burst, the first at once, and the
+        # one that may be due after it; a check per release would be 120.
+        self.assertLessEqual(helper_requests, int((burst_s + 0.3) * 10) + 3,
+                             "%d requests over a %.2f s burst" % (helper_requests, burst_s))
+        self.assertLess(helper_requests, len(others) // 2)
+        self.xs.release(7)
+        self.assertEqual(reap(pid, 10), 0, launch.log())
+        self.assertIn("domain 7 is gone; exiting", launch.log())
+
     def test_helper_exits_when_unintroduced_domain_dir_goes(self):
         # Released before the helper ever saw it introduced: the toolstack's
         # removal of /local/domain/7 is what ends it.
