@@ -194,6 +194,19 @@ class Layout(unittest.TestCase):
                 self.assertIn(owner + " ", depends.replace(",", " ") + " ")
 
 
+    def test_built_using_names_the_embedded_static_libraries(self):
+        # What the binary embeds must be traceable to Debian source
+        # packages, with the exact versions it was built from.
+        deb = PackageBuild.get()
+        built_using = must(["dpkg-deb", "-f", deb, "Built-Using"]).stdout.strip()
+        fields = dict(item.strip().split(" ", 1) for item in built_using.split(","))
+        for binary_pkg in ["libglib2.0-dev", "libpcre2-dev", "libxen-dev", "libseccomp-dev"]:
+            src, ver = must(["dpkg-query", "-f", "${source:Package} ${source:Version}",
+                             "-W", binary_pkg]).stdout.split()
+            with self.subTest(package=binary_pkg):
+                self.assertEqual(fields.get(src), "(= %s)" % ver, built_using)
+
+
 class Postrm(unittest.TestCase):
     """The maintainer script that cleans runtime state, run from the .deb
     against a scratch run directory (the machine's own may be in use by
