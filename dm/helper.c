@@ -340,53 +340,40 @@ helper_main(const DmPlan *plan)
 gboolean
 dm_helper_spawn(const DmPlan *plan, GPid *pid, GError **error)
 {
-  int fds[2];
+  /* Written by the intermediate, which shares our memory until it exits. */
+  volatile pid_t helper = -1;
+  volatile int fork_errno = 0;
   pid_t child;
   int status = 0;
-  ssize_t got;
-  pid_t helper = 0;
 
-  /* The intermediate child reports the helper's pid through this pipe. */
-  if (pipe2(fds, O_CLOEXEC) < 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot create a pipe: %s",
-                g_strerror(errno));
-    return FALSE;
-  }
   fflush(stderr);
-  child = fork();
+  /* The intermediate only starts a new session, forks the helper and
+   * exits, so that the helper is adopted by init (or the toolstack's
+   * subreaper), not by the process that becomes qemu, and is not a
+   * session leader that could acquire a terminal.  vfork: it borrows our
+   * memory instead of copying it, and we sleep until it has exited, which
+   * saves one address-space copy on every guest's boot.  The helper
+   * itself gets a copy of our memory as fork() makes it. */
+  child = vfork();
   if (child < 0) {
-    int saved = errno;
-    close(fds[0]);
-    close(fds[1]);
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot fork: %s", g_strerror(saved));
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot fork: %s", g_strerror(errno));
     return FALSE;
   }
   if (child == 0) {
-    /* Intermediate: a new session, then fork again and exit, so that the
-     * helper is adopted by init (or the toolstack's subreaper), not by
-     * the process that becomes qemu, and is not a session leader that
-     * could acquire a terminal. */
-    close(fds[0]);
     setsid();
     pid_t grandchild = fork();
-    if (grandchild == 0) {
-      close(fds[1]);
+    if (grandchild == 0)
       helper_main(plan);
-    }
-    if (grandchild > 0)
-      (void)!write(fds[1], &grandchild, sizeof grandchild);
+    if (grandchild < 0)
+      fork_errno = errno;
+    helper = grandchild;
     _exit(grandchild > 0 ? 0 : 1);
   }
-  close(fds[1]);
-  do
-    got = read(fds[0], &helper, sizeof helper);
-  while (got < 0 && errno == EINTR);
-  close(fds[0]);
   while (waitpid(child, &status, 0) < 0 && errno == EINTR)
     ;
-  if (got != sizeof helper || helper <= 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot fork the helper (status %d)",
-                status);
+  if (helper <= 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot fork the helper: %s",
+                fork_errno ? g_strerror(fork_errno) : "the intermediate process failed");
     return FALSE;
   }
   *pid = helper;
