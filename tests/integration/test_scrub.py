@@ -143,6 +143,18 @@ class ScrubTest(unittest.TestCase):
     def dump(self):
         return "\n".join("%s = %s" % kv for kv in sorted(self.xs.ls("/local").items()))
 
+    def watching_helper(self, introduce=True):
+        """Domain 7 with stale backends, a launch with a 600 s window (only
+        its domain's end can stop the helper soon), and the helper up and
+        watching: returns (launch, helper pid)."""
+        self.xs.write_domain(7, "win10", introduce=introduce)
+        launch = self.launch(LIBXL_HVM, self.config(scrub_window_s=600))
+        self.assertEqual(launch.wait(), 0, launch.log())
+        pid = launch.helper_pid()
+        self.assertIsNotNone(pid, launch.log())
+        self.assertTrue(launch.helper_watching(), launch.log())
+        return launch, pid
+
     def finish(self, launch, timeout=10):
         """Releases nothing: waits for the helper to exit on its own."""
         pid = launch.helper_pid()
@@ -234,12 +246,7 @@ class TestScrub(ScrubTest):
         self.finish(launch)
 
     def test_helper_exits_on_release_and_leaves_nothing(self):
-        self.xs.write_domain(7, "win10")
-        launch = self.launch(LIBXL_HVM, self.config(scrub_window_s=600))
-        self.assertEqual(launch.wait(), 0, launch.log())
-        pid = launch.helper_pid()
-        self.assertIsNotNone(pid, launch.log())
-        self.assertTrue(launch.helper_watching(), launch.log())
+        launch, pid = self.watching_helper()
         self.assertIsNotNone(proc_status(pid))
         self.assertEqual(launch.processes(), [pid])
         # Another domain's release is not ours.
@@ -260,12 +267,7 @@ class TestScrub(ScrubTest):
         others = list(range(100, 220))
         for dom in others:
             self.xs.introduce(dom)
-        self.xs.write_domain(7, "win10")
-        launch = self.launch(LIBXL_HVM, self.config(scrub_window_s=600))
-        self.assertEqual(launch.wait(), 0, launch.log())
-        pid = launch.helper_pid()
-        self.assertIsNotNone(pid, launch.log())
-        self.assertTrue(launch.helper_watching(), launch.log())
+        launch, pid = self.watching_helper()
         time.sleep(0.3)  # the helper's first pass and its watch events settle
         before = self.xs.request_count()
         t0 = time.monotonic()
@@ -287,11 +289,7 @@ class TestScrub(ScrubTest):
     def test_helper_exits_when_unintroduced_domain_dir_goes(self):
         # Released before the helper ever saw it introduced: the toolstack's
         # removal of /local/domain/7 is what ends it.
-        self.xs.write_domain(7, "win10", introduce=False)
-        launch = self.launch(LIBXL_HVM, self.config(scrub_window_s=600))
-        self.assertEqual(launch.wait(), 0, launch.log())
-        pid = launch.helper_pid()
-        self.assertTrue(launch.helper_watching(), launch.log())
+        launch, pid = self.watching_helper(introduce=False)
         self.xs.write("/local/domain/7/data/guest-noise", "1")  # not an exit
         time.sleep(0.3)
         self.assertIsNotNone(proc_status(pid), launch.log())
