@@ -194,50 +194,23 @@ dm_diagnose_format_table(const DmDiagReport *r, gboolean colour)
 /* ---- JSON ------------------------------------------------------------- */
 
 static void
-member_string(DmJson *b, const char *name, const char *value)
-{
-  dm_json_member(b, name);
-  if (value)
-    dm_json_string(b, value);
-  else
-    dm_json_null(b);
-}
-
-static void
-member_int(DmJson *b, const char *name, gint64 value, gboolean present)
-{
-  dm_json_member(b, name);
-  if (present)
-    dm_json_int(b, value);
-  else
-    dm_json_null(b);
-}
-
-static void
-member_bool(DmJson *b, const char *name, gboolean value)
-{
-  dm_json_member(b, name);
-  dm_json_bool(b, value);
-}
-
-static void
 member_state(DmJson *b, const char *name, int state)
 {
-  member_int(b, name, state, state >= 0);
+  dm_json_member_int(b, name, state, state >= 0);
   g_autofree char *key = g_strconcat(name, "_name", NULL);
-  member_string(b, key, dm_diag_state_name(state));
+  dm_json_member_string(b, key, dm_diag_state_name(state));
 }
 
 static void
 device_json(DmJson *b, const DmDiagDevice *d)
 {
   dm_json_begin_object(b);
-  member_string(b, "class", d->cls);
-  member_string(b, "devid", d->devid);
+  dm_json_member_string(b, "class", d->cls);
+  dm_json_member_string(b, "devid", d->devid);
   dm_json_member(b, "frontend");
   if (d->fe_path) {
     dm_json_begin_object(b);
-    member_string(b, "path", d->fe_path);
+    dm_json_member_string(b, "path", d->fe_path);
     member_state(b, "state", d->fe_state);
     dm_json_end_object(b);
   } else
@@ -245,26 +218,26 @@ device_json(DmJson *b, const DmDiagDevice *d)
   dm_json_member(b, "backend");
   if (d->be_path) {
     dm_json_begin_object(b);
-    member_string(b, "path", d->be_path);
-    member_bool(b, "exists", d->be_exists);
+    dm_json_member_string(b, "path", d->be_path);
+    dm_json_member_bool(b, "exists", d->be_exists);
     member_state(b, "state", d->be_state);
     dm_json_end_object(b);
   } else
     dm_json_null(b);
-  member_int(b, "backend_domid", d->be_domid, d->be_domid >= 0);
-  member_bool(b, "stuck", d->stuck != 0);
+  dm_json_member_int(b, "backend_domid", d->be_domid, d->be_domid >= 0);
+  dm_json_member_bool(b, "stuck", d->stuck != 0);
   dm_json_member(b, "problems");
   dm_json_begin_array(b);
   for (guint bit = 1; bit <= DM_STUCK_NO_FRONTEND; bit <<= 1)
     if (d->stuck & bit)
       dm_json_string(b, dm_stuck_flag_name(bit));
   dm_json_end_array(b);
-  member_string(b, "problem", d->problem);
-  member_string(b, "note", d->note);
+  dm_json_member_string(b, "problem", d->problem);
+  dm_json_member_string(b, "note", d->note);
   dm_json_member(b, "scrub");
   dm_json_begin_object(b);
-  member_bool(b, "would_remove", d->scrub);
-  member_string(b, "why", d->scrub_why);
+  dm_json_member_bool(b, "would_remove", d->scrub);
+  dm_json_member_string(b, "why", d->scrub_why);
   dm_json_end_object(b);
   dm_json_end_object(b);
 }
@@ -275,32 +248,32 @@ dm_diagnose_format_json(const DmDiagReport *r)
   g_autoptr(DmJson) b = dm_json_new(TRUE);
 
   dm_json_begin_object(b);
-  member_int(b, "domid", r->domid, TRUE);
-  member_string(b, "name", r->name);
-  member_string(b, "guest", dm_guest_name(r->guest));
-  member_string(b, "guest_source", r->guest_source);
+  dm_json_member_int(b, "domid", r->domid, TRUE);
+  dm_json_member_string(b, "name", r->name);
+  dm_json_member_string(b, "guest", dm_guest_name(r->guest));
+  dm_json_member_string(b, "guest_source", r->guest_source);
 
   dm_json_member(b, "domain");
   dm_json_begin_object(b);
-  member_string(b, "state", r->domain_state);
-  member_string(b, "source", r->domain_source);
-  member_string(b, "note", r->domain_note);
+  dm_json_member_string(b, "state", r->domain_state);
+  dm_json_member_string(b, "source", r->domain_source);
+  dm_json_member_string(b, "note", r->domain_note);
   dm_json_end_object(b);
 
   dm_json_member(b, "device_model");
   dm_json_begin_object(b);
-  member_string(b, "state", r->dm_state);
-  member_int(b, "pid", r->dm_pid, r->dm_pid > 0);
-  member_bool(b, "alive", r->dm_alive);
-  member_bool(b, "is_configured_qemu", r->dm_is_qemu);
-  member_string(b, "exe", r->dm_exe);
-  member_int(b, "stubdom_domid", r->dm_stubdom, r->dm_stubdom >= 0);
-  member_string(b, "note", r->dm_note);
+  dm_json_member_string(b, "state", r->dm_state);
+  dm_json_member_int(b, "pid", r->dm_pid, r->dm_pid > 0);
+  dm_json_member_bool(b, "alive", r->dm_alive);
+  dm_json_member_bool(b, "is_configured_qemu", r->dm_is_qemu);
+  dm_json_member_string(b, "exe", r->dm_exe);
+  dm_json_member_int(b, "stubdom_domid", r->dm_stubdom, r->dm_stubdom >= 0);
+  dm_json_member_string(b, "note", r->dm_note);
   dm_json_end_object(b);
 
   dm_json_member(b, "scrub_helper");
   dm_json_begin_object(b);
-  member_bool(b, "running", r->helper_pids->len > 0);
+  dm_json_member_bool(b, "running", r->helper_pids->len > 0);
   dm_json_member(b, "pids");
   dm_json_begin_array(b);
   for (guint i = 0; i < r->helper_pids->len; i++)
@@ -310,13 +283,13 @@ dm_diagnose_format_json(const DmDiagReport *r)
 
   dm_json_member(b, "log");
   dm_json_begin_object(b);
-  member_string(b, "path", r->log_path);
+  dm_json_member_string(b, "path", r->log_path);
   dm_json_member(b, "error_lines");
   dm_json_begin_array(b);
   for (guint i = 0; i < r->log_errors->len; i++)
     dm_json_string(b, g_ptr_array_index(r->log_errors, i));
   dm_json_end_array(b);
-  member_string(b, "note", r->log_note);
+  dm_json_member_string(b, "note", r->log_note);
   dm_json_end_object(b);
 
   dm_json_member(b, "devices");
@@ -330,7 +303,7 @@ dm_diagnose_format_json(const DmDiagReport *r)
   for (guint i = 0; i < r->findings->len; i++)
     dm_json_string(b, g_ptr_array_index(r->findings, i));
   dm_json_end_array(b);
-  member_bool(b, "stuck", r->stuck);
+  dm_json_member_bool(b, "stuck", r->stuck);
   dm_json_end_object(b);
 
   g_autofree char *text = dm_json_finish(b);

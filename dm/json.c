@@ -167,6 +167,30 @@ dm_json_null(DmJson *json)
   g_string_append(json->out, "null");
 }
 
+void
+dm_json_member_string(DmJson *json, const char *name, const char *value)
+{
+  dm_json_member(json, name);
+  dm_json_string(json, value);
+}
+
+void
+dm_json_member_int(DmJson *json, const char *name, gint64 value, gboolean present)
+{
+  dm_json_member(json, name);
+  if (present)
+    dm_json_int(json, value);
+  else
+    dm_json_null(json);
+}
+
+void
+dm_json_member_bool(DmJson *json, const char *name, gboolean value)
+{
+  dm_json_member(json, name);
+  dm_json_bool(json, value);
+}
+
 char *
 dm_json_finish(DmJson *json)
 {

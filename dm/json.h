@@ -26,5 +26,11 @@ void dm_json_int(DmJson *json, gint64 value);
 void dm_json_bool(DmJson *json, gboolean value);
 void dm_json_null(DmJson *json);
 
+/* A member and its value in one call. NULL writes null; so does an int
+ * that is not present. */
+void dm_json_member_string(DmJson *json, const char *name, const char *value);
+void dm_json_member_int(DmJson *json, const char *name, gint64 value, gboolean present);
+void dm_json_member_bool(DmJson *json, const char *name, gboolean value);
+
 /* The text (no trailing newline); the writer is spent. */
 char *dm_json_finish(DmJson *json);

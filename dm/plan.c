@@ -61,28 +61,12 @@ dm_plan_free(DmPlan *plan)
 }
 
 static void
-add_string(DmJson *b, const char *value)
-{
-  dm_json_string(b, value); /* qemu's argv is bytes: the writer keeps the JSON valid */
-}
-
-static void
-add_string_or_null(DmJson *b, const char *member, const char *value)
-{
-  dm_json_member(b, member);
-  if (value)
-    add_string(b, value);
-  else
-    dm_json_null(b);
-}
-
-static void
 add_string_array(DmJson *b, const char *member, GPtrArray *items)
 {
   dm_json_member(b, member);
   dm_json_begin_array(b);
   for (guint i = 0; items && i < items->len; i++)
-    add_string(b, g_ptr_array_index(items, i)); /* image paths are bytes too */
+    dm_json_string(b, g_ptr_array_index(items, i)); /* image paths are bytes too */
   dm_json_end_array(b);
 }
 
@@ -94,8 +78,8 @@ add_setup(DmJson *b, const DmQemuSetup *setup)
   const DmSandboxPolicy *sb = &setup->sandbox;
 
   add_string_array(b, "images", setup->images);
-  add_string_or_null(b, "secret_file", setup->secret_path);
-  add_string_or_null(b, "chroot", setup->chroot_dir);
+  dm_json_member_string(b, "secret_file", setup->secret_path);
+  dm_json_member_string(b, "chroot", setup->chroot_dir);
   dm_json_member(b, "env");
   if (setup->env == NULL) {
     dm_json_null(b);
@@ -105,7 +89,7 @@ add_setup(DmJson *b, const DmQemuSetup *setup)
       /* Names only: values (XAUTHORITY's path) are not secrets, but the
        * plan lists what crosses, not what it holds. */
       g_autofree char *name = g_strndup(*e, strcspn(*e, "="));
-      add_string(b, name);
+      dm_json_string(b, name);
     }
     dm_json_end_array(b);
   }
@@ -118,9 +102,8 @@ add_setup(DmJson *b, const DmQemuSetup *setup)
     dm_json_int(b, (gint64)sb->rlimits[i].limit);
   }
   dm_json_end_object(b);
-  add_string_or_null(b, "fsize_skipped", setup->fsize_skipped);
-  dm_json_member(b, "no_new_privs");
-  dm_json_bool(b, sb->no_new_privs);
+  dm_json_member_string(b, "fsize_skipped", setup->fsize_skipped);
+  dm_json_member_bool(b, "no_new_privs", sb->no_new_privs);
   dm_json_member(b, "seccomp_denied");
   dm_json_begin_array(b);
   for (const char *const *n = sb->seccomp.syscalls; n && *n; n++)
@@ -135,36 +118,28 @@ dm_plan_to_json(const DmPlan *plan)
   const DmRequest *req = plan->request;
 
   dm_json_begin_object(b);
-  add_string_or_null(b, "flavour", dm_flavour_name(req->flavour));
-  dm_json_member(b, "domid");
-  if (req->flavour == DM_FLAVOUR_PROBE)
-    dm_json_null(b);
-  else
-    dm_json_int(b, req->domid);
-  add_string_or_null(b, "name", req->name);
-  add_string_or_null(b, "guest", dm_guest_name(req->guest));
-  add_string_or_null(b, "exec", plan->exec);
+  dm_json_member_string(b, "flavour", dm_flavour_name(req->flavour));
+  dm_json_member_int(b, "domid", req->domid, req->flavour != DM_FLAVOUR_PROBE);
+  dm_json_member_string(b, "name", req->name);
+  dm_json_member_string(b, "guest", dm_guest_name(req->guest));
+  dm_json_member_string(b, "exec", plan->exec);
   dm_json_member(b, "argv");
   dm_json_begin_array(b);
   for (guint i = 0; i < plan->argv->len; i++) {
     g_autofree char *shown = dm_redact_arg(g_ptr_array_index(plan->argv, i));
-    add_string(b, shown);
+    dm_json_string(b, shown);
   }
   dm_json_end_array(b);
   dm_json_member(b, "scrub");
   dm_json_begin_array(b);
   for (guint i = 0; i < plan->scrub_paths->len; i++)
-    add_string(b, g_ptr_array_index(plan->scrub_paths, i));
+    dm_json_string(b, g_ptr_array_index(plan->scrub_paths, i));
   dm_json_end_array(b);
-  add_string_or_null(b, "scrub_mode", dm_scrub_mode_name(plan->config->scrub_mode));
-  dm_json_member(b, "scrub_grace_ms");
-  dm_json_int(b, plan->config->scrub_grace_ms);
-  dm_json_member(b, "scrub_window_s");
-  dm_json_int(b, plan->config->scrub_window_s);
-  dm_json_member(b, "helper");
-  dm_json_bool(b, plan->helper);
-  dm_json_member(b, "scrub_before_exec");
-  dm_json_bool(b, plan->scrub_before_exec);
+  dm_json_member_string(b, "scrub_mode", dm_scrub_mode_name(plan->config->scrub_mode));
+  dm_json_member_int(b, "scrub_grace_ms", plan->config->scrub_grace_ms, TRUE);
+  dm_json_member_int(b, "scrub_window_s", plan->config->scrub_window_s, TRUE);
+  dm_json_member_bool(b, "helper", plan->helper);
+  dm_json_member_bool(b, "scrub_before_exec", plan->scrub_before_exec);
   add_setup(b, &plan->setup);
   dm_json_end_object(b);
 

@@ -100,3 +100,17 @@ Test(json, nested_containers_members_and_scalars)
     cr_assert_eq(strchr(text, '\n') != NULL, pretty, "%s", text);
   }
 }
+
+Test(json, member_helpers_write_null_for_what_is_absent)
+{
+  g_autoptr(DmJson) j = dm_json_new(FALSE);
+  dm_json_begin_object(j);
+  dm_json_member_string(j, "s", "v");
+  dm_json_member_string(j, "s_null", NULL);
+  dm_json_member_int(j, "i", 42, TRUE);
+  dm_json_member_int(j, "i_absent", 42, FALSE);
+  dm_json_member_bool(j, "b", TRUE);
+  dm_json_end_object(j);
+  g_autofree char *text = dm_json_finish(j);
+  cr_assert_str_eq(text, "{\"s\":\"v\",\"s_null\":null,\"i\":42,\"i_absent\":null,\"b\":true}");
+}
