@@ -190,11 +190,41 @@ timer_thread(gpointer data)
   return NULL;
 }
 
+/* The window bounds the helper's life even when xenstored stops
+ * answering (stopped, hung, swapped out): a request then blocks forever,
+ * and the timer thread with it, holding the lock.  This thread takes no
+ * lock; it ends the process a little after the timer thread should have.
+ * An open transaction dies with the connection, uncommitted. */
+#define WATCHDOG_SLACK_MS 1000
+
+static gpointer
+watchdog_thread(gpointer data)
+{
+  const Helper *h = data;
+  gint64 end = h->window_end_ms + WATCHDOG_SLACK_MS;
+  gint64 now;
+
+  while ((now = dm_scrub_now_ms()) < end)
+    g_usleep((gulong)(end - now) * 1000);
+  g_warning("scrub window of %u s ended with a xenstore request still unanswered "
+            "(xenstored stopped or hung?); exiting", h->window_s);
+  helper_exit(1);
+}
+
 static void G_GNUC_NORETURN
 helper_run(Helper *h)
 {
   g_autoptr(GError) error = NULL;
   GThread *timer;
+  GThread *watchdog;
+
+  /* First: every xenstore request below may block. */
+  watchdog = g_thread_try_new("watchdog", watchdog_thread, h, &error);
+  if (watchdog == NULL) {
+    g_warning("cannot start the watchdog thread: %s; exiting", error->message);
+    helper_exit(1);
+  }
+  g_thread_unref(watchdog);
 
   g_mutex_lock(&h->lock);
   /* Watches fire once at registration, so the first pass happens through
@@ -234,7 +264,14 @@ helper_run(Helper *h)
     unsigned int n = 0;
     char **event = xs_read_watch(h->xs, &n);
     if (event == NULL) {
-      g_warning("lost the connection to xenstored: %s; exiting", g_strerror(errno));
+      /* libxenstore says EINVAL once its reader thread saw the socket
+       * close: the daemon exited or restarted. */
+      if (errno == EINVAL)
+        g_warning("xenstored closed the connection (exited or restarted?); "
+                  "stopping the scrub of domain %u and exiting", h->domid);
+      else
+        g_warning("lost the connection to xenstored: %s; stopping the scrub of "
+                  "domain %u and exiting", g_strerror(errno), h->domid);
       helper_exit(1);
     }
     g_mutex_lock(&h->lock);
