@@ -92,7 +92,8 @@ prepare_secret(const DmPlan *plan, GError **error)
   if (dc->vnc_password_file)
     password = dm_secret_read_file(dc->vnc_password_file, error);
   else
-    password = dm_secret_read_xenstore(plan->request->domid, &node, error);
+    password = dm_secret_read_xenstore(plan->request->domid, dc->xenstore_timeout_ms, &node,
+                                       error);
   if (password == NULL)
     return FALSE;
   ok = dm_secret_write(path, password, strlen(password), error);
@@ -104,7 +105,7 @@ prepare_secret(const DmPlan *plan, GError **error)
     return FALSE;
   }
   /* Consumed: qemu-dm cleared the node once it had the password. */
-  if (node != NULL && !dm_secret_clear_xenstore(node, error))
+  if (node != NULL && !dm_secret_clear_xenstore(node, dc->xenstore_timeout_ms, error))
     return FALSE;
   return TRUE;
 }

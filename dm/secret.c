@@ -71,57 +71,84 @@ dm_secret_read_file(const char *path, GError **error)
   return out;
 }
 
-char *
-dm_secret_read_xenstore(guint domid, char **node, GError **error)
+typedef struct {
+  char *password;
+  char *node;
+} XsSecret;
+
+static void
+xs_secret_free(gpointer data)
 {
-  g_autoptr(DmXsHandle) xs = dm_xs_open(error);
+  XsSecret *secret = data;
+  dm_secret_free(secret->password);
+  g_free(secret->node);
+  g_free(secret);
+}
+
+static gpointer
+read_password(struct xs_handle *xs, gpointer data, GError **error)
+{
+  guint domid = GPOINTER_TO_UINT(data);
   g_autofree char *vm_node = g_strdup_printf("/local/domain/%u/vm", domid);
   g_autofree char *vm = NULL;
   g_autofree char *path = NULL;
-  char *password;
+  XsSecret *secret;
   gboolean missing = FALSE;
 
-  if (xs == NULL) {
-    g_prefix_error(error, "reading the VNC password from xenstore: ");
-    return NULL;
-  }
   vm = dm_xs_read(xs, XBT_NULL, vm_node, &missing, error);
-  if (vm == NULL) {
-    g_prefix_error(error, "reading the VNC password from xenstore: ");
+  if (vm == NULL)
     return NULL;
-  }
   /* The toolstack wrote /vm/<uuid>; anything else is not ours to follow. */
   if (!g_str_has_prefix(vm, "/vm/") || strstr(vm, "..") != NULL || strchr(vm + 4, '/')) {
     g_autofree char *shown = dm_quote_for_message(vm);
-    g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE,
-                "reading the VNC password from xenstore: %s holds %s, not /vm/<uuid>",
-                vm_node, shown);
+    g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "%s holds %s, not /vm/<uuid>", vm_node,
+                shown);
     return NULL;
   }
   path = g_strconcat(vm, "/vncpasswd", NULL);
+  secret = g_new0(XsSecret, 1);
   {
     /* Read directly, so that libxenstore's copy is wiped before it is
      * freed. */
     unsigned int len = 0;
     char *raw = xs_read(xs, XBT_NULL, path, &len);
     if (raw == NULL) {
-      g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE,
-                  "reading the VNC password from xenstore: cannot read %s: %s", path,
+      g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "cannot read %s: %s", path,
                   g_strerror(errno));
+      xs_secret_free(secret);
       return NULL;
     }
-    password = g_strndup(raw, len);
+    secret->password = g_strndup(raw, len);
     explicit_bzero(raw, len);
     free(raw);
   }
-  if (*password == '\0') {
-    dm_secret_free(password);
+  if (*secret->password == '\0') {
+    xs_secret_free(secret);
     g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE,
-                "reading the VNC password from xenstore: %s is empty (already consumed, "
-                "or no password was set)", path);
+                "%s is empty (already consumed, or no password was set)", path);
     return NULL;
   }
-  *node = g_steal_pointer(&path);
+  secret->node = g_steal_pointer(&path);
+  return secret;
+}
+
+char *
+dm_secret_read_xenstore(guint domid, guint timeout_ms, char **node, GError **error)
+{
+  XsSecret *secret;
+  char *password;
+
+  /* Bounded: a stopped xenstored must not hold the launch forever.  The
+   * password cannot be had then, and qemu never starts without one. */
+  secret = dm_xs_bounded(read_password, GUINT_TO_POINTER(domid), NULL, xs_secret_free,
+                         timeout_ms, error);
+  if (secret == NULL) {
+    g_prefix_error(error, "reading the VNC password from xenstore: ");
+    return NULL;
+  }
+  password = g_steal_pointer(&secret->password);
+  *node = g_steal_pointer(&secret->node);
+  xs_secret_free(secret);
   return password;
 }
 
@@ -148,13 +175,17 @@ clear_node(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **err
   return TRUE;
 }
 
-gboolean
-dm_secret_clear_xenstore(const char *node, GError **error)
+static gpointer
+clear_password(struct xs_handle *xs, gpointer data, GError **error)
 {
-  g_autoptr(DmXsHandle) xs = dm_xs_open(error);
-
   /* A node already gone counts as cleared. */
-  if (xs == NULL || !dm_xs_transact(xs, clear_node, (gpointer)node, 8, error)) {
+  return dm_xs_transact(xs, clear_node, data, 8, error) ? GINT_TO_POINTER(1) : NULL;
+}
+
+gboolean
+dm_secret_clear_xenstore(const char *node, guint timeout_ms, GError **error)
+{
+  if (dm_xs_bounded(clear_password, g_strdup(node), g_free, NULL, timeout_ms, error) == NULL) {
     g_prefix_error(error, "removing the consumed VNC password from xenstore: ");
     return FALSE;
   }

@@ -24,12 +24,14 @@
 char *dm_secret_read_file(const char *path, GError **error);
 
 /* Reads /vm/<uuid>/vncpasswd of domain `domid` (xend and libxl write it
- * there); NULL with error if absent or empty.  `*node` gets its path. */
-char *dm_secret_read_xenstore(guint domid, char **node, GError **error);
+ * there); NULL with error if absent or empty, or if xenstored does not
+ * answer within `timeout_ms`.  `*node` gets its path. */
+char *dm_secret_read_xenstore(guint domid, guint timeout_ms, char **node, GError **error);
 
 /* Clears the xenstore node once the password is safely in the file, as
- * qemu-dm did (it overwrote the node with an empty value). */
-gboolean dm_secret_clear_xenstore(const char *node, GError **error);
+ * qemu-dm did (it overwrote the node with an empty value); bounded by
+ * `timeout_ms` as above. */
+gboolean dm_secret_clear_xenstore(const char *node, guint timeout_ms, GError **error);
 
 /* Writes `data` to `path` (mode 0600), creating its directory (0700) and
  * the run directory above it; any stale file is replaced.  On failure

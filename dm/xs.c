@@ -89,3 +89,96 @@ dm_xs_directory(struct xs_handle *xs, xs_transaction_t t, const char *path,
   free(names);
   return out;
 }
+
+typedef struct {
+  GMutex lock;
+  GCond cond;
+  gboolean done;
+  DmXsExchange fn;
+  gpointer data;
+  GDestroyNotify data_free;
+  GDestroyNotify result_free;
+  gpointer result;
+  GError *error;
+} Exchange;
+
+static void
+exchange_clear(Exchange *x)
+{
+  if (x->result && x->result_free)
+    x->result_free(x->result);
+  if (x->data_free)
+    x->data_free(x->data);
+  g_clear_error(&x->error);
+  g_mutex_clear(&x->lock);
+  g_cond_clear(&x->cond);
+}
+
+static void
+exchange_unref(Exchange *x)
+{
+  g_atomic_rc_box_release_full(x, (GDestroyNotify)exchange_clear);
+}
+
+static gpointer
+exchange_run(gpointer data)
+{
+  Exchange *x = data;
+  g_autoptr(GError) error = NULL;
+  gpointer result = NULL;
+  g_autoptr(DmXsHandle) xs = dm_xs_open(&error);
+
+  if (xs != NULL)
+    result = x->fn(xs, x->data, &error);
+  g_mutex_lock(&x->lock);
+  x->result = result;
+  x->error = g_steal_pointer(&error);
+  x->done = TRUE;
+  g_cond_signal(&x->cond);
+  g_mutex_unlock(&x->lock);
+  exchange_unref(x);
+  return NULL;
+}
+
+gpointer
+dm_xs_bounded(DmXsExchange fn, gpointer data, GDestroyNotify data_free,
+              GDestroyNotify result_free, guint timeout_ms, GError **error)
+{
+  gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+  Exchange *x = g_atomic_rc_box_new0(Exchange);
+  GThread *thread;
+  gpointer result = NULL;
+  gboolean done;
+
+  g_mutex_init(&x->lock);
+  g_cond_init(&x->cond);
+  x->fn = fn;
+  x->data = data;
+  x->data_free = data_free;
+  x->result_free = result_free;
+  thread = g_thread_try_new("xenstore", exchange_run, g_atomic_rc_box_acquire(x), error);
+  if (thread == NULL) {
+    exchange_unref(x); /* the worker's reference */
+    exchange_unref(x);
+    return NULL;
+  }
+  g_mutex_lock(&x->lock);
+  while (!x->done && g_cond_wait_until(&x->cond, &x->lock, deadline))
+    ;
+  done = x->done;
+  if (done) {
+    result = g_steal_pointer(&x->result);
+    if (result == NULL)
+      g_propagate_error(error, g_steal_pointer(&x->error));
+  }
+  g_mutex_unlock(&x->lock);
+  if (done) {
+    g_thread_join(thread);
+  } else {
+    g_thread_unref(thread);
+    g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE,
+                "xenstored did not answer within %u ms (xenstore-timeout-ms)", timeout_ms);
+  }
+  exchange_unref(x);
+  return result;
+}

@@ -29,3 +29,16 @@ char *dm_xs_read(struct xs_handle *xs, xs_transaction_t t, const char *path,
  * given) when the node does not exist, NULL with `error` set otherwise. */
 GStrv dm_xs_directory(struct xs_handle *xs, xs_transaction_t t, const char *path,
                       gboolean *missing, GError **error);
+
+/* A xenstore exchange bounded in time: libxenstore has no timeout, and a
+ * request to a stopped or hung xenstored blocks forever.  `fn` runs on a
+ * worker thread with its own connection; the caller waits at most
+ * `timeout_ms` for its result (fn returns NULL with `error` set to fail).
+ * A worker that finishes in time is joined, so the caller is
+ * single-threaded again (it may fork next); one that does not is
+ * abandoned: it owns `data` (freed with `data_free`) and, when it ends,
+ * frees its late result with `result_free`.  `what` names the exchange in
+ * the timeout error, e.g. "reading the VNC password". */
+typedef gpointer (*DmXsExchange)(struct xs_handle *xs, gpointer data, GError **error);
+gpointer dm_xs_bounded(DmXsExchange fn, gpointer data, GDestroyNotify data_free,
+                       GDestroyNotify result_free, guint timeout_ms, GError **error);
