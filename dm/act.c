@@ -2,6 +2,7 @@
 #include "helper.h"
 #include "launch.h"
 #include "scrubber.h"
+#include "signals.h"
 
 void
 dm_act(const DmPlan *plan)
@@ -21,7 +22,12 @@ dm_act(const DmPlan *plan)
    * after the scrub's worker thread exists could copy a lock it holds. */
   if (plan->helper) {
     GPid pid = 0;
+    sigset_t held;
+    dm_signals_hold(&held);
     helper = dm_helper_spawn(plan, &pid, &error);
+    if (helper)
+      dm_signals_track_helper(pid);
+    dm_signals_release(&held);
     if (helper)
       g_message("started scrub helper, pid %d", (int)pid);
     else

@@ -1,6 +1,7 @@
 #include "helper.h"
 #include "log.h"
 #include "scrubber.h"
+#include "signals.h"
 #include "util.h"
 
 #include <errno.h>
@@ -399,8 +400,10 @@ dm_helper_spawn(const DmPlan *plan, GPid *pid, GError **error)
   if (child == 0) {
     setsid();
     pid_t grandchild = fork();
-    if (grandchild == 0)
+    if (grandchild == 0) {
+      dm_signals_child();
       helper_main(plan);
+    }
     if (grandchild < 0)
       fork_errno = errno;
     helper = grandchild;

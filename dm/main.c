@@ -10,6 +10,7 @@
 #include "stubdom.h"
 #include "prepare.h"
 #include "qemu_probe.h"
+#include "signals.h"
 #include "util.h"
 #include "version.h"
 
@@ -67,7 +68,9 @@ launch(const DmCli *cli, const DmFdSet *inherited)
     return fflush(stdout) == 0 ? 0 : 1;
   }
 
-  /* Act, then exec.  A probe touches nothing. */
+  /* Act, then exec.  A probe touches nothing.  From here until the exec
+   * a SIGTERM or SIGHUP undoes what was started (dm/signals.h). */
+  dm_signals_install(plan->request->domid);
   if (!dm_prepare_qemu(plan, &error))
     return fail(error);
   /* After prepare, which may fork its reaper: the scrub starts a thread. */

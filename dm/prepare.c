@@ -1,5 +1,6 @@
 #include "prepare.h"
 #include "secret.h"
+#include "signals.h"
 #include "util.h"
 #include "vnc.h"
 
@@ -86,6 +87,7 @@ prepare_secret(const DmPlan *plan, GError **error)
   g_autofree char *node = NULL;
   char *password;
   gboolean ok;
+  sigset_t held;
 
   if (path == NULL)
     return TRUE;
@@ -96,14 +98,18 @@ prepare_secret(const DmPlan *plan, GError **error)
                                        error);
   if (password == NULL)
     return FALSE;
+  /* Held until the reaper watches the file: a SIGTERM then removes it. */
+  dm_signals_hold(&held);
+  dm_signals_track_secret(path);
   ok = dm_secret_write(path, password, strlen(password), error);
   dm_secret_free(password);
+  if (ok && !dm_secret_reaper_start(path, dc->run_dir, error)) {
+    unlink(path);
+    ok = FALSE;
+  }
+  dm_signals_release(&held);
   if (!ok)
     return FALSE;
-  if (!dm_secret_reaper_start(path, dc->run_dir, error)) {
-    unlink(path);
-    return FALSE;
-  }
   /* Consumed: qemu-dm cleared the node once it had the password. */
   if (node != NULL && !dm_secret_clear_xenstore(node, dc->xenstore_timeout_ms, error))
     return FALSE;

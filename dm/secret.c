@@ -1,6 +1,7 @@
 #include "secret.h"
 #include "log.h"
 #include "sandbox.h"
+#include "signals.h"
 #include "util.h"
 #include "xs.h"
 
@@ -390,6 +391,7 @@ dm_secret_reaper_start(const char *path, const char *run_dir, GError **error)
     return FALSE;
   }
   if (child == 0) {
+    dm_signals_child();
     /* Double fork: the reaper must not become qemu's child (a zombie
      * qemu never reaps); its parent exits at once and init adopts it. */
     close(ready[0]);

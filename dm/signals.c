@@ -1,0 +1,182 @@
+#include "signals.h"
+#include "build_config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static const int handled[] = { SIGTERM, SIGHUP, SIGINT };
+
+/* Read by the handler: written only while the signals are held, or
+ * before the handler is installed. */
+static pid_t launcher_pid;
+static guint target_domid;
+static volatile sig_atomic_t helper_pid;
+static volatile sig_atomic_t helper_pidfd = -1;
+static volatile sig_atomic_t have_secret;
+static char secret_path[PATH_MAX];
+
+typedef struct {
+  char text[PATH_MAX + 256];
+  size_t len;
+} Line;
+
+static void
+put(Line *l, const char *s)
+{
+  size_t n = strlen(s);
+  if (n > sizeof(l->text) - 1 - l->len)
+    n = sizeof(l->text) - 1 - l->len;
+  memcpy(l->text + l->len, s, n);
+  l->len += n;
+}
+
+/* Decimal, at least `width` digits: snprintf is not async-signal-safe. */
+static void
+put_uint(Line *l, unsigned long long v, int width)
+{
+  char digits[24];
+  int n = 0;
+  do {
+    digits[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v > 0 && n < (int)sizeof(digits));
+  while (n < width && n < (int)sizeof(digits))
+    digits[n++] = '0';
+  while (n > 0 && l->len < sizeof(l->text) - 1)
+    l->text[l->len++] = digits[--n];
+}
+
+static const char *
+signal_name(int sig)
+{
+  switch (sig) {
+  case SIGTERM: return "SIGTERM";
+  case SIGHUP: return "SIGHUP";
+  case SIGINT: return "SIGINT";
+  default: return "a signal";
+  }
+}
+
+static void
+on_signal(int sig)
+{
+  int saved_errno = errno;
+
+  /* A child forked before it called dm_signals_child(): not the launcher,
+   * nothing of its to undo. */
+  if (getpid() == launcher_pid) {
+    struct timespec ts = { 0 };
+    Line l = { .len = 0 };
+    pid_t helper = (pid_t)helper_pid;
+    int unlinked = have_secret && unlink(secret_path) == 0;
+    int killed = 0;
+
+    /* Through the pidfd: the helper is init's child, not ours, and its
+     * pid could have been reused had it exited on its own by now. */
+    if (helper > 0 && helper_pidfd >= 0)
+      killed = syscall(SYS_pidfd_send_signal, (int)helper_pidfd, SIGKILL, NULL, 0) == 0;
+    /* Same shape as dm/log.c's lines: program, UTC time, message. */
+    clock_gettime(CLOCK_REALTIME, &ts);
+    put(&l, DM_PROGRAM_NAME ": ");
+    put_uint(&l, (unsigned long long)(ts.tv_sec / 3600 % 24), 2);
+    put(&l, ":");
+    put_uint(&l, (unsigned long long)(ts.tv_sec / 60 % 60), 2);
+    put(&l, ":");
+    put_uint(&l, (unsigned long long)(ts.tv_sec % 60), 2);
+    put(&l, ".");
+    put_uint(&l, (unsigned long long)(ts.tv_nsec / 1000000), 3);
+    put(&l, " ");
+    put(&l, signal_name(sig));
+    put(&l, " before the exec: qemu for domain ");
+    put_uint(&l, target_domid, 1);
+    put(&l, " not started");
+    if (killed) {
+      put(&l, "; killed the scrub helper (pid ");
+      put_uint(&l, (unsigned long long)helper, 1);
+      put(&l, ")");
+    }
+    if (unlinked) {
+      put(&l, "; removed the VNC password file ");
+      put(&l, secret_path);
+    }
+    put(&l, "\n");
+    (void)!write(STDERR_FILENO, l.text, l.len);
+  }
+  /* Die of it: blocked while this handler runs, the raised signal is
+   * delivered, with its default action, as the handler returns. */
+  signal(sig, SIG_DFL);
+  raise(sig);
+  errno = saved_errno;
+}
+
+void
+dm_signals_install(guint domid)
+{
+  struct sigaction sa;
+
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  for (gsize i = 0; i < G_N_ELEMENTS(handled); i++)
+    sigaddset(&sa.sa_mask, handled[i]);
+  launcher_pid = getpid();
+  target_domid = domid;
+  for (gsize i = 0; i < G_N_ELEMENTS(handled); i++)
+    sigaction(handled[i], &sa, NULL);
+}
+
+void
+dm_signals_hold(sigset_t *saved)
+{
+  sigset_t set;
+
+  sigemptyset(&set);
+  for (gsize i = 0; i < G_N_ELEMENTS(handled); i++)
+    sigaddset(&set, handled[i]);
+  pthread_sigmask(SIG_BLOCK, &set, saved);
+}
+
+void
+dm_signals_release(const sigset_t *saved)
+{
+  pthread_sigmask(SIG_SETMASK, saved, NULL);
+}
+
+void
+dm_signals_track_helper(pid_t pid)
+{
+  /* A pidfd is close-on-exec: qemu never sees it. */
+  int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+  if (fd < 0)
+    return; /* already gone (ESRCH): nothing to kill */
+  helper_pidfd = fd;
+  helper_pid = pid;
+}
+
+void
+dm_signals_track_secret(const char *path)
+{
+  have_secret = 0;
+  if (path == NULL || strlen(path) >= sizeof secret_path)
+    return;
+  memcpy(secret_path, path, strlen(path) + 1);
+  have_secret = 1;
+}
+
+void
+dm_signals_child(void)
+{
+  sigset_t set;
+
+  for (gsize i = 0; i < G_N_ELEMENTS(handled); i++)
+    signal(handled[i], SIG_DFL);
+  sigemptyset(&set);
+  for (gsize i = 0; i < G_N_ELEMENTS(handled); i++)
+    sigaddset(&set, handled[i]);
+  pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
