@@ -122,6 +122,18 @@ class Xenstored:
         env.pop("LD_PRELOAD", None)
         return env
 
+    def socket_count(self):
+        """Sockets the daemon holds: its listening sockets plus one per
+        client connection it has not yet seen close."""
+        n = 0
+        for fd in os.listdir("/proc/%d/fd" % self.proc.pid):
+            try:
+                if os.readlink("/proc/%d/fd/%s" % (self.proc.pid, fd)).startswith("socket:"):
+                    n += 1
+            except OSError:
+                pass
+        return n
+
     def _stderr(self):
         try:
             with open(os.path.join(self.dir, "stderr"), errors="replace") as f:
