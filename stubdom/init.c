@@ -85,31 +85,37 @@ console_stdio(void)
 }
 
 /* Loads each module named in MODULE_LIST, in order (xen-privcmd before
- * xenfs).  Without a hypervisor the Xen modules refuse with ENODEV: said,
- * not fatal, so the launcher still runs and reports what is missing. */
+ * xenfs).  A line is "NAME [PARAMETERS]", the parameters as modprobe takes
+ * them ("unrestricted=1").  Without a hypervisor the Xen modules refuse with
+ * ENODEV: said, not fatal, so the launcher still runs and reports what is
+ * missing. */
 static void
 load_modules(void)
 {
   FILE *list = fopen(MODULE_LIST, "re");
-  char name[128];
+  char line[256];
 
   if (list == NULL)
     return;
-  while (fgets(name, sizeof(name), list)) {
-    char path[256];
+  while (fgets(line, sizeof(line), list)) {
+    char path[300];
+    char *name = line, *params;
     int fd;
 
-    name[strcspn(name, "\r\n")] = '\0';
+    line[strcspn(line, "\r\n")] = '\0';
     if (name[0] == '\0' || name[0] == '#')
       continue;
+    params = name + strcspn(name, " \t");
+    if (*params != '\0')
+      *params++ = '\0';
     snprintf(path, sizeof(path), MODULE_DIR "/%s.ko", name);
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       say("module %s: %s", path, strerror(errno));
       continue;
     }
-    if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST)
-      say("module %s not loaded: %s", name, strerror(errno));
+    if (syscall(SYS_finit_module, fd, params, 0) < 0 && errno != EEXIST)
+      say("module %s%s%s not loaded: %s", name, *params ? " " : "", params, strerror(errno));
     close(fd);
   }
   fclose(list);
