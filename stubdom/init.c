@@ -8,7 +8,7 @@
  * squashfs image inside the ramdisk, mounted through a loop device: a
  * ramdisk unpacks wholly into RAM, and qemu-xen with Debian's libraries is
  * 42 MB unpacked, which with Debian's kernel does not fit the 128 MB libxl
- * gives a stub domain by default.  Compressed, /usr takes about a quarter of
+ * gives a stub domain by default.  Compressed, /usr takes about a third of
  * that, and its pages are read in, and dropped again, as needed.  Hence
  * also a static binary: nothing under /usr is there before this runs.  PID 1
  * stays here to reap, to report how qemu ended on console 0 (the toolstack
