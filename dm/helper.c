@@ -315,7 +315,9 @@ lookup_nobody(uid_t *uid, gid_t *gid)
 static void G_GNUC_NORETURN
 helper_main(const DmPlan *plan)
 {
-  g_autofree char *tag = g_strdup_printf("helper %d", (int)getpid());
+  /* On the stack: this function never returns, so an autofree would
+   * never run. */
+  char tag[32];
   g_autoptr(GError) error = NULL;
   DmSandboxPolicy policy;
   uid_t uid;
@@ -323,6 +325,7 @@ helper_main(const DmPlan *plan)
   int null_fd;
   Helper h = { 0 };
 
+  g_snprintf(tag, sizeof tag, "helper %d", (int)getpid());
   dm_log_set_tag(tag);
   lookup_nobody(&uid, &gid);
 

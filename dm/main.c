@@ -55,6 +55,9 @@ launch(const DmCli *cli, const DmFdSet *inherited)
   dc = dm_config_for_domain(config, request->name, &error);
   if (dc == NULL)
     return fail(error);
+  /* Everything below reads dc.  Freed now, not at return: the processes
+   * forked below exit mid-call, and memcheck counted it lost in them. */
+  g_clear_pointer(&config, dm_config_free);
   if (cli->no_helper)
     dc->helper = FALSE;
   dm_qemu_facts_gather(request, dc, cli->dry_run, &facts);
