@@ -1,7 +1,10 @@
 """Shared helpers for the integration tests: paths to the built binaries,
 running the launcher, temporary config files."""
+import atexit
 import json
 import os
+import shlex
+import shutil
 import subprocess
 import tempfile
 import time
@@ -10,6 +13,43 @@ import unittest
 LAUNCHER = os.environ.get("DM_LAUNCHER", "")
 EXEC_PROBE = os.environ.get("DM_EXEC_PROBE", "")
 BUILD_DIR = os.environ.get("DM_BUILD_DIR", "")
+
+# DM_VALGRIND=1 (scripts/valgrind): every launcher run, and every run of
+# the vnc_qemu driver (the launcher's code in another main), goes through
+# memcheck, one log per process in DM_VALGRIND_LOG_DIR (default
+# BUILD_DIR/valgrind/logs).  The launcher execs qemu in place: with
+# --trace-children=no valgrind hands the exec to the kernel, so qemu runs
+# natively in the same pid (as the tests expect), and memcheck has
+# reported every error of the launcher up to that point, though it cannot
+# check leaks of a process that execs.  The helper and the secret reaper
+# are forks without exec: memcheck follows them to their exit, leaks
+# included.  --error-exitcode makes a run with an error, or a definite
+# leak, that exits (rather than execs) exit 99, which fails its test.
+VALGRIND = os.environ.get("DM_VALGRIND", "") not in ("", "0")
+
+
+def _valgrind_wrapper(path):
+    log_dir = os.environ.get("DM_VALGRIND_LOG_DIR") or os.path.join(BUILD_DIR, "valgrind",
+                                                                      "logs")
+    os.makedirs(log_dir, exist_ok=True)
+    wrapper_dir = tempfile.mkdtemp(prefix="dm-valgrind-")
+    atexit.register(shutil.rmtree, wrapper_dir, True)
+    wrapper = os.path.join(wrapper_dir, os.path.basename(path))
+    log = os.path.join(log_dir, os.path.basename(path) + ".%p.log")
+    with open(wrapper, "w") as f:
+        f.write("#!/bin/sh\nexec valgrind --tool=memcheck --error-exitcode=99 "
+                "--leak-check=full --show-leak-kinds=definite "
+                "--errors-for-leak-kinds=definite --trace-children=no "
+                "--child-silent-after-fork=no --num-callers=30 "
+                "--log-file=%s %s \"$@\"\n" % (shlex.quote(log), shlex.quote(path)))
+    os.chmod(wrapper, 0o755)
+    return wrapper
+
+
+if VALGRIND and LAUNCHER:
+    LAUNCHER = os.environ["DM_LAUNCHER"] = _valgrind_wrapper(LAUNCHER)
+    if os.environ.get("DM_VNC_QEMU"):
+        os.environ["DM_VNC_QEMU"] = _valgrind_wrapper(os.environ["DM_VNC_QEMU"])
 
 # Real toolstack lines (see tests/unit/toolstack_lines.h for more).
 LIBXL_PV_VFB = ("-xen-domid 2 -no-shutdown -chardev "
