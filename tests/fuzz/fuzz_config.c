@@ -8,6 +8,22 @@
 #include "config.h"
 #include "util.h"
 
+/* Every path key: unset, or absolute and on one line (it ends up in
+ * argv, a qemu option or a file name). */
+static gboolean
+path_ok(const char *path, gboolean may_be_unset)
+{
+  if (path == NULL)
+    return may_be_unset;
+  return g_path_is_absolute(path) && strchr(path, '\n') == NULL;
+}
+
+static gboolean
+is_bool(gboolean b)
+{
+  return b == TRUE || b == FALSE;
+}
+
 static void
 check_domain(const DmConfig *config, const char *name)
 {
@@ -26,6 +42,25 @@ check_domain(const DmConfig *config, const char *name)
   FUZZ_CHECK(dc->scrub_grace_ms <= 600000);
   FUZZ_CHECK(dc->scrub_window_s <= 86400);
   FUZZ_CHECK(dc->xenstore_timeout_ms <= 60000);
+  FUZZ_CHECK(is_bool(dc->scrub_hvm) && is_bool(dc->scrub_pv) && is_bool(dc->helper));
+  /* Paths. */
+  FUZZ_CHECK(path_ok(dc->stubdom_qmp_proxy, FALSE));
+  FUZZ_CHECK(path_ok(dc->run_dir, FALSE));
+  FUZZ_CHECK(path_ok(dc->vnc_password_file, TRUE));
+  FUZZ_CHECK(path_ok(dc->vnc_tls_dir, TRUE));
+  FUZZ_CHECK(path_ok(dc->dm_chroot_dir, TRUE));
+  /* VNC: an address the checker accepts, a display whose port fits. */
+  FUZZ_CHECK(dc->vnc_listen == NULL || dm_config_valid_address(dc->vnc_listen));
+  FUZZ_CHECK(dc->vnc_display >= -1 && dc->vnc_display <= (int)DM_VNC_DISPLAY_MAX);
+  FUZZ_CHECK(dc->vnc_display_to >= -1 && dc->vnc_display_to <= (int)DM_VNC_DISPLAY_MAX);
+  FUZZ_CHECK(is_bool(dc->vnc_listen_widen) && is_bool(dc->vnc_password_xenstore) &&
+             is_bool(dc->vnc_tls_verify) && is_bool(dc->sdl));
+  /* Sandbox: a limit that fits rlim_t's signed range, and a uid base that
+   * cannot overflow when the largest domid is added to it. */
+  FUZZ_CHECK(dc->rlimit_fsize <= (guint64)G_MAXINT64);
+  FUZZ_CHECK((guint64)dc->dm_uid_base + DM_DOMID_MAX < (guint64)G_MAXUINT32);
+  FUZZ_CHECK(is_bool(dc->core_dumps) && is_bool(dc->qemu_sandbox) &&
+             is_bool(dc->dm_restrict));
 }
 
 /* The names of the [domain:NAME] groups in the text, read naively so that
