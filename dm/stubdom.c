@@ -10,9 +10,12 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <termios.h>
 #include <unistd.h>
+#include <xen/xen.h>
+#include <xen/sys/privcmd.h>
 
 /* The toolstack's domain, the far end of the QMP vchan.  libxl records no
  * toolstack domid for the stub domain to read; like the protocol's other
@@ -237,6 +240,39 @@ spawn_qmp_proxy(const char *proxy, const StubdomInfo *info, const char *qmp_sock
   return TRUE;
 }
 
+/* Kernels with the XSA-482 fix (Debian's since 6.1.170-1) restrict
+ * /dev/xen/privcmd in a domU to the domain in its xenstore "target" node,
+ * unless xen-privcmd is loaded with unrestricted=1 (this project's image
+ * does; a kernel in lockdown ignores it).  Restricted, it refuses the empty
+ * DM_OP for DOMID_INVALID that libxendevicemodel (Xen 4.17) uses as its
+ * probe, and the plain hypercalls it then falls back to: qemu cannot create
+ * its ioreq server and dies with "failed to map ioreq server resources:
+ * error 2".  The same probe here says so before qemu starts.  No privcmd
+ * node, or a kernel without DM_OP: left to qemu and its libraries. */
+static gboolean
+check_privcmd(GError **error)
+{
+  privcmd_dm_op_t probe = { .dom = DOMID_INVALID, .num = 0, .ubufs = NULL };
+  int fd = open("/dev/xen/privcmd", O_RDWR | O_CLOEXEC);
+  int saved;
+
+  if (fd < 0)
+    return TRUE;
+  if (ioctl(fd, IOCTL_PRIVCMD_DM_OP, &probe) == 0 || errno != EPERM) {
+    close(fd);
+    return TRUE;
+  }
+  saved = errno;
+  close(fd);
+  g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
+              "/dev/xen/privcmd refuses a device-model operation for DOMID_INVALID (%s): "
+              "the kernel restricts privcmd to this stub domain's target (XSA-482), and "
+              "qemu-xen's libxendevicemodel cannot work that way; load xen-privcmd with "
+              "unrestricted=1 (ignored by a kernel in lockdown)",
+              g_strerror(saved));
+  return FALSE;
+}
+
 static gboolean
 prepare_run_dir(const char *qmp_socket, GError **error)
 {
@@ -355,6 +391,8 @@ run(const DmCli *cli, DmFdSet *inherited, GError **error)
   }
 
   g_message("stub domain %u for domain %u", info.own, info.target);
+  if (!check_privcmd(error))
+    return FALSE;
   if (!prepare_run_dir(qmp_socket, error))
     return FALSE;
   if (!spawn_qmp_proxy(proxy, &info, qmp_socket, error))
