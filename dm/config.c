@@ -19,6 +19,7 @@ typedef enum {
   KEY_GUESTS,  /* ;-separated list of hvm|pv */
   KEY_SCRUB_MODE,
   KEY_ADDRESS, /* a host name or IP address to listen on */
+  KEY_BOOL_OR_AUTO,
 } KeyType;
 
 typedef struct {
@@ -53,7 +54,7 @@ static const KeySpec keys[] = {
   /* sandbox (issue 5) */
   { "rlimit-fsize", KEY_UINT, G_MAXINT64 },
   { "core-dumps", KEY_BOOL, 0 },
-  { "qemu-sandbox", KEY_BOOL, 0 },
+  { "qemu-sandbox", KEY_BOOL_OR_AUTO, 0 },
   { "dm-restrict", KEY_BOOL, 0 },
   { "dm-uid-base", KEY_UINT, G_MAXUINT32 - DM_DOMID_MAX - 1 },
   { "dm-chroot-dir", KEY_PATH, 0 },
@@ -122,6 +123,14 @@ check_value(const KeySpec *spec, const char *value, const char *where, GError **
         strcmp(value, "0")) {
       g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
                   "%s: '%s' is not a boolean (true, false, 1 or 0)", where, value);
+      return FALSE;
+    }
+    return TRUE;
+  case KEY_BOOL_OR_AUTO:
+    if (strcmp(value, "true") && strcmp(value, "false") && strcmp(value, "1") &&
+        strcmp(value, "0") && strcmp(value, "auto")) {
+      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
+                  "%s: '%s' is not auto or a boolean (true, false, 1 or 0)", where, value);
       return FALSE;
     }
     return TRUE;
@@ -412,7 +421,9 @@ apply_group(GKeyFile *file, const char *group, DmDomainConfig *dc)
     } else if (strcmp(*key, "core-dumps") == 0) {
       dc->core_dumps = parse_bool(value);
     } else if (strcmp(*key, "qemu-sandbox") == 0) {
-      dc->qemu_sandbox = parse_bool(value);
+      dc->qemu_sandbox = strcmp(value, "auto") == 0 ? DM_QEMU_SANDBOX_AUTO
+                         : parse_bool(value)       ? DM_QEMU_SANDBOX_REQUIRED
+                                                   : DM_QEMU_SANDBOX_OFF;
     } else if (strcmp(*key, "dm-restrict") == 0) {
       dc->dm_restrict = parse_bool(value);
     } else if (strcmp(*key, "dm-uid-base") == 0) {
@@ -444,7 +455,7 @@ dm_config_for_domain(const DmConfig *config, const char *name, GError **error)
   dc->vnc_display = -1;
   dc->vnc_display_to = -1;
   dc->rlimit_fsize = DM_DEFAULT_RLIMIT_FSIZE;
-  dc->qemu_sandbox = TRUE;
+  dc->qemu_sandbox = DM_QEMU_SANDBOX_AUTO;
   dc->dm_uid_base = DM_DEFAULT_UID_BASE;
 
   if (config->file != NULL) {

@@ -9,6 +9,13 @@ typedef enum {
   DM_SCRUB_ALWAYS,  /* the old shell wrapper's behaviour */
 } DmScrubMode;
 
+/* qemu-sandbox: qemu's own seccomp filter (-sandbox). */
+typedef enum {
+  DM_QEMU_SANDBOX_AUTO,     /* where the qemu has it; a warning where not */
+  DM_QEMU_SANDBOX_OFF,      /* never */
+  DM_QEMU_SANDBOX_REQUIRED, /* "true": no launch without it */
+} DmQemuSandbox;
+
 /* The settings that apply to one domain: built-in defaults, overridden by
  * [launcher], overridden by [domain:NAME]. */
 typedef struct {
@@ -38,7 +45,7 @@ typedef struct {
   /* Sandbox */
   guint64 rlimit_fsize;     /* bytes; 0: no limit (XSA-180) */
   gboolean core_dumps;      /* FALSE: RLIMIT_CORE 0 */
-  gboolean qemu_sandbox;    /* -sandbox ... when the qemu supports it */
+  DmQemuSandbox qemu_sandbox; /* -sandbox ...: auto, false or true (required) */
   gboolean dm_restrict;     /* per-domain uid, empty chroot, domid restrict */
   guint32 dm_uid_base;      /* qemu runs as uid = gid = base + domid */
   char *dm_chroot_dir;      /* per-domain chroots under here; NULL:

@@ -130,6 +130,17 @@ dm_exec_plan(const DmPlan *plan, const DmFdSet *inherited, GError **error)
             (int)getpid(), lines);
   if (plan->setup.fsize_skipped)
     g_message("no RLIMIT_FSIZE for qemu: %s", plan->setup.fsize_skipped);
+  if (plan->setup.qemu_sandbox_skipped) {
+    /* qemu-sandbox = auto: the admin asked for nothing explicit, but a
+     * guest running without qemu's own filter must not go unnoticed. */
+    if (plan->setup.qemu_sandbox_unsupported)
+      g_warning("qemu-sandbox: qemu runs without its own seccomp filter: %s; the "
+                "launcher's seccomp denylist and no_new_privs still apply (qemu-sandbox = "
+                "false silences this, true refuses to start without the filter)",
+                plan->setup.qemu_sandbox_skipped);
+    else
+      g_message("qemu-sandbox: no -sandbox: %s", plan->setup.qemu_sandbox_skipped);
+  }
   dm_fds_seal(inherited);
   if (!dm_sandbox_policy_is_empty(&plan->setup.sandbox)) {
     const DmSandboxPolicy *policy = &plan->setup.sandbox;

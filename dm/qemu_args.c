@@ -22,6 +22,7 @@ dm_qemu_setup_clear(DmQemuSetup *setup)
   g_clear_pointer(&setup->chroot_dir, g_free);
   g_clear_pointer(&setup->tls_dir, g_free);
   g_clear_pointer(&setup->env, g_strfreev);
+  g_clear_pointer(&setup->qemu_sandbox_skipped, g_free);
 }
 
 char *
@@ -141,6 +142,89 @@ restrict_setup(const DmRequest *request, const DmDomainConfig *dc, const DmQemuF
   return TRUE;
 }
 
+/* VNC password authentication is DES.  A qemu built without a cipher
+ * backend that has it (Debian 12's qemu-xen) exits at start-up when given
+ * a password, after the exec, with the reason in a log nobody reads.  The
+ * launcher never drops the password to let the guest boot: it refuses,
+ * before it writes the secret or touches xenstore. */
+static gboolean
+vnc_password_check(const DmRequest *request, const DmDomainConfig *dc,
+                   const DmQemuFacts *facts, GError **error)
+{
+  g_autofree char *source = NULL;
+
+  if (facts->vnc_des_error[0] == '\0' || !dm_vnc_passes_password(request, dc))
+    return TRUE;
+  source = dc->vnc_password_file
+             ? g_strdup_printf("vnc-password-file = %s", dc->vnc_password_file)
+             : g_strdup("vnc-password-xenstore = true");
+  g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
+              "VNC password (%s) for domain %u: qemu '%s' cannot check VNC passwords, "
+              "which use DES: it says \"%s\".  Not starting it without the password.  "
+              "Use TLS with client certificates instead (vnc-tls-dir and "
+              "vnc-tls-verify = true, and no vnc-password-file or vnc-password-xenstore), "
+              "or set qemu-xen to a qemu built with a DES cipher backend (nettle, "
+              "gcrypt or gnutls)",
+              source, request->domid, dm_qemu_binary(request, dc), facts->vnc_des_error);
+  return FALSE;
+}
+
+/* qemu's own seccomp filter.  The toolstack's -sandbox, if any, is kept as
+ * it is.  elevateprivileges=deny would also stop qemu's own -runas (it
+ * installs the filter before it drops ids, and dies with SIGSYS), so with
+ * dm-restrict set*id stays allowed: by then qemu's real, effective and
+ * saved ids are all the unprivileged ones, and qemu sets no_new_privs with
+ * the filter.
+ *
+ * Where the qemu has no -sandbox (Debian 12's qemu-xen is built without
+ * seccomp), "auto" runs it without and says so; "true" is an admin who
+ * asked for the filter, and does not get a guest quietly running without
+ * it: the launch is refused. */
+static gboolean
+sandbox_setup(const DmRequest *request, const DmDomainConfig *dc, const DmQemuFacts *facts,
+              GPtrArray *argv, DmQemuSetup *setup, GError **error)
+{
+  const char *binary = dm_qemu_binary(request, dc);
+  g_autofree char *why = NULL;
+  gboolean unsupported = TRUE;
+
+  if (dc->qemu_sandbox == DM_QEMU_SANDBOX_OFF || request->sandbox_index >= 0)
+    return TRUE;
+  if (request->flavour == DM_FLAVOUR_QEMU_XEN && facts->qemu_has_sandbox) {
+    g_ptr_array_add(argv, g_strdup("-sandbox"));
+    g_ptr_array_add(argv, g_strdup(dc->dm_restrict
+                                     ? "on,obsolete=deny,elevateprivileges=allow,"
+                                       "spawn=deny,resourcecontrol=deny"
+                                     : DM_QEMU_SANDBOX_ARG));
+    return TRUE;
+  }
+  if (request->flavour != DM_FLAVOUR_QEMU_XEN) {
+    why = g_strdup_printf("qemu-xen-traditional ('%s') has no -sandbox", binary);
+  } else if (facts->qemu_probed && facts->sandbox_error[0] != '\0') {
+    why = g_strdup_printf("qemu '%s' does not take -sandbox: it says \"%s\"", binary,
+                          facts->sandbox_error);
+  } else if (facts->qemu_probed) {
+    why = g_strdup_printf("qemu '%s' does not take -sandbox " DM_QEMU_SANDBOX_ARG, binary);
+  } else {
+    why = g_strdup_printf("whether qemu '%s' takes -sandbox is not known (not probed, or "
+                          "it did not answer -version like qemu)", binary);
+    unsupported = FALSE;
+  }
+  if (dc->qemu_sandbox == DM_QEMU_SANDBOX_REQUIRED) {
+    g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
+                "qemu-sandbox = true asks for qemu's own seccomp filter, but %s.  Use a "
+                "qemu built with seccomp, or set qemu-sandbox = auto to run this one "
+                "without it (the launcher's own seccomp denylist and no_new_privs still "
+                "apply)", why);
+    return FALSE;
+  }
+  if (setup) {
+    setup->qemu_sandbox_skipped = g_steal_pointer(&why);
+    setup->qemu_sandbox_unsupported = unsupported;
+  }
+  return TRUE;
+}
+
 GPtrArray *
 dm_qemu_args_build_full(const DmRequest *request, const DmDomainConfig *dc,
                         const DmQemuFacts *facts, DmQemuSetup *setup, GError **error)
@@ -161,6 +245,8 @@ dm_qemu_args_build_full(const DmRequest *request, const DmDomainConfig *dc,
       g_ptr_array_add(argv, g_strdup(g_ptr_array_index(request->args, i)));
     return g_steal_pointer(&argv);
   }
+  if (!vnc_password_check(request, dc, facts, error))
+    return NULL;
 
   for (guint i = 0; i < request->args->len; i++) {
     const char *arg = g_ptr_array_index(request->args, i);
@@ -205,20 +291,8 @@ dm_qemu_args_build_full(const DmRequest *request, const DmDomainConfig *dc,
     return NULL;
   if (!restrict_setup(request, dc, facts, argv, setup, error))
     return NULL;
-  /* qemu's own seccomp filter.  The toolstack's -sandbox, if any, is kept
-   * as it is.  elevateprivileges=deny would also stop qemu's own -runas
-   * (it installs the filter before it drops ids, and dies with SIGSYS), so
-   * with dm-restrict set*id stays allowed: by then qemu's real, effective
-   * and saved ids are all the unprivileged ones, and qemu sets
-   * no_new_privs with the filter. */
-  if (dc->qemu_sandbox && facts->qemu_has_sandbox && request->sandbox_index < 0 &&
-      request->flavour == DM_FLAVOUR_QEMU_XEN) {
-    g_ptr_array_add(argv, g_strdup("-sandbox"));
-    g_ptr_array_add(argv, g_strdup(dc->dm_restrict
-                                     ? "on,obsolete=deny,elevateprivileges=allow,"
-                                       "spawn=deny,resourcecontrol=deny"
-                                     : DM_QEMU_SANDBOX_ARG));
-  }
+  if (!sandbox_setup(request, dc, facts, argv, setup, error))
+    return NULL;
   for (guint i = 0; i < extra->len; i++)
     g_ptr_array_add(argv, g_strdup(g_ptr_array_index(extra, i)));
 

@@ -18,6 +18,16 @@ typedef struct {
   /* Some image named on argv is a regular file (qemu writes it, so a
    * RLIMIT_FSIZE would break the guest's disk). */
   gboolean images_are_files;
+  /* The options probe ran and the binary answered -version like qemu:
+   * the qemu_has_* above are its answers, not mere defaults. */
+  gboolean qemu_probed;
+  /* qemu's reason for refusing the -sandbox line, as it said it ("" if it
+   * did not say, or accepted it). */
+  char sandbox_error[256];
+  /* Set only when qemu positively said that it cannot do VNC password
+   * authentication (DES): its words, e.g. "Cipher backend does not support
+   * DES algorithm".  "" when it can, or when the probe could not tell. */
+  char vnc_des_error[256];
 } DmQemuFacts;
 
 /* Everything besides argv that the edges must do for the plan. */
@@ -30,6 +40,10 @@ typedef struct {
   GStrv env;               /* qemu's environment; NULL: inherit ours */
   DmSandboxPolicy sandbox; /* applied just before exec */
   const char *fsize_skipped; /* why RLIMIT_FSIZE is not set, or NULL */
+  /* qemu-sandbox = auto and no -sandbox added: why, for the log. */
+  char *qemu_sandbox_skipped;
+  gboolean qemu_sandbox_unsupported; /* ...because qemu cannot (a warning), not
+                                        because nobody asked it (unknown) */
 } DmQemuSetup;
 
 void dm_qemu_setup_clear(DmQemuSetup *setup);

@@ -1,8 +1,12 @@
 #include "qemu_probe.h"
+#include "escape.h"
+#include "vnc.h"
 
 #include <errno.h>
+#include <glib/gstdio.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <string.h>
@@ -30,9 +34,42 @@ static const Probe probes[] = {
 
 #define FACT(facts, p) (*(gboolean *)((char *)(facts) + (p)->offset))
 
-/* A qemu answers -version at once; anything that does not within this
- * long is not a qemu we can learn from, and must not hold up a domain. */
+/* Cache keys besides the probes' own. */
+#define KEY_STAMP "stamp"
+#define KEY_QEMU "qemu"                  /* answered -version like qemu */
+#define KEY_SANDBOX_ERROR "sandbox-error"
+#define KEY_VNC_DES "vnc-des"
+#define KEY_VNC_DES_ERROR "vnc-des-error"
+
+/* A qemu answers -version, or fails at its first bad option, at once;
+ * anything that does not within this long is not a qemu we can learn
+ * from, and must not hold up a domain. */
 #define PROBE_TIMEOUT_MS 5000
+
+/* What one run of the binary gave. */
+typedef struct {
+  gboolean ran;        /* spawned, and reaped */
+  gboolean timed_out;  /* killed at PROBE_TIMEOUT_MS */
+  int status;          /* waitpid's */
+  GString *out;        /* stdout (bounded) */
+  GString *err;        /* stderr (bounded) */
+} Run;
+
+static void
+run_clear(Run *r)
+{
+  if (r->out)
+    g_string_free(r->out, TRUE);
+  if (r->err)
+    g_string_free(r->err, TRUE);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Run, run_clear)
+
+static gboolean
+run_succeeded(const Run *r)
+{
+  return r->ran && !r->timed_out && WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0;
+}
 
 /* Runs in the child: its own process group, so that a timeout kills
  * whatever it started too. */
@@ -42,104 +79,281 @@ own_process_group(gpointer data)
   setpgid(0, 0);
 }
 
-static gboolean
-run_version(const char *binary, const char *const *args)
+/* Runs "BINARY ARGS..." with stdin from `stdin_fd` (or /dev/null when -1),
+ * collecting stdout and stderr, for at most PROBE_TIMEOUT_MS; then kills
+ * its process group. */
+static void
+run_binary(const char *binary, const char *const *args, int stdin_fd, Run *r)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_null_terminated(8, NULL, TRUE);
-  g_autoptr(GString) out = g_string_new(NULL);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_null_terminated(16, NULL, TRUE);
   gint64 deadline = g_get_monotonic_time() + PROBE_TIMEOUT_MS * 1000;
   GPid pid;
-  int out_fd = -1;
-  int status = 0;
-  gboolean timed_out = FALSE;
+  int fds[2] = { -1, -1 };
+  GString *into[2];
 
+  r->out = g_string_new(NULL);
+  r->err = g_string_new(NULL);
+  into[0] = r->out;
+  into[1] = r->err;
   g_ptr_array_add(argv, (gpointer)binary);
   for (const char *const *a = args; a && *a; a++)
     g_ptr_array_add(argv, (gpointer)*a);
-  g_ptr_array_add(argv, (gpointer) "-version");
   /* GLib closes every fd but 0-2 in the child: the toolstack's fds do
    * not reach the probe. */
   if (!g_spawn_async_with_pipes_and_fds(NULL, (const char *const *)argv->pdata, NULL,
-                                        G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL |
-                                          G_SPAWN_STDIN_FROM_DEV_NULL,
-                                        own_process_group, NULL, -1, -1, -1, NULL, NULL, 0, &pid, NULL,
-                                        &out_fd, NULL, NULL))
-    return FALSE;
-  for (;;) {
-    char buf[512];
+                                        G_SPAWN_DO_NOT_REAP_CHILD |
+                                          (stdin_fd < 0 ? G_SPAWN_STDIN_FROM_DEV_NULL : 0),
+                                        own_process_group, NULL, stdin_fd, -1, -1, NULL, NULL,
+                                        0, &pid, NULL, &fds[0], &fds[1], NULL))
+    return;
+  while (fds[0] >= 0 || fds[1] >= 0) {
+    struct pollfd pfd[2] = { { .fd = fds[0], .events = POLLIN },
+                             { .fd = fds[1], .events = POLLIN } };
     gint64 left = (deadline - g_get_monotonic_time()) / 1000;
-    struct pollfd pfd = { .fd = out_fd, .events = POLLIN };
-    ssize_t n;
     if (left <= 0) {
-      timed_out = TRUE;
+      r->timed_out = TRUE;
       break;
     }
-    if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+    if (poll(pfd, 2, (int)left) < 0 && errno != EINTR)
       break;
-    if (pfd.revents == 0)
-      continue;
-    n = read(out_fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    if (out->len < 65536)
-      g_string_append_len(out, buf, n);
+    for (int i = 0; i < 2; i++) {
+      char buf[512];
+      ssize_t n;
+      if (fds[i] < 0 || pfd[i].revents == 0)
+        continue;
+      n = read(fds[i], buf, sizeof(buf));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0) {
+        close(fds[i]);
+        fds[i] = -1;
+        continue;
+      }
+      if (into[i]->len < 65536)
+        g_string_append_len(into[i], buf, n);
+    }
   }
-  close(out_fd);
-  if (timed_out) {
+  for (int i = 0; i < 2; i++)
+    if (fds[i] >= 0)
+      close(fds[i]);
+  if (r->timed_out) {
     kill(-pid, SIGKILL);
-    g_debug("%s did not answer -version within %d ms", binary, PROBE_TIMEOUT_MS);
+    g_debug("%s did not finish within %d ms", binary, PROBE_TIMEOUT_MS);
   }
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+  while (waitpid(pid, &r->status, 0) < 0 && errno == EINTR)
     ;
   g_spawn_close_pid(pid);
-  return !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-         strstr(out->str, "QEMU emulator version") != NULL;
+  r->ran = TRUE;
+}
+
+/* qemu's reason from its stderr: the first line holding `needle` (any
+ * line when NULL, the last one), without the "PROGRAM: -OPTION VALUE: "
+ * that qemu puts before it.  Control bytes become spaces. */
+static void
+qemu_reason(const char *err, const char *needle, char *out, gsize size)
+{
+  g_auto(GStrv) lines = g_strsplit(err, "\n", -1);
+  const char *line = NULL;
+  const char *colon;
+  char *p;
+
+  for (char **l = lines; *l; l++) {
+    if (**l == '\0')
+      continue;
+    if (needle == NULL || strstr(*l, needle) != NULL) {
+      line = *l;
+      if (needle)
+        break;
+    }
+  }
+  out[0] = '\0';
+  if (line == NULL)
+    return;
+  colon = g_strrstr(line, ": ");
+  g_strlcpy(out, colon ? colon + 2 : line, size);
+  for (p = out; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f)
+      *p = ' ';
+}
+
+static gboolean
+run_version(const char *binary, const char *const *args, char *reason, gsize reason_size)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_null_terminated(8, NULL, TRUE);
+  g_auto(Run) r = { 0 };
+
+  for (const char *const *a = args; a && *a; a++)
+    g_ptr_array_add(argv, (gpointer)*a);
+  g_ptr_array_add(argv, (gpointer) "-version");
+  run_binary(binary, (const char *const *)argv->pdata, -1, &r);
+  if (reason)
+    qemu_reason(r.err ? r.err->str : "", NULL, reason, reason_size);
+  return run_succeeded(&r) && strstr(r.out->str, "QEMU emulator version") != NULL;
+}
+
+/* The options probe: which of the options the launcher may add the
+ * binary takes (see dm_qemu_probe). */
+static void
+probe_options(const char *binary, DmQemuFacts *facts)
+{
+  facts->qemu_probed = run_version(binary, NULL, NULL, 0);
+  if (!facts->qemu_probed) {
+    g_debug("%s does not answer -version like qemu: no optional options", binary);
+    return;
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(probes); i++)
+    FACT(facts, &probes[i]) =
+      run_version(binary, probes[i].args,
+                  probes[i].args == sandbox_args ? facts->sandbox_error : NULL,
+                  sizeof(facts->sandbox_error));
+  if (facts->qemu_has_sandbox)
+    facts->sandbox_error[0] = '\0';
+  g_debug("probed %s: sandbox=%d domid-restrict=%d runas-ids=%d chroot=%d", binary,
+          facts->qemu_has_sandbox, facts->qemu_has_domid_restrict,
+          facts->qemu_has_runas_ids, facts->qemu_has_chroot);
+}
+
+/* What qemu says when its crypto has no DES (ui/vnc.c, QEMU 2.x to 9.x:
+ * "Cipher backend does not support DES algorithm"). */
+#define DES_NEEDLE "does not support DES"
+
+/* The VNC password probe.  `-version` exits before qemu opens its
+ * displays, so this starts qemu for real, as the launcher would pass a
+ * password (a secret object and password-secret=), on a -machine none with
+ * the qtest accelerator (no guest, no Xen; tcg where a build has no qtest),
+ * VNC on a Unix socket in a private temporary directory, and QMP on stdin
+ * telling it to quit once it is up.  Returns TRUE when it learned
+ * something (into `error`: "" when qemu can, qemu's words when it
+ * positively cannot); FALSE when it could not tell, which must never stop
+ * a launch. */
+static gboolean
+probe_vnc_des(const char *binary, char *error, gsize size)
+{
+  static const char qmp[] = "{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n";
+  g_autoptr(GError) local = NULL;
+  g_autofree char *dir = g_dir_make_tmp("qemu-dm-launcher-probe-XXXXXX", &local);
+  g_autofree char *socket = NULL;
+  g_autofree char *vnc = NULL;
+  g_auto(Run) r = { 0 };
+  int in_fd;
+
+  error[0] = '\0';
+  if (dir == NULL) {
+    g_debug("VNC password probe of %s not run: %s", binary, local->message);
+    return FALSE;
+  }
+  socket = g_build_filename(dir, "vnc", NULL);
+  {
+    g_autofree char *escaped = dm_qemu_escape(socket);
+    vnc = g_strdup_printf("unix:%s,password-secret=dm-probe", escaped);
+  }
+  /* QMP reads the commands from a memfd (stdin), which, unlike a pipe,
+   * cannot raise SIGPIPE here if qemu exits before reading them. */
+  in_fd = memfd_create("qemu-dm-launcher-qmp", MFD_CLOEXEC);
+  if (in_fd >= 0 && (write(in_fd, qmp, sizeof(qmp) - 1) != (ssize_t)(sizeof(qmp) - 1) ||
+                     lseek(in_fd, 0, SEEK_SET) != 0)) {
+    close(in_fd);
+    in_fd = -1;
+  }
+  if (in_fd < 0) {
+    g_debug("VNC password probe of %s not run: memfd: %s", binary, g_strerror(errno));
+  } else {
+    const char *const args[] = { "-no-user-config", "-nodefaults", "-machine", "none",
+                                 "-accel", "qtest", "-accel", "tcg", "-display", "none",
+                                 "-object", "secret,id=dm-probe,data=probe",
+                                 "-vnc", vnc, "-qmp", "stdio", NULL };
+    run_binary(binary, args, in_fd, &r);
+    close(in_fd);
+  }
+  g_remove(socket);
+  g_rmdir(dir);
+  if (!r.ran)
+    return FALSE;
+  if (g_strrstr(r.err->str, DES_NEEDLE)) {
+    qemu_reason(r.err->str, DES_NEEDLE, error, size);
+    g_debug("%s cannot do VNC passwords: %s", binary, error);
+    return TRUE;
+  }
+  if (run_succeeded(&r)) {
+    g_debug("%s can do VNC passwords (DES)", binary);
+    return TRUE;
+  }
+  {
+    char why[256];
+    qemu_reason(r.err->str, NULL, why, sizeof(why));
+    g_debug("could not tell whether %s can do VNC passwords (%s%s%s); assuming it can",
+            binary, r.timed_out ? "no answer in time" : "it failed", *why ? ": " : "", why);
+  }
+  return FALSE;
 }
 
 void
 dm_qemu_probe(const char *binary, const char *cache_dir, gboolean write_cache,
-              DmQemuFacts *facts)
+              gboolean options, gboolean vnc_des, DmQemuFacts *facts)
 {
   g_autofree char *cache = g_build_filename(cache_dir, "qemu-facts.ini", NULL);
   g_autoptr(GKeyFile) kf = g_key_file_new();
   g_autofree char *stamp = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean dirty = FALSE;
   struct stat st;
 
   for (gsize i = 0; i < G_N_ELEMENTS(probes); i++)
     FACT(facts, &probes[i]) = FALSE;
+  facts->qemu_probed = FALSE;
+  facts->sandbox_error[0] = '\0';
+  facts->vnc_des_error[0] = '\0';
   if (stat(binary, &st) < 0 || !S_ISREG(st.st_mode))
     return; /* reported clearly at exec */
   stamp = g_strdup_printf("%lld.%09ld:%lld:%llu", (long long)st.st_mtim.tv_sec,
                           st.st_mtim.tv_nsec, (long long)st.st_size,
                           (unsigned long long)st.st_ino);
 
-  if (g_key_file_load_from_file(kf, cache, G_KEY_FILE_NONE, NULL)) {
-    g_autofree char *cached = g_key_file_get_string(kf, binary, "stamp", NULL);
-    if (cached && strcmp(cached, stamp) == 0) {
-      for (gsize i = 0; i < G_N_ELEMENTS(probes); i++)
-        FACT(facts, &probes[i]) = g_key_file_get_boolean(kf, binary, probes[i].key, NULL);
-      g_debug("qemu facts for %s from the cache %s", binary, cache);
-      return;
+  /* One group per binary; a different stamp (a new binary) starts it
+   * afresh.  Each probe's answers are cached as they are first needed. */
+  g_key_file_load_from_file(kf, cache, G_KEY_FILE_NONE, NULL);
+  {
+    g_autofree char *cached = g_key_file_get_string(kf, binary, KEY_STAMP, NULL);
+    if (cached == NULL || strcmp(cached, stamp) != 0) {
+      g_key_file_remove_group(kf, binary, NULL);
+      g_key_file_set_string(kf, binary, KEY_STAMP, stamp);
     }
   }
 
-  if (!run_version(binary, NULL)) {
-    g_debug("%s does not answer -version like qemu: no optional options", binary);
-  } else {
+  if (options && g_key_file_has_key(kf, binary, KEY_QEMU, NULL)) {
+    g_autofree char *why = g_key_file_get_string(kf, binary, KEY_SANDBOX_ERROR, NULL);
+    facts->qemu_probed = g_key_file_get_boolean(kf, binary, KEY_QEMU, NULL);
     for (gsize i = 0; i < G_N_ELEMENTS(probes); i++)
-      FACT(facts, &probes[i]) = run_version(binary, probes[i].args);
+      FACT(facts, &probes[i]) = g_key_file_get_boolean(kf, binary, probes[i].key, NULL);
+    g_strlcpy(facts->sandbox_error, why ? why : "", sizeof(facts->sandbox_error));
+    g_debug("qemu options of %s from the cache %s", binary, cache);
+  } else if (options) {
+    probe_options(binary, facts);
+    g_key_file_set_boolean(kf, binary, KEY_QEMU, facts->qemu_probed);
+    for (gsize i = 0; i < G_N_ELEMENTS(probes); i++)
+      g_key_file_set_boolean(kf, binary, probes[i].key, FACT(facts, &probes[i]));
+    g_key_file_set_string(kf, binary, KEY_SANDBOX_ERROR, facts->sandbox_error);
+    dirty = TRUE;
   }
-  g_debug("probed %s: sandbox=%d domid-restrict=%d runas-ids=%d chroot=%d", binary,
-            facts->qemu_has_sandbox, facts->qemu_has_domid_restrict,
-            facts->qemu_has_runas_ids, facts->qemu_has_chroot);
-  if (!write_cache)
+
+  if (vnc_des && g_key_file_has_key(kf, binary, KEY_VNC_DES, NULL)) {
+    g_autofree char *why = g_key_file_get_string(kf, binary, KEY_VNC_DES_ERROR, NULL);
+    if (!g_key_file_get_boolean(kf, binary, KEY_VNC_DES, NULL))
+      g_strlcpy(facts->vnc_des_error, why && *why ? why : "no DES",
+                sizeof(facts->vnc_des_error));
+    g_debug("VNC password support of %s from the cache %s", binary, cache);
+  } else if (vnc_des) {
+    /* Only an answer is cached: a probe that could not tell runs again
+     * next time rather than fix "assumed" for the life of the binary. */
+    if (probe_vnc_des(binary, facts->vnc_des_error, sizeof(facts->vnc_des_error))) {
+      g_key_file_set_boolean(kf, binary, KEY_VNC_DES, facts->vnc_des_error[0] == '\0');
+      g_key_file_set_string(kf, binary, KEY_VNC_DES_ERROR, facts->vnc_des_error);
+      dirty = TRUE;
+    }
+  }
+
+  if (!write_cache || !dirty)
     return;
-  g_key_file_set_string(kf, binary, "stamp", stamp);
-  for (gsize i = 0; i < G_N_ELEMENTS(probes); i++)
-    g_key_file_set_boolean(kf, binary, probes[i].key, FACT(facts, &probes[i]));
   {
     g_autofree char *data = g_key_file_to_data(kf, NULL, NULL);
     /* The cache only saves time: a read-only or missing run dir costs a
@@ -157,6 +371,7 @@ dm_qemu_facts_gather(const DmRequest *request, const DmDomainConfig *dc, gboolea
                      DmQemuFacts *facts)
 {
   g_autoptr(GPtrArray) images = NULL;
+  gboolean options, vnc_des;
 
   memset(facts, 0, sizeof(*facts));
   if (request->flavour == DM_FLAVOUR_PROBE)
@@ -169,6 +384,11 @@ dm_qemu_facts_gather(const DmRequest *request, const DmDomainConfig *dc, gboolea
     if (stat(g_ptr_array_index(images, i), &st) == 0 && S_ISREG(st.st_mode))
       facts->images_are_files = TRUE;
   }
-  if (request->flavour == DM_FLAVOUR_QEMU_XEN && (dc->qemu_sandbox || dc->dm_restrict))
-    dm_qemu_probe(dm_qemu_binary(request, dc), dc->run_dir, !dry_run, facts);
+  options = request->flavour == DM_FLAVOUR_QEMU_XEN &&
+            (dc->qemu_sandbox != DM_QEMU_SANDBOX_OFF || dc->dm_restrict);
+  /* Only where a password will reach qemu: other launches pay nothing. */
+  vnc_des = dm_vnc_passes_password(request, dc);
+  if (options || vnc_des)
+    dm_qemu_probe(dm_qemu_binary(request, dc), dc->run_dir, !dry_run, options, vnc_des,
+                  facts);
 }

@@ -5,19 +5,32 @@
 #include "qemu_args.h"
 #include "toolstack_args.h"
 
-/* Asks `binary` which of the options the launcher may add it accepts, by
+/* Asks `binary` what the launcher needs to know of it.
+ *
+ * `options`: which of the options the launcher may add it accepts, by
  * running "BINARY OPTION... -version" for each (qemu parses options in
  * order and exits at -version, so an unknown option or value fails
- * first).  Results are cached in <cache_dir>/qemu-facts.ini per binary
- * path, keyed by its mtime, size and inode; `write_cache` FALSE (a dry
- * run) only reads the cache.  A binary that does not answer like qemu
- * gets no capabilities. */
+ * first), and qemu's words when it refuses -sandbox.  A binary that does
+ * not answer like qemu gets no capabilities (qemu_probed FALSE).
+ *
+ * `vnc_des`: whether it can do VNC password authentication (DES), by
+ * starting it for real with a password on a Unix-socket VNC server, a
+ * -machine none guest and QMP telling it to quit (-version exits before
+ * the displays open).  vnc_des_error is set only when qemu's stderr says
+ * it lacks DES; any other failure is logged at debug level and taken as
+ * "can".
+ *
+ * Every run is bounded (5 s, then its process group is killed).  Answers
+ * are cached in <cache_dir>/qemu-facts.ini per binary path, keyed by its
+ * mtime, size and inode; `write_cache` FALSE (a dry run) only reads the
+ * cache. */
 void dm_qemu_probe(const char *binary, const char *cache_dir, gboolean write_cache,
-                   DmQemuFacts *facts);
+                   gboolean options, gboolean vnc_des, DmQemuFacts *facts);
 
-/* Fills `facts` for a request: the probe (upstream qemu-xen only; a
- * libxl probe invocation touches nothing), DISPLAY and XAUTHORITY, and
- * whether qemu is given an image file.  Strings point into the
- * environment. */
+/* Fills `facts` for a request: the probes (upstream qemu-xen only; the
+ * options when qemu-sandbox or dm-restrict may use them, VNC passwords
+ * only when the request passes one to qemu; a libxl probe invocation
+ * touches nothing), DISPLAY and XAUTHORITY, and whether qemu is given an
+ * image file.  Strings point into the environment. */
 void dm_qemu_facts_gather(const DmRequest *request, const DmDomainConfig *dc,
                           gboolean dry_run, DmQemuFacts *facts);

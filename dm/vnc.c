@@ -13,6 +13,19 @@ dm_vnc_wants_password(const DmDomainConfig *dc)
   return dc->vnc_password_file != NULL || dc->vnc_password_xenstore;
 }
 
+gboolean
+dm_vnc_passes_password(const DmRequest *request, const DmDomainConfig *dc)
+{
+  const char *value;
+
+  if (request->flavour != DM_FLAVOUR_QEMU_XEN || request->vnc_index < 0 ||
+      (guint)request->vnc_index + 1 >= request->args->len || !dm_vnc_wants_password(dc))
+    return FALSE;
+  value = g_ptr_array_index(request->args, request->vnc_index + 1);
+  /* "none" and "none,..." stay as they are (dm_vnc_rewrite). */
+  return !(g_str_has_prefix(value, "none") && (value[4] == '\0' || value[4] == ','));
+}
+
 char *
 dm_vnc_secret_path(const DmDomainConfig *dc, guint domid)
 {

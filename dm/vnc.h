@@ -18,6 +18,12 @@ extern const char *const dm_vnc_tls_files[]; /* NULL-terminated */
 /* Whether the config asks for a VNC password (from a file or xenstore). */
 gboolean dm_vnc_wants_password(const DmDomainConfig *dc);
 
+/* Whether upstream qemu-xen gets a VNC password for this request: the
+ * toolstack asked for a VNC server (not "-vnc none") and the config a
+ * password.  qemu then needs DES (VNC authentication), which some builds
+ * lack (Debian 12's qemu-xen): qemu_probe.c asks it, qemu_args.c refuses. */
+gboolean dm_vnc_passes_password(const DmRequest *request, const DmDomainConfig *dc);
+
 /* Where the launcher writes the password for qemu to read:
  * <run-dir>/<domid>/vnc-password (the directory is private, 0700). */
 char *dm_vnc_secret_path(const DmDomainConfig *dc, guint domid);

@@ -24,7 +24,9 @@ find(GPtrArray *argv, const char *item)
   return -1;
 }
 
-static const DmQemuFacts all = { TRUE, TRUE, TRUE, TRUE, NULL, NULL, FALSE };
+static const DmQemuFacts all = { .qemu_has_sandbox = TRUE, .qemu_has_domid_restrict = TRUE,
+                                  .qemu_has_runas_ids = TRUE, .qemu_has_chroot = TRUE,
+                                  .qemu_probed = TRUE };
 
 Test(qemu_args, sandbox_only_when_supported)
 {
