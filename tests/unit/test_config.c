@@ -23,6 +23,24 @@ Test(config, defaults)
   cr_assert(d->scrub_hvm);
   cr_assert_not(d->scrub_pv);
   cr_assert(d->helper);
+  cr_assert_eq(d->qemu_sandbox, DM_QEMU_SANDBOX_AUTO);
+}
+
+Test(config, qemu_sandbox_is_auto_or_a_boolean)
+{
+  const char *values[][2] = { { "auto", "a" }, { "true", "r" }, { "1", "r" },
+                              { "false", "o" }, { "0", "o" } };
+  for (gsize i = 0; i < G_N_ELEMENTS(values); i++) {
+    g_autofree char *text = g_strdup_printf("[launcher]\nqemu-sandbox = %s\n", values[i][0]);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DmConfig) c = parse(text, NULL, &error);
+    cr_assert_not_null(c, "%s", error ? error->message : "");
+    g_autoptr(DmDomainConfig) d = dm_config_for_domain(c, "x", NULL);
+    DmQemuSandbox want = values[i][1][0] == 'a'   ? DM_QEMU_SANDBOX_AUTO
+                         : values[i][1][0] == 'r' ? DM_QEMU_SANDBOX_REQUIRED
+                                                  : DM_QEMU_SANDBOX_OFF;
+    cr_assert_eq(d->qemu_sandbox, want, "%s", values[i][0]);
+  }
 }
 
 Test(config, global_then_domain_override)
@@ -83,6 +101,8 @@ Test(config, wrong_types_are_errors)
     { "[launcher]\nscrub-grace-ms = -5\n", "whole number" },
     { "[launcher]\nscrub-window-s = 99999999\n", "whole number" },
     { "[launcher]\nhelper = maybe\n", "boolean" },
+    { "[launcher]\nhelper = auto\n", "boolean" },
+    { "[launcher]\nqemu-sandbox = maybe\n", "not auto or a boolean" },
     { "[launcher]\nscrub-mode = sometimes\n", "scrub mode" },
     { "[launcher]\nqemu-xen = qemu-system-i386\n", "absolute path" },
     { "[launcher]\nscrub = console;../../1\n", "backend class" },

@@ -79,6 +79,21 @@ Test(plan, json_contract)
   cr_assert_eq(json_array_get_length(json_object_get_array_member(o, "scrub")), 2);
 }
 
+Test(plan, json_says_why_qemu_gets_no_sandbox)
+{
+  /* No probe ran (facts all zero): the plan says so rather than nothing. */
+  g_autoptr(DmPlan) p = plan_for(LINE_LIBXL_HVM, "[launcher]\n");
+  g_autofree char *json = dm_plan_to_json(p);
+  g_autoptr(JsonParser) parser = json_parser_new();
+  cr_assert(json_parser_load_from_data(parser, json, -1, NULL));
+  JsonObject *o = json_node_get_object(json_parser_get_root(parser));
+  cr_assert(strstr(json_object_get_string_member(o, "qemu_sandbox_skipped"),
+                   "takes -sandbox is not known"), "%s", json);
+  g_autoptr(DmPlan) off = plan_for(LINE_LIBXL_HVM, "[launcher]\nqemu-sandbox = false\n");
+  g_autofree char *json2 = dm_plan_to_json(off);
+  cr_assert(strstr(json2, "\"qemu_sandbox_skipped\":null"), "%s", json2);
+}
+
 Test(plan, json_probe_has_nulls)
 {
   g_autoptr(DmPlan) p = plan_for(LINE_LIBXL_PROBE, NULL);

@@ -1,6 +1,8 @@
 #include <criterion/criterion.h>
 #include "qemu_args.h"
 #include "toolstack_lines.h"
+#include "util.h"
+#include "vnc.h"
 
 static GPtrArray *
 build(const char *const *line, const char *conf, const DmQemuFacts *facts, DmQemuSetup *setup,
@@ -204,4 +206,152 @@ Test(qemu_args, traditional_range_uses_vncunused)
   for (guint k = 0; k < b->len; k++)
     n += g_strcmp0(g_ptr_array_index(b, k), "-vncunused") == 0;
   cr_assert_eq(n, 1);
+}
+
+/* Debian 12's qemu-xen, as the probe sees it. */
+static const DmQemuFacts no_des = { .qemu_probed = TRUE,
+                                    .sandbox_error = "-sandbox support is not enabled in this "
+                                                     "QEMU binary",
+                                    .vnc_des_error = "Cipher backend does not support DES "
+                                                     "algorithm" };
+
+Test(qemu_args, vnc_password_refused_where_qemu_has_no_des)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) e2 = NULL;
+  g_auto(DmQemuSetup) setup = { 0 };
+  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM,
+                                 "[launcher]\nqemu-xen = /usr/lib/qemu-nodes\nrun-dir = /r\n"
+                                 "vnc-password-file = /etc/xen/vnc.pw\n",
+                                 &no_des, &setup, &error);
+  cr_assert_null(a);
+  cr_assert(g_error_matches(error, DM_ERROR, DM_ERROR_CONFIG), "%s", error->message);
+  /* What, with what value, qemu's own words, and what to do instead. */
+  const char *m = error->message;
+  cr_assert(strstr(m, "vnc-password-file = /etc/xen/vnc.pw"), "%s", m);
+  cr_assert(strstr(m, "domain 7"), "%s", m);
+  cr_assert(strstr(m, "'/usr/lib/qemu-nodes'"), "%s", m);
+  cr_assert(strstr(m, "\"Cipher backend does not support DES algorithm\""), "%s", m);
+  cr_assert(strstr(m, "vnc-tls-verify = true"), "%s", m);
+  cr_assert(strstr(m, "nettle, gcrypt or gnutls"), "%s", m);
+  /* Nothing for the edges to do: no secret to write. */
+  cr_assert_null(setup.secret_path);
+
+  g_autoptr(GPtrArray) b = build(LINE_LIBXL_HVM, "[launcher]\nvnc-password-xenstore = true\n",
+                                 &no_des, NULL, &e2);
+  cr_assert_null(b);
+  cr_assert(strstr(e2->message, "vnc-password-xenstore = true"), "%s", e2->message);
+}
+
+Test(qemu_args, no_des_matters_only_where_a_password_reaches_qemu)
+{
+  const char *none[] = { "-xen-domid", "3", "-vnc", "none", "-machine", "xenfv", NULL };
+  g_autoptr(GError) error = NULL;
+  /* No password: the same qemu serves VNC without one, or over TLS. */
+  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, "[launcher]\n", &no_des, NULL, &error);
+  cr_assert_not_null(a, "%s", error ? error->message : "");
+  g_autoptr(GPtrArray) b = build(LINE_LIBXL_HVM,
+                                 "[launcher]\nvnc-tls-dir = /pki\nvnc-tls-verify = true\n",
+                                 &no_des, NULL, &error);
+  cr_assert_not_null(b, "%s", error ? error->message : "");
+  g_autoptr(GPtrArray) c = build(none, "[launcher]\nvnc-password-file = /p\n", &no_des, NULL,
+                                 &error);
+  cr_assert_not_null(c, "%s", error ? error->message : "");
+  /* qemu-dm does its own DES. */
+  g_autoptr(GPtrArray) d = build(LINE_XEND_HVM, "[launcher]\nvnc-password-xenstore = true\n",
+                                 &no_des, NULL, &error);
+  cr_assert_not_null(d, "%s", error ? error->message : "");
+  /* A qemu with DES (or one the probe could not tell about) gets the password. */
+  g_autoptr(GPtrArray) e = build(LINE_LIBXL_HVM, "[launcher]\nvnc-password-file = /p\n", &all,
+                                 NULL, &error);
+  cr_assert_not_null(e, "%s", error ? error->message : "");
+  int i = find(e, "-vnc");
+  cr_assert(strstr(g_ptr_array_index(e, i + 1), "password-secret=" DM_VNC_SECRET_ID));
+}
+
+Test(qemu_args, sandbox_auto_says_why_it_is_missing)
+{
+  g_auto(DmQemuSetup) s1 = { 0 };
+  g_auto(DmQemuSetup) s2 = { 0 };
+  g_auto(DmQemuSetup) s3 = { 0 };
+  g_auto(DmQemuSetup) s4 = { 0 };
+  DmQemuFacts unprobed = { 0 };
+  DmQemuFacts silent = { .qemu_probed = TRUE };
+
+  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, "[launcher]\nqemu-xen = /q\n", &no_des, &s1,
+                                 NULL);
+  cr_assert_eq(find(a, "-sandbox"), -1);
+  cr_assert(s1.qemu_sandbox_unsupported);
+  cr_assert(strstr(s1.qemu_sandbox_skipped, "'/q'"), "%s", s1.qemu_sandbox_skipped);
+  cr_assert(strstr(s1.qemu_sandbox_skipped,
+                   "\"-sandbox support is not enabled in this QEMU binary\""),
+            "%s", s1.qemu_sandbox_skipped);
+
+  g_autoptr(GPtrArray) b = build(LINE_LIBXL_HVM, "[launcher]\nqemu-sandbox = auto\n", &silent,
+                                 &s2, NULL);
+  cr_assert(s2.qemu_sandbox_unsupported);
+  cr_assert(strstr(s2.qemu_sandbox_skipped, "does not take -sandbox"), "%s",
+            s2.qemu_sandbox_skipped);
+
+  /* Not known is not "unsupported": a message, not a warning. */
+  g_autoptr(GPtrArray) c = build(LINE_LIBXL_HVM, "[launcher]\n", &unprobed, &s3, NULL);
+  cr_assert_not(s3.qemu_sandbox_unsupported);
+  cr_assert(strstr(s3.qemu_sandbox_skipped, "not known"), "%s", s3.qemu_sandbox_skipped);
+
+  g_autoptr(GPtrArray) d = build(LINE_XEND_HVM, "[launcher]\n", &all, &s4, NULL);
+  cr_assert_eq(find(d, "-sandbox"), -1);
+  cr_assert(s4.qemu_sandbox_unsupported);
+  cr_assert(strstr(s4.qemu_sandbox_skipped, "qemu-xen-traditional"), "%s",
+            s4.qemu_sandbox_skipped);
+}
+
+Test(qemu_args, sandbox_nothing_to_say_when_added_off_or_the_toolstacks)
+{
+  const char *const confs[][2] = { { "[launcher]\n", "all" },
+                                   { "[launcher]\nqemu-sandbox = true\n", "all" },
+                                   { "[launcher]\nqemu-sandbox = false\n", "no_des" },
+                                   { "[launcher]\nqemu-sandbox = 0\n", "no_des" } };
+  for (gsize i = 0; i < G_N_ELEMENTS(confs); i++) {
+    g_auto(DmQemuSetup) s = { 0 };
+    const DmQemuFacts *f = strcmp(confs[i][1], "all") == 0 ? &all : &no_des;
+    g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, confs[i][0], f, &s, NULL);
+    cr_assert_not_null(a);
+    cr_assert_eq(find(a, "-sandbox") >= 0, f == &all, "%s", confs[i][0]);
+    cr_assert_null(s.qemu_sandbox_skipped, "%s", confs[i][0]);
+  }
+  /* XCP-ng passes its own -sandbox: kept, and no complaint, even when
+   * the config demands one and the probe said no. */
+  g_auto(DmQemuSetup) s = { 0 };
+  g_autoptr(GPtrArray) x = build(LINE_XCPNG_HVM, "[launcher]\nqemu-sandbox = true\n", &no_des,
+                                 &s, NULL);
+  cr_assert_not_null(x);
+  cr_assert_null(s.qemu_sandbox_skipped);
+}
+
+Test(qemu_args, sandbox_true_refuses_a_qemu_without_it)
+{
+  const char *const confs[] = { "[launcher]\nqemu-sandbox = true\n",
+                                "[launcher]\nqemu-sandbox = 1\n",
+                                "[launcher]\nqemu-sandbox = false\n[domain:win10]\n"
+                                "qemu-sandbox = true\n" };
+  for (gsize i = 0; i < G_N_ELEMENTS(confs); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, confs[i], &no_des, NULL, &error);
+    cr_assert_null(a, "%s", confs[i]);
+    cr_assert(g_error_matches(error, DM_ERROR, DM_ERROR_CONFIG));
+    cr_assert(strstr(error->message, "qemu-sandbox = true"), "%s", error->message);
+    cr_assert(strstr(error->message, "\"-sandbox support is not enabled in this QEMU binary\""),
+              "%s", error->message);
+    cr_assert(strstr(error->message, "qemu-sandbox = auto"), "%s", error->message);
+  }
+  /* Not probed: cannot be confirmed, so not started either. */
+  g_autoptr(GError) error = NULL;
+  DmQemuFacts unprobed = { 0 };
+  g_autoptr(GPtrArray) b = build(LINE_LIBXL_HVM, confs[0], &unprobed, NULL, &error);
+  cr_assert_null(b);
+  cr_assert(strstr(error->message, "not known"), "%s", error->message);
+  g_autoptr(GError) e2 = NULL;
+  g_autoptr(GPtrArray) c = build(LINE_XEND_HVM, confs[0], &all, NULL, &e2);
+  cr_assert_null(c);
+  cr_assert(strstr(e2->message, "qemu-xen-traditional"), "%s", e2->message);
 }

@@ -163,3 +163,36 @@ Test(vnc, listen_address_validated_by_config)
     cr_assert_null(c, "'%s' accepted", bad[i]);
   }
 }
+
+Test(vnc, password_reaches_qemu_only_for_upstream_with_a_vnc_server)
+{
+  const char *none[] = { "-xen-domid", "3", "-vnc", "none", "-machine", "xenfv", NULL };
+  const char *none_opts[] = { "-xen-domid", "3", "-vnc", "none,to=9", "-machine", "xenfv",
+                              NULL };
+  const char *nonesuch[] = { "-xen-domid", "3", "-vnc", "nonesuch:1", "-machine", "xenfv",
+                             NULL };
+  const char *no_vnc[] = { "-xen-domid", "3", "-machine", "xenfv", NULL };
+  struct {
+    const char *const *line;
+    const char *conf;
+    gboolean expected;
+  } cases[] = {
+    { LINE_LIBXL_HVM, "[launcher]\nvnc-password-file = /p\n", TRUE },
+    { LINE_LIBXL_HVM, "[launcher]\nvnc-password-xenstore = true\n", TRUE },
+    { LINE_XCPNG_HVM, "[launcher]\nvnc-password-file = /p\n", TRUE }, /* unix: socket */
+    { nonesuch, "[launcher]\nvnc-password-file = /p\n", TRUE },
+    { LINE_LIBXL_HVM, "[launcher]\n", FALSE },
+    { LINE_LIBXL_HVM, "[launcher]\nvnc-tls-dir = /pki\n", FALSE },
+    { none, "[launcher]\nvnc-password-file = /p\n", FALSE },
+    { none_opts, "[launcher]\nvnc-password-file = /p\n", FALSE },
+    { no_vnc, "[launcher]\nvnc-password-file = /p\n", FALSE },
+    /* qemu-dm reads the password itself: its own DES, no cipher backend. */
+    { LINE_XEND_HVM, "[launcher]\nvnc-password-xenstore = true\n", FALSE },
+    { LINE_LIBXL_PROBE, "[launcher]\nvnc-password-file = /p\n", FALSE },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(DmRequest) r = request_for(cases[i].line);
+    g_autoptr(DmDomainConfig) dc = config_for(cases[i].conf, r->name);
+    cr_assert_eq(dm_vnc_passes_password(r, dc), cases[i].expected, "case %zu", i);
+  }
+}
