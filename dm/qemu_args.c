@@ -161,10 +161,9 @@ vnc_password_check(const DmRequest *request, const DmDomainConfig *dc,
   g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
               "VNC password (%s) for domain %u: qemu '%s' cannot check VNC passwords, "
               "which use DES: it says \"%s\".  Not starting it without the password.  "
-              "Use TLS with client certificates instead (vnc-tls-dir and "
-              "vnc-tls-verify = true, and no vnc-password-file or vnc-password-xenstore), "
-              "or set qemu-xen to a qemu built with a DES cipher backend (nettle, "
-              "gcrypt or gnutls)",
+              "Set qemu-xen to a qemu built with a DES cipher backend (nettle, gcrypt or "
+              "gnutls), or, if this qemu has TLS, use vnc-tls-dir with vnc-tls-verify = "
+              "true (client certificates) instead of a password",
               source, request->domid, dm_qemu_binary(request, dc), facts->vnc_des_error);
   return FALSE;
 }

@@ -119,7 +119,7 @@ class VncPasswordWithoutDes(QemuBuildTest):
         self.assertIn(f"vnc-password-file = {self.pwfile}", line)
         self.assertIn(f"qemu '{XEN_QEMU}'", line)
         self.assertIn(f'"{NO_DES}"', line)
-        self.assertIn("vnc-tls-dir and vnc-tls-verify = true", line)
+        self.assertIn("vnc-tls-dir with vnc-tls-verify = true", line)
         self.assertIn("nettle, gcrypt or gnutls", line)
         self.assertNotIn(PASSWORD, line)
         return line
