@@ -142,30 +142,51 @@ restrict_setup(const DmRequest *request, const DmDomainConfig *dc, const DmQemuF
   return TRUE;
 }
 
-/* VNC password authentication is DES.  A qemu built without a cipher
- * backend that has it (Debian 12's qemu-xen) exits at start-up when given
- * a password, after the exec, with the reason in a log nobody reads.  The
- * launcher never drops the password to let the guest boot: it refuses,
- * before it writes the secret or touches xenstore. */
+/* VNC password authentication is DES, and VNC TLS is GnuTLS.  A qemu
+ * built without them (Debian 12's qemu-xen lacks both) exits at start-up
+ * when given a password or TLS credentials, after the exec, with the
+ * reason in a log nobody reads.  The launcher never drops either to let
+ * the guest boot: it refuses, before it writes the secret or touches
+ * xenstore, and says what would work on this qemu. */
 static gboolean
-vnc_password_check(const DmRequest *request, const DmDomainConfig *dc,
-                   const DmQemuFacts *facts, GError **error)
+vnc_crypto_check(const DmRequest *request, const DmDomainConfig *dc, const DmQemuFacts *facts,
+                 GError **error)
 {
+  const char *binary = dm_qemu_binary(request, dc);
   g_autofree char *source = NULL;
+  g_autofree char *advice = NULL;
 
-  if (facts->vnc_des_error[0] == '\0' || !dm_vnc_passes_password(request, dc))
-    return TRUE;
-  source = dc->vnc_password_file
-             ? g_strdup_printf("vnc-password-file = %s", dc->vnc_password_file)
-             : g_strdup("vnc-password-xenstore = true");
-  g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
-              "VNC password (%s) for domain %u: qemu '%s' cannot check VNC passwords, "
-              "which use DES: it says \"%s\".  Not starting it without the password.  "
-              "Set qemu-xen to a qemu built with a DES cipher backend (nettle, gcrypt or "
-              "gnutls), or, if this qemu has TLS, use vnc-tls-dir with vnc-tls-verify = "
-              "true (client certificates) instead of a password",
-              source, request->domid, dm_qemu_binary(request, dc), facts->vnc_des_error);
-  return FALSE;
+  if (facts->vnc_des_error[0] != '\0' && dm_vnc_passes_password(request, dc)) {
+    source = dc->vnc_password_file
+               ? g_strdup_printf("vnc-password-file = %s", dc->vnc_password_file)
+               : g_strdup("vnc-password-xenstore = true");
+    if (facts->vnc_tls_error[0] != '\0')
+      advice = g_strdup_printf(
+        "It has no TLS either (it says \"%s\"), so no VNC authentication at all: set "
+        "qemu-xen to a qemu built with a DES cipher backend (nettle, gcrypt or gnutls), "
+        "or run VNC without a password only on a loopback address (the toolstack's "
+        "default) and reach it through an SSH tunnel",
+        facts->vnc_tls_error);
+    else
+      advice = g_strdup("Set qemu-xen to a qemu built with a DES cipher backend (nettle, "
+                        "gcrypt or gnutls), or use vnc-tls-dir with vnc-tls-verify = true "
+                        "(client certificates) instead of a password");
+    g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
+                "VNC password (%s) for domain %u: qemu '%s' cannot check VNC passwords, "
+                "which use DES: it says \"%s\".  Not starting it without the password.  %s",
+                source, request->domid, binary, facts->vnc_des_error, advice);
+    return FALSE;
+  }
+  if (facts->vnc_tls_error[0] != '\0' && dm_vnc_passes_tls(request, dc)) {
+    g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
+                "VNC TLS (vnc-tls-dir = %s) for domain %u: qemu '%s' has no TLS: it says "
+                "\"%s\".  Not starting it without TLS.  Set qemu-xen to a qemu built with "
+                "GnuTLS, or leave vnc-tls-dir out and run VNC only on a loopback address "
+                "(the toolstack's default), reached through an SSH tunnel",
+                dc->vnc_tls_dir, request->domid, binary, facts->vnc_tls_error);
+    return FALSE;
+  }
+  return TRUE;
 }
 
 /* qemu's own seccomp filter.  The toolstack's -sandbox, if any, is kept as
@@ -244,7 +265,7 @@ dm_qemu_args_build_full(const DmRequest *request, const DmDomainConfig *dc,
       g_ptr_array_add(argv, g_strdup(g_ptr_array_index(request->args, i)));
     return g_steal_pointer(&argv);
   }
-  if (!vnc_password_check(request, dc, facts, error))
+  if (!vnc_crypto_check(request, dc, facts, error))
     return NULL;
 
   for (guint i = 0; i < request->args->len; i++) {

@@ -28,6 +28,9 @@ typedef struct {
    * authentication (DES): its words, e.g. "Cipher backend does not support
    * DES algorithm".  "" when it can, or when the probe could not tell. */
   char vnc_des_error[256];
+  /* Likewise for VNC over TLS (GnuTLS): "TLS credentials support requires
+   * GNUTLS". */
+  char vnc_tls_error[256];
 } DmQemuFacts;
 
 /* Everything besides argv that the edges must do for the plan. */

@@ -38,8 +38,6 @@ static const Probe probes[] = {
 #define KEY_STAMP "stamp"
 #define KEY_QEMU "qemu"                  /* answered -version like qemu */
 #define KEY_SANDBOX_ERROR "sandbox-error"
-#define KEY_VNC_DES "vnc-des"
-#define KEY_VNC_DES_ERROR "vnc-des-error"
 
 /* A qemu answers -version, or fails at its first bad option, at once;
  * anything that does not within this long is not a qemu we can learn
@@ -213,39 +211,77 @@ probe_options(const char *binary, DmQemuFacts *facts)
           facts->qemu_has_runas_ids, facts->qemu_has_chroot);
 }
 
-/* What qemu says when its crypto has no DES (ui/vnc.c, QEMU 2.x to 9.x:
- * "Cipher backend does not support DES algorithm"). */
-#define DES_NEEDLE "does not support DES"
+/* The start-up probes: what -version cannot show, because qemu checks
+ * it only as it creates its objects and opens its displays. */
+typedef enum { START_VNC_DES, START_VNC_TLS } StartProbe;
 
-/* The VNC password probe.  `-version` exits before qemu opens its
- * displays, so this starts qemu for real, as the launcher would pass a
- * password (a secret object and password-secret=), on a -machine none with
- * the qtest accelerator (no guest, no Xen; tcg where a build has no qtest),
- * VNC on a Unix socket in a private temporary directory, and QMP on stdin
- * telling it to quit once it is up.  Returns TRUE when it learned
- * something (into `error`: "" when qemu can, qemu's words when it
+typedef struct {
+  const char *what;       /* for the log */
+  const char *key;        /* cache key; key-error holds qemu's words */
+  const char *no_needle;  /* qemu's words for "this build cannot" */
+  const char *yes_needle; /* words that show it can, even as it fails; or NULL */
+  gsize offset;           /* of the char[] in DmQemuFacts */
+} StartSpec;
+
+static const StartSpec start_specs[] = {
+  /* ui/vnc.c, QEMU 2.x to 9.x: "Cipher backend does not support DES
+   * algorithm". */
+  [START_VNC_DES] = { "VNC passwords (DES)", "vnc-des", "does not support DES", NULL,
+                      G_STRUCT_OFFSET(DmQemuFacts, vnc_des_error) },
+  /* crypto/tlscreds*.c built without GnuTLS: "TLS credentials support
+   * requires GNUTLS".  With GnuTLS, credentials from a directory that does
+   * not exist fail with "Unable to access credentials DIR/ca-cert.pem":
+   * the TLS code ran. */
+  [START_VNC_TLS] = { "VNC TLS (GnuTLS)", "vnc-tls", "requires GNUTLS",
+                      "Unable to access credentials",
+                      G_STRUCT_OFFSET(DmQemuFacts, vnc_tls_error) },
+};
+
+#define START_ERROR(facts, spec) ((char *)(facts) + (spec)->offset)
+#define START_ERROR_SIZE 256 /* both fields' size (DmQemuFacts) */
+G_STATIC_ASSERT(sizeof(((DmQemuFacts *)0)->vnc_des_error) == START_ERROR_SIZE);
+G_STATIC_ASSERT(sizeof(((DmQemuFacts *)0)->vnc_tls_error) == START_ERROR_SIZE);
+
+/* Starts qemu for real on a -machine none guest with the qtest
+ * accelerator (no guest, no Xen; tcg where a build has no qtest), with
+ * what the launcher would pass it:
+ *   DES: a secret object as password-secret= of a VNC server on a Unix
+ *        socket in a private temporary directory;
+ *   TLS: x509 credentials from a directory that does not exist there;
+ * and QMP on stdin telling it to quit once it is up.  Returns TRUE when it
+ * learned something (into `error`: "" when qemu can, qemu's words when it
  * positively cannot); FALSE when it could not tell, which must never stop
  * a launch. */
 static gboolean
-probe_vnc_des(const char *binary, char *error, gsize size)
+probe_start(const char *binary, StartProbe kind, char *error)
 {
   static const char qmp[] = "{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n";
+  const StartSpec *spec = &start_specs[kind];
   g_autoptr(GError) local = NULL;
   g_autofree char *dir = g_dir_make_tmp("qemu-dm-launcher-probe-XXXXXX", &local);
   g_autofree char *socket = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *object = NULL;
   g_autofree char *vnc = NULL;
   g_auto(Run) r = { 0 };
   int in_fd;
 
   error[0] = '\0';
   if (dir == NULL) {
-    g_debug("VNC password probe of %s not run: %s", binary, local->message);
+    g_debug("%s probe of %s not run: %s", spec->what, binary, local->message);
     return FALSE;
   }
   socket = g_build_filename(dir, "vnc", NULL);
-  {
-    g_autofree char *escaped = dm_qemu_escape(socket);
+  escaped = dm_qemu_escape(socket);
+  if (kind == START_VNC_DES) {
+    object = g_strdup("secret,id=dm-probe,data=probe");
     vnc = g_strdup_printf("unix:%s,password-secret=dm-probe", escaped);
+  } else {
+    g_autofree char *none = g_build_filename(dir, "none", NULL);
+    g_autofree char *none_escaped = dm_qemu_escape(none);
+    object = g_strdup_printf("tls-creds-x509,id=dm-probe,dir=%s,endpoint=server",
+                             none_escaped);
+    vnc = g_strdup_printf("unix:%s,tls-creds=dm-probe", escaped);
   }
   /* QMP reads the commands from a memfd (stdin), which, unlike a pipe,
    * cannot raise SIGPIPE here if qemu exits before reading them. */
@@ -256,12 +292,11 @@ probe_vnc_des(const char *binary, char *error, gsize size)
     in_fd = -1;
   }
   if (in_fd < 0) {
-    g_debug("VNC password probe of %s not run: memfd: %s", binary, g_strerror(errno));
+    g_debug("%s probe of %s not run: memfd: %s", spec->what, binary, g_strerror(errno));
   } else {
     const char *const args[] = { "-no-user-config", "-nodefaults", "-machine", "none",
                                  "-accel", "qtest", "-accel", "tcg", "-display", "none",
-                                 "-object", "secret,id=dm-probe,data=probe",
-                                 "-vnc", vnc, "-qmp", "stdio", NULL };
+                                 "-object", object, "-vnc", vnc, "-qmp", "stdio", NULL };
     run_binary(binary, args, in_fd, &r);
     close(in_fd);
   }
@@ -269,27 +304,51 @@ probe_vnc_des(const char *binary, char *error, gsize size)
   g_rmdir(dir);
   if (!r.ran)
     return FALSE;
-  if (g_strrstr(r.err->str, DES_NEEDLE)) {
-    qemu_reason(r.err->str, DES_NEEDLE, error, size);
-    g_debug("%s cannot do VNC passwords: %s", binary, error);
+  if (g_strrstr(r.err->str, spec->no_needle)) {
+    qemu_reason(r.err->str, spec->no_needle, error, START_ERROR_SIZE);
+    g_debug("%s cannot do %s: %s", binary, spec->what, error);
     return TRUE;
   }
-  if (run_succeeded(&r)) {
-    g_debug("%s can do VNC passwords (DES)", binary);
+  if (run_succeeded(&r) || (spec->yes_needle && g_strrstr(r.err->str, spec->yes_needle))) {
+    g_debug("%s can do %s", binary, spec->what);
     return TRUE;
   }
   {
     char why[256];
     qemu_reason(r.err->str, NULL, why, sizeof(why));
-    g_debug("could not tell whether %s can do VNC passwords (%s%s%s); assuming it can",
-            binary, r.timed_out ? "no answer in time" : "it failed", *why ? ": " : "", why);
+    g_debug("could not tell whether %s can do %s (%s%s%s); assuming it can", binary,
+            spec->what, r.timed_out ? "no answer in time" : "it failed", *why ? ": " : "",
+            why);
   }
   return FALSE;
 }
 
+/* A start-up probe through the cache: only an answer is cached, so a
+ * probe that could not tell runs again next time rather than fix
+ * "assumed" for the life of the binary. */
+static gboolean
+start_fact(GKeyFile *kf, const char *binary, StartProbe kind, DmQemuFacts *facts)
+{
+  const StartSpec *spec = &start_specs[kind];
+  g_autofree char *error_key = g_strconcat(spec->key, "-error", NULL);
+  char *error = START_ERROR(facts, spec);
+
+  if (g_key_file_has_key(kf, binary, spec->key, NULL)) {
+    g_autofree char *why = g_key_file_get_string(kf, binary, error_key, NULL);
+    if (!g_key_file_get_boolean(kf, binary, spec->key, NULL))
+      g_strlcpy(error, why && *why ? why : "not supported", START_ERROR_SIZE);
+    return FALSE;
+  }
+  if (!probe_start(binary, kind, error))
+    return FALSE;
+  g_key_file_set_boolean(kf, binary, spec->key, error[0] == '\0');
+  g_key_file_set_string(kf, binary, error_key, error);
+  return TRUE;
+}
+
 void
 dm_qemu_probe(const char *binary, const char *cache_dir, gboolean write_cache,
-              gboolean options, gboolean vnc_des, DmQemuFacts *facts)
+              gboolean options, gboolean vnc_des, gboolean vnc_tls, DmQemuFacts *facts)
 {
   g_autofree char *cache = g_build_filename(cache_dir, "qemu-facts.ini", NULL);
   g_autoptr(GKeyFile) kf = g_key_file_new();
@@ -303,6 +362,7 @@ dm_qemu_probe(const char *binary, const char *cache_dir, gboolean write_cache,
   facts->qemu_probed = FALSE;
   facts->sandbox_error[0] = '\0';
   facts->vnc_des_error[0] = '\0';
+  facts->vnc_tls_error[0] = '\0';
   if (stat(binary, &st) < 0 || !S_ISREG(st.st_mode))
     return; /* reported clearly at exec */
   stamp = g_strdup_printf("%lld.%09ld:%lld:%llu", (long long)st.st_mtim.tv_sec,
@@ -336,21 +396,13 @@ dm_qemu_probe(const char *binary, const char *cache_dir, gboolean write_cache,
     dirty = TRUE;
   }
 
-  if (vnc_des && g_key_file_has_key(kf, binary, KEY_VNC_DES, NULL)) {
-    g_autofree char *why = g_key_file_get_string(kf, binary, KEY_VNC_DES_ERROR, NULL);
-    if (!g_key_file_get_boolean(kf, binary, KEY_VNC_DES, NULL))
-      g_strlcpy(facts->vnc_des_error, why && *why ? why : "no DES",
-                sizeof(facts->vnc_des_error));
-    g_debug("VNC password support of %s from the cache %s", binary, cache);
-  } else if (vnc_des) {
-    /* Only an answer is cached: a probe that could not tell runs again
-     * next time rather than fix "assumed" for the life of the binary. */
-    if (probe_vnc_des(binary, facts->vnc_des_error, sizeof(facts->vnc_des_error))) {
-      g_key_file_set_boolean(kf, binary, KEY_VNC_DES, facts->vnc_des_error[0] == '\0');
-      g_key_file_set_string(kf, binary, KEY_VNC_DES_ERROR, facts->vnc_des_error);
-      dirty = TRUE;
-    }
-  }
+  if (vnc_des && start_fact(kf, binary, START_VNC_DES, facts))
+    dirty = TRUE;
+  /* TLS: for a TLS launch, and for the advice when a password cannot be
+   * had (TLS is the other way to guard the console). */
+  if ((vnc_tls || facts->vnc_des_error[0] != '\0') &&
+      start_fact(kf, binary, START_VNC_TLS, facts))
+    dirty = TRUE;
 
   if (!write_cache || !dirty)
     return;
@@ -371,7 +423,7 @@ dm_qemu_facts_gather(const DmRequest *request, const DmDomainConfig *dc, gboolea
                      DmQemuFacts *facts)
 {
   g_autoptr(GPtrArray) images = NULL;
-  gboolean options, vnc_des;
+  gboolean options, vnc_des, vnc_tls;
 
   memset(facts, 0, sizeof(*facts));
   if (request->flavour == DM_FLAVOUR_PROBE)
@@ -388,7 +440,8 @@ dm_qemu_facts_gather(const DmRequest *request, const DmDomainConfig *dc, gboolea
             (dc->qemu_sandbox != DM_QEMU_SANDBOX_OFF || dc->dm_restrict);
   /* Only where a password will reach qemu: other launches pay nothing. */
   vnc_des = dm_vnc_passes_password(request, dc);
-  if (options || vnc_des)
+  vnc_tls = dm_vnc_passes_tls(request, dc);
+  if (options || vnc_des || vnc_tls)
     dm_qemu_probe(dm_qemu_binary(request, dc), dc->run_dir, !dry_run, options, vnc_des,
-                  facts);
+                  vnc_tls, facts);
 }

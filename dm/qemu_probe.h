@@ -20,12 +20,16 @@
  * it lacks DES; any other failure is logged at debug level and taken as
  * "can".
  *
+ * `vnc_tls` (and also whenever qemu has no DES, for the advice): whether
+ * it has TLS (GnuTLS), the same way with x509 credentials; vnc_tls_error
+ * is set only when qemu says it was built without GnuTLS.
+ *
  * Every run is bounded (5 s, then its process group is killed).  Answers
  * are cached in <cache_dir>/qemu-facts.ini per binary path, keyed by its
  * mtime, size and inode; `write_cache` FALSE (a dry run) only reads the
  * cache. */
 void dm_qemu_probe(const char *binary, const char *cache_dir, gboolean write_cache,
-                   gboolean options, gboolean vnc_des, DmQemuFacts *facts);
+                   gboolean options, gboolean vnc_des, gboolean vnc_tls, DmQemuFacts *facts);
 
 /* Fills `facts` for a request: the probes (upstream qemu-xen only; the
  * options when qemu-sandbox or dm-restrict may use them, VNC passwords

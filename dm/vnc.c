@@ -13,17 +13,30 @@ dm_vnc_wants_password(const DmDomainConfig *dc)
   return dc->vnc_password_file != NULL || dc->vnc_password_xenstore;
 }
 
-gboolean
-dm_vnc_passes_password(const DmRequest *request, const DmDomainConfig *dc)
+/* Whether upstream qemu-xen gets a VNC server from the toolstack: "-vnc
+ * none" (with or without options) stays as it is (dm_vnc_rewrite). */
+static gboolean
+upstream_vnc_server(const DmRequest *request)
 {
   const char *value;
 
   if (request->flavour != DM_FLAVOUR_QEMU_XEN || request->vnc_index < 0 ||
-      (guint)request->vnc_index + 1 >= request->args->len || !dm_vnc_wants_password(dc))
+      (guint)request->vnc_index + 1 >= request->args->len)
     return FALSE;
   value = g_ptr_array_index(request->args, request->vnc_index + 1);
-  /* "none" and "none,..." stay as they are (dm_vnc_rewrite). */
   return !(g_str_has_prefix(value, "none") && (value[4] == '\0' || value[4] == ','));
+}
+
+gboolean
+dm_vnc_passes_password(const DmRequest *request, const DmDomainConfig *dc)
+{
+  return dm_vnc_wants_password(dc) && upstream_vnc_server(request);
+}
+
+gboolean
+dm_vnc_passes_tls(const DmRequest *request, const DmDomainConfig *dc)
+{
+  return dc->vnc_tls_dir != NULL && upstream_vnc_server(request);
 }
 
 char *

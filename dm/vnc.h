@@ -23,6 +23,8 @@ gboolean dm_vnc_wants_password(const DmDomainConfig *dc);
  * password.  qemu then needs DES (VNC authentication), which some builds
  * lack (Debian 12's qemu-xen): qemu_probe.c asks it, qemu_args.c refuses. */
 gboolean dm_vnc_passes_password(const DmRequest *request, const DmDomainConfig *dc);
+/* Likewise for TLS credentials (vnc-tls-dir): qemu needs GnuTLS. */
+gboolean dm_vnc_passes_tls(const DmRequest *request, const DmDomainConfig *dc);
 
 /* Where the launcher writes the password for qemu to read:
  * <run-dir>/<domid>/vnc-password (the directory is private, 0700). */

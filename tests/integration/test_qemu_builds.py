@@ -32,6 +32,7 @@ VNC_CLIENT = os.environ.get("DM_VNC_CLIENT", "")
 PASSWORD = "Zq8pW3xk"
 NO_DES = "Cipher backend does not support DES algorithm"
 NO_SANDBOX = "-sandbox support is not enabled in this QEMU binary"
+NO_TLS = "TLS credentials support requires GNUTLS"
 
 
 def args_for(domid, vnc="127.0.0.1:0,to=99"):
@@ -119,7 +120,9 @@ class VncPasswordWithoutDes(QemuBuildTest):
         self.assertIn(f"vnc-password-file = {self.pwfile}", line)
         self.assertIn(f"qemu '{XEN_QEMU}'", line)
         self.assertIn(f'"{NO_DES}"', line)
-        self.assertIn("vnc-tls-dir with vnc-tls-verify = true", line)
+        # TLS is not offered: this qemu has none either, as it says.
+        self.assertIn(f'It has no TLS either (it says "{NO_TLS}")', line)
+        self.assertNotIn("vnc-tls-verify", line)
         self.assertIn("nettle, gcrypt or gnutls", line)
         self.assertNotIn(PASSWORD, line)
         return line
@@ -134,6 +137,8 @@ class VncPasswordWithoutDes(QemuBuildTest):
         self.assertEqual(dry, real)
         self.assertIn("vnc-des=false", self.cache())
         self.assertIn(f"vnc-des-error={NO_DES}", self.cache())
+        self.assertIn("vnc-tls=false", self.cache())
+        self.assertIn(f"vnc-tls-error={NO_TLS}", self.cache())
         again = self.assert_des_refusal(self.dry_run(args_for(5), config=conf))
         self.assertEqual(again, real)
         # No secret file, no per-domain directory.
@@ -206,14 +211,16 @@ class VncPasswordWithoutDes(QemuBuildTest):
 
     def test_probe_only_when_a_password_reaches_qemu_and_once(self):
         qemu, runs = self.wrapper("qemu", f'exec {XEN_QEMU} "$@"')
-        # The probe's runs, not the launches' own exec of the wrapper.
-        probes = lambda: [x for x in self.lines(runs) if "id=dm-probe" in x]  # noqa: E731
+        # The password probe's runs, not the TLS probe's (which a refusal
+        # adds, for its advice) or the launches' own exec of the wrapper.
+        probes = lambda: [x for x in self.lines(runs)  # noqa: E731
+                          if "password-secret=dm-probe" in x]
         # Ordinary launches pay nothing: no password, or "-vnc none".
         r = self.run_launcher(args_for(5), own=["--config", self.conf(qemu, password=False)])
         self.assertIn("argv[0] = " + qemu, r.stderr.decode())
         r = self.run_launcher(args_for(5, vnc="none"), own=["--config", self.conf(qemu)])
         self.assertIn("argv[0] = " + qemu, r.stderr.decode())
-        self.assertEqual(probes(), [])
+        self.assertEqual([x for x in self.lines(runs) if "id=dm-probe" in x], [])
         self.assertNotIn("vnc-des", self.cache())
         # A password: one probe, then the cache.
         conf = self.conf(qemu)
@@ -263,6 +270,51 @@ class VncPasswordWithoutDes(QemuBuildTest):
         # Not cached: nothing learned.
         self.assertNotIn("vnc-des", self.cache())
         self.assertEqual(sum("id=dm-probe" in x for x in self.lines(hang_runs)), 1)
+
+
+class VncTlsWithoutGnutls(QemuBuildTest):
+    """The advice's other half: TLS is GnuTLS, and Debian 12's qemu-xen has
+    none either; TLS credentials make it exit at start-up the same way."""
+
+    def test_debian_qemu_xen_has_no_gnutls(self):
+        r = subprocess.run([XEN_QEMU, "-M", "none", "-accel", "qtest", "-nodefaults",
+                            "-display", "none", "-object",
+                            f"tls-creds-x509,id=t,dir={self.dir},endpoint=server",
+                            "-qmp", "stdio"], input=b"", capture_output=True, timeout=30)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(NO_TLS, r.stderr.decode())
+
+    def test_tls_refused_before_exec(self):
+        pki = os.path.join(self.dir, "pki")
+        os.mkdir(pki)
+        conf = self.conf(XEN_QEMU, f"vnc-tls-dir = {pki}\nvnc-tls-verify = true\n",
+                         password=False)
+        lines = []
+        for r in (self.dry_run(args_for(5), config=conf),
+                  self.run_launcher(args_for(5), own=["--config", conf])):
+            self.assert_refused(r, f"VNC TLS (vnc-tls-dir = {pki}) for domain 5: "
+                                   f"qemu '{XEN_QEMU}' has no TLS")
+            lines.append(r.stderr.decode())
+            self.assertIn(f'"{NO_TLS}"', lines[-1])
+            self.assertIn("GnuTLS", lines[-1])
+        self.assertEqual(lines[0], lines[1])
+        self.assertIn("vnc-tls=false", self.cache())
+        self.assertNotIn("vnc-des", self.cache())
+
+    def test_qemu_with_gnutls_proceeds(self):
+        pki = os.path.join(self.dir, "pki")
+        os.mkdir(pki)
+        for name in ("ca-cert.pem", "server-cert.pem", "server-key.pem"):
+            open(os.path.join(pki, name), "w").close()  # the launcher checks they exist
+        conf = self.conf(DES_QEMU, f"vnc-tls-dir = {pki}\n", password=False)
+        # A real launch runs (and caches) the probe; qemu-system-x86_64
+        # then refuses -xen-domid, which is not under test here (test_vnc
+        # serves TLS from it with real certificates).
+        r = self.run_launcher(args_for(5), own=["--config", conf])
+        err = r.stderr.decode()
+        self.assertIn("tls-creds=dm-vnc-tls", err)
+        self.assertIn("argv[0] = " + DES_QEMU, err)
+        self.assertIn("vnc-tls=true", self.cache())
 
 
 class QemuSandbox(QemuBuildTest):

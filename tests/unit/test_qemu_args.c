@@ -243,6 +243,48 @@ Test(qemu_args, vnc_password_refused_where_qemu_has_no_des)
   cr_assert(strstr(e2->message, "vnc-password-xenstore = true"), "%s", e2->message);
 }
 
+Test(qemu_args, no_des_and_no_tls_says_what_is_left)
+{
+  DmQemuFacts neither = no_des;
+  g_strlcpy(neither.vnc_tls_error, "TLS credentials support requires GNUTLS",
+            sizeof(neither.vnc_tls_error));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, "[launcher]\nvnc-password-file = /p\n",
+                                 &neither, NULL, &error);
+  cr_assert_null(a);
+  const char *m = error->message;
+  cr_assert(strstr(m, "\"Cipher backend does not support DES algorithm\""), "%s", m);
+  cr_assert(strstr(m, "no TLS either (it says \"TLS credentials support requires GNUTLS\")"),
+            "%s", m);
+  /* TLS is not offered to a qemu that has none. */
+  cr_assert_null(strstr(m, "vnc-tls-verify"), "%s", m);
+  cr_assert(strstr(m, "nettle, gcrypt or gnutls"), "%s", m);
+  cr_assert(strstr(m, "SSH tunnel"), "%s", m);
+}
+
+Test(qemu_args, vnc_tls_refused_where_qemu_has_no_gnutls)
+{
+  DmQemuFacts no_tls = { .qemu_probed = TRUE,
+                         .vnc_tls_error = "TLS credentials support requires GNUTLS" };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM,
+                                 "[launcher]\nqemu-xen = /q\nvnc-tls-dir = /etc/pki/libvirt-vnc\n"
+                                 "vnc-tls-verify = true\n", &no_tls, NULL, &error);
+  cr_assert_null(a);
+  cr_assert(g_error_matches(error, DM_ERROR, DM_ERROR_CONFIG));
+  const char *m = error->message;
+  cr_assert(strstr(m, "VNC TLS (vnc-tls-dir = /etc/pki/libvirt-vnc) for domain 7"), "%s", m);
+  cr_assert(strstr(m, "qemu '/q' has no TLS"), "%s", m);
+  cr_assert(strstr(m, "\"TLS credentials support requires GNUTLS\""), "%s", m);
+  cr_assert(strstr(m, "GnuTLS"), "%s", m);
+  /* Without TLS in the config, or for qemu-dm, nothing to refuse. */
+  g_autoptr(GPtrArray) b = build(LINE_LIBXL_HVM, "[launcher]\n", &no_tls, NULL, &error);
+  cr_assert_not_null(b);
+  g_autoptr(GPtrArray) c = build(LINE_XEND_HVM, "[launcher]\nvnc-tls-dir = /pki\n", &no_tls,
+                                 NULL, &error);
+  cr_assert_not_null(c);
+}
+
 Test(qemu_args, no_des_matters_only_where_a_password_reaches_qemu)
 {
   const char *none[] = { "-xen-domid", "3", "-vnc", "none", "-machine", "xenfv", NULL };

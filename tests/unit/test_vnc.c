@@ -196,3 +196,18 @@ Test(vnc, password_reaches_qemu_only_for_upstream_with_a_vnc_server)
     cr_assert_eq(dm_vnc_passes_password(r, dc), cases[i].expected, "case %zu", i);
   }
 }
+
+Test(vnc, tls_reaches_qemu_only_for_upstream_with_a_vnc_server)
+{
+  const char *none[] = { "-xen-domid", "3", "-vnc", "none", "-machine", "xenfv", NULL };
+  const char *tls = "[launcher]\nvnc-tls-dir = /pki\n";
+  g_autoptr(DmRequest) up = request_for(LINE_LIBXL_HVM);
+  g_autoptr(DmRequest) off = request_for(none);
+  g_autoptr(DmRequest) trad = request_for(LINE_XEND_HVM);
+  g_autoptr(DmDomainConfig) with = config_for(tls, "win10");
+  g_autoptr(DmDomainConfig) without = config_for("[launcher]\nvnc-password-file = /p\n", "x");
+  cr_assert(dm_vnc_passes_tls(up, with));
+  cr_assert_not(dm_vnc_passes_tls(up, without));
+  cr_assert_not(dm_vnc_passes_tls(off, with));
+  cr_assert_not(dm_vnc_passes_tls(trad, with));
+}
