@@ -396,6 +396,13 @@ dm_qemu_probe(const char *binary, const char *cache_dir, gboolean write_cache,
     dirty = TRUE;
   }
 
+  /* The start-up probes learn nothing from a binary that is known not to
+   * answer like qemu (a wrapper that only execs, a test stand-in): its
+   * exit status would say "can" for anything. */
+  if (options && !facts->qemu_probed && (vnc_des || vnc_tls)) {
+    g_debug("%s does not answer -version like qemu: VNC crypto not probed", binary);
+    vnc_des = vnc_tls = FALSE;
+  }
   if (vnc_des && start_fact(kf, binary, START_VNC_DES, facts))
     dirty = TRUE;
   /* TLS: for a TLS launch, and for the advice when a password cannot be
