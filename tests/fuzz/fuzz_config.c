@@ -59,8 +59,9 @@ check_domain(const DmConfig *config, const char *name)
    * cannot overflow when the largest domid is added to it. */
   FUZZ_CHECK(dc->rlimit_fsize <= (guint64)G_MAXINT64);
   FUZZ_CHECK((guint64)dc->dm_uid_base + DM_DOMID_MAX < (guint64)G_MAXUINT32);
-  FUZZ_CHECK(is_bool(dc->core_dumps) && is_bool(dc->qemu_sandbox) &&
-             is_bool(dc->dm_restrict));
+  FUZZ_CHECK(is_bool(dc->core_dumps) && is_bool(dc->dm_restrict));
+  FUZZ_CHECK(dc->qemu_sandbox == DM_QEMU_SANDBOX_AUTO || dc->qemu_sandbox == DM_QEMU_SANDBOX_OFF ||
+             dc->qemu_sandbox == DM_QEMU_SANDBOX_REQUIRED);
 }
 
 /* The names of the [domain:NAME] groups in the text, read naively so that
