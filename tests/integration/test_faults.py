@@ -21,6 +21,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -208,6 +209,50 @@ class XenstoredFaults(FaultTest):
         # late.  (scrub-mode always would have removed both classes had the
         # daemon answered in time.)
         self.assert_tree(before)
+        self.assert_nothing_left(launch)
+
+
+    def test_slow_daemon_launch_bounded_scrub_completes(self):
+        # A daemon that answers, slowly: stopped 95% of the time, in 210 ms
+        # periods.  qemu still starts, with the pass before the exec bounded
+        # by xenstore-timeout-ms whether or not it finished; the helper then
+        # finishes the policy's removals and exits on the release.
+        self.xs.write_domain(7, "win10", backends=(("console", 0), ("vfb", 0), ("vbd", 768)))
+        before = self.xs.ls("/")
+        stop = threading.Event()
+
+        def throttle():
+            while not stop.is_set():
+                os.kill(self.xs.proc.pid, signal.SIGSTOP)
+                time.sleep(0.2)
+                os.kill(self.xs.proc.pid, signal.SIGCONT)
+                time.sleep(0.01)
+
+        t = threading.Thread(target=throttle)
+        self.stopped = True  # tearDown resumes it if a check fails
+        t.start()
+        try:
+            started = time.monotonic()
+            launch = self.launch(LIBXL_HVM, self.config(scrub_grace_ms=0, scrub_window_s=60,
+                                                        xenstore_timeout_ms=300))
+            self.assertEqual(launch.wait(timeout=30), 0, launch.log())
+            # A generous bound: it only has to show the launch is not held
+            # for as long as the daemon is slow (this one stays slow).
+            self.assertLess(time.monotonic() - started, 10, launch.log())
+            self.assertEqual(launch.probe_output()["pid"], launch.pid)
+            pid = launch.helper_pid()
+            self.assertIsNotNone(pid, launch.log())
+            self.assertTrue(wait_until(lambda: not self.xs.exists(backend_path(7, "console"))
+                                       and not self.xs.exists(backend_path(7, "vfb")), 30),
+                            launch.log())
+        finally:
+            stop.set()
+            t.join()
+            os.kill(self.xs.proc.pid, signal.SIGCONT)
+            self.stopped = False
+        self.assert_tree(before, (backend_path(7, "console"), backend_path(7, "vfb")))
+        self.xs.release(7)
+        self.assertEqual(reap(pid, 10), 0, launch.log())
         self.assert_nothing_left(launch)
 
 
