@@ -189,6 +189,25 @@ debug_requested(void)
   return 0;
 }
 
+/* The kernel's uptime in seconds, as text ("?" if unreadable): on console 0
+ * it shows how much of the toolstack's stub-domain start timeout (30 s in
+ * libxl) the kernel and init used before the launcher started. */
+static void
+uptime_text(char *buf, size_t size)
+{
+  int fd = open("/proc/uptime", O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : -1;
+
+  if (fd >= 0)
+    close(fd);
+  if (n <= 0) {
+    snprintf(buf, size, "?");
+    return;
+  }
+  buf[n] = '\0';
+  buf[strcspn(buf, " \n")] = '\0';
+}
+
 static pid_t
 spawn(char *const argv[], int controlling_tty)
 {
@@ -215,6 +234,7 @@ main(void)
   char *launcher[] = { LAUNCHER, "stubdom", "--config", LAUNCHER_CONFIG, NULL };
   char *shell[] = { SHELL, NULL };
   pid_t qemu, sh = -1;
+  char uptime[32];
   int debug, status;
 
   mount_or_say("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
@@ -231,7 +251,9 @@ main(void)
     mount_or_say("xenfs", "/proc/xen", "xenfs", 0, NULL);
 
   debug = debug_requested();
-  say("starting %s stubdom%s", LAUNCHER, debug ? " (" DEBUG_WORD ": shell on the console)" : "");
+  uptime_text(uptime, sizeof(uptime));
+  say("starting %s stubdom at %s s of uptime%s", LAUNCHER, uptime,
+      debug ? " (" DEBUG_WORD ": shell on the console)" : "");
   qemu = spawn(launcher, 0);
   if (debug && access(SHELL, X_OK) == 0)
     sh = spawn(shell, 1);
