@@ -125,11 +125,20 @@ domain_gone(Helper *h)
   unsigned int len = 0;
   char *value;
 
-  /* A failed request also reads as "no"; errno cannot tell the two apart
-   * (libxenstore leaves it as it was on success).  A failed connection
-   * ends the helper at the next xs_read_watch anyway. */
+  /* libxenstore answers a failed request (xenstored gone: EBADF,
+   * EINVAL) with the same false as "not introduced", and leaves errno
+   * alone on success: so clear it first.  A failed request proves
+   * nothing; the reader loop ends the helper when the connection is
+   * gone, and says why. */
+  errno = 0;
   if (xs_is_domain_introduced(h->xs, h->domid)) {
     h->seen_introduced = TRUE;
+    return FALSE;
+  }
+  if (errno != 0) {
+    /* Ask again soon: a live connection answers then. */
+    h->release_check_at_ms = dm_scrub_now_ms() + RELEASE_CHECK_MS;
+    g_cond_signal(&h->wake);
     return FALSE;
   }
   if (h->seen_introduced)
