@@ -28,7 +28,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from dmtest import EXEC_PROBE, LIBXL_HVM, wait_until  # noqa: E402
 from test_scrub import ScrubTest, reap, setUpModule  # noqa: E402,F401
-from xenstored import backend_path, proc_status  # noqa: E402
+from xenstored import backend_path, children, proc_status  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 HELPER_GONE = "xenstored closed the connection (exited or restarted?); " \
@@ -43,15 +43,6 @@ def cpu_seconds(pid):
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def children():
-    """PIDs of this process's children (all threads')."""
-    found = []
-    for task in os.listdir("/proc/self/task"):
-        with open("/proc/self/task/%s/children" % task) as f:
-            found += map(int, f.read().split())
-    return found
 
 
 class FaultTest(ScrubTest):
@@ -374,15 +365,22 @@ class SignalsBeforeExec(FaultTest):
                 self.xs.rm("/local/domain/7")
                 self.xs.rm("/local/domain/0/backend")
 
-    def test_term_while_reading_the_password_from_xenstore(self):
-        # Before anything was started: nothing to undo, and the password
-        # is not consumed for a qemu that never ran.
+    def password_domain_then_stop_xenstored(self):
+        """Domain 7 with its VNC password in xenstore (under /vm/<uuid>, as
+        xend and libxl keep it), then xenstored stopped: returns the tree
+        as it was."""
         uuid = "8a3c8f52-1d6e-4b8e-9a51-7f2e0c9b1d11"
         self.xs.write_domain(7, "win10")
         self.xs.write_many([("/local/domain/7/vm", "/vm/" + uuid),
                             ("/vm/%s/vncpasswd" % uuid, "Zq8pW3xk")])
         before = self.xs.ls("/")
         self.stop_xenstored()
+        return before
+
+    def test_term_while_reading_the_password_from_xenstore(self):
+        # Before anything was started: nothing to undo, and the password
+        # is not consumed for a qemu that never ran.
+        before = self.password_domain_then_stop_xenstored()
         launch = self.launch(LIBXL_HVM + ["-vnc", "127.0.0.1:1"],
                              self.config(xenstore_timeout_ms=30000, run_dir=self.run_dir,
                                          vnc_password_xenstore="true"))
@@ -400,12 +398,7 @@ class SignalsBeforeExec(FaultTest):
     def test_password_read_bounded_by_xenstore_timeout(self):
         # xenstore-timeout-ms bounds every wait before the exec; without the
         # password qemu must not start, so the launch fails, loudly.
-        uuid = "8a3c8f52-1d6e-4b8e-9a51-7f2e0c9b1d11"
-        self.xs.write_domain(7, "win10")
-        self.xs.write_many([("/local/domain/7/vm", "/vm/" + uuid),
-                            ("/vm/%s/vncpasswd" % uuid, "Zq8pW3xk")])
-        before = self.xs.ls("/")
-        self.stop_xenstored()
+        before = self.password_domain_then_stop_xenstored()
         started = time.monotonic()
         launch = self.launch(LIBXL_HVM + ["-vnc", "127.0.0.1:1"],
                              self.config(xenstore_timeout_ms=500, run_dir=self.run_dir,

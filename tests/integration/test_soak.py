@@ -36,7 +36,7 @@ import uuid
 sys.path.insert(0, os.path.dirname(__file__))
 from dmtest import LAUNCHER, EXEC_PROBE, wait_until  # noqa: E402
 from test_scrub import reap, setUpModule  # noqa: E402,F401
-from xenstored import Xenstored, backend_path, pids_with_env  # noqa: E402
+from xenstored import Xenstored, backend_path, children, pids_with_env  # noqa: E402
 
 CYCLES = int(os.environ.get("DM_SOAK_CYCLES", "1000"))
 
@@ -47,14 +47,6 @@ def hvm_line(domid):
             "-mon chardev=libxl-cmd,mode=control -nodefaults -no-user-config "
             "-name soak%d -vnc 127.0.0.1:0,to=99 -display none -serial pty "
             "-machine xenfv,suppress-vmdesc=on -m 120" % (domid, domid, domid)).split()
-
-
-def children():
-    found = []
-    for task in os.listdir("/proc/self/task"):
-        with open("/proc/self/task/%s/children" % task) as f:
-            found += map(int, f.read().split())
-    return found
 
 
 class Soak(unittest.TestCase):

@@ -236,6 +236,15 @@ def backend_path(domid, cls, devid=None):
     return p if devid is None else "%s/%d" % (p, devid)
 
 
+def children():
+    """PIDs of this process's children (all threads')."""
+    found = []
+    for task in os.listdir("/proc/self/task"):
+        with open("/proc/self/task/%s/children" % task) as f:
+            found += map(int, f.read().split())
+    return found
+
+
 def pids_with_env(key, value):
     """PIDs of live processes whose environment has key=value (a way to find
     every process a test started, including detached ones)."""
