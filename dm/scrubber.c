@@ -155,106 +155,75 @@ dm_scrub_dir(struct xs_handle *xs, DmScrubTracker *tracker, const char *dir,
   return TRUE;
 }
 
-/* The bounded pass before exec.  The worker may outlive the wait (stuck in
- * a blocking libxenstore call), so the job is reference-counted and owns
- * copies of everything it reads. */
+/* The bounded pass before exec runs through dm_xs_bounded().  The worker
+ * may outlive the wait (stuck in a blocking libxenstore call), so what it
+ * reads is reference-counted: the launcher keeps a reference to mark it
+ * abandoned, after which it commits nothing. */
 typedef struct {
-  GMutex lock;
-  GCond cond;
-  gboolean done;
   gint abandoned;  /* atomic: the launcher stopped waiting */
-  GError *error;
-  guint removed;
   GStrv dirs;
   DmScrubMode mode;
   guint grace_ms;
-} Job;
+} ScrubRun;
 
 static void
-job_clear(Job *job)
+scrub_run_clear(ScrubRun *run)
 {
-  g_mutex_clear(&job->lock);
-  g_cond_clear(&job->cond);
-  g_clear_error(&job->error);
-  g_strfreev(job->dirs);
+  g_strfreev(run->dirs);
 }
 
 static void
-job_unref(Job *job)
+scrub_run_unref(gpointer run)
 {
-  g_atomic_rc_box_release_full(job, (GDestroyNotify)job_clear);
+  g_atomic_rc_box_release_full(run, (GDestroyNotify)scrub_run_clear);
 }
 
+/* Returns the number removed (g_free), or NULL with `error` set. */
 static gpointer
-job_run(gpointer data)
+scrub_run(struct xs_handle *xs, gpointer data, GError **error)
 {
-  Job *job = data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(DmScrubTracker) tracker = dm_scrub_tracker_new(job->mode, job->grace_ms);
-  guint total = 0;
-  g_autoptr(DmXsHandle) xs = dm_xs_open(&error);
+  ScrubRun *run = data;
+  g_autoptr(DmScrubTracker) tracker = dm_scrub_tracker_new(run->mode, run->grace_ms);
+  guint *total = g_new0(guint, 1);
 
-  for (char **dir = job->dirs; xs && *dir && error == NULL; dir++) {
+  for (char **dir = run->dirs; *dir; dir++) {
     guint n = 0;
-    if (dm_scrub_dir(xs, tracker, *dir, &job->abandoned, &n, &error))
-      total += n;
+    if (!dm_scrub_dir(xs, tracker, *dir, &run->abandoned, &n, error)) {
+      g_free(total);
+      return NULL;
+    }
+    *total += n;
   }
-  g_mutex_lock(&job->lock);
-  job->done = TRUE;
-  job->removed = total;
-  job->error = g_steal_pointer(&error);
-  g_cond_signal(&job->cond);
-  g_mutex_unlock(&job->lock);
-  job_unref(job);
-  return NULL;
+  return total;
 }
 
 guint
 dm_scrub_before_exec(const DmPlan *plan)
 {
   const DmDomainConfig *dc = plan->config;
-  Job *job;
-  GThread *thread;
   g_autoptr(GError) error = NULL;
-  gint64 deadline = g_get_monotonic_time() + (gint64)dc->xenstore_timeout_ms * 1000;
-  gboolean done;
-  guint removed = 0;
+  g_autofree guint *removed = NULL;
+  ScrubRun *run;
 
   if (plan->scrub_paths->len == 0)
     return 0;
-  job = g_atomic_rc_box_new0(Job);
-  g_mutex_init(&job->lock);
-  g_cond_init(&job->cond);
-  job->mode = dc->scrub_mode;
-  job->grace_ms = dc->scrub_grace_ms;
-  job->dirs = g_new0(char *, plan->scrub_paths->len + 1);
+  run = g_atomic_rc_box_new0(ScrubRun);
+  run->mode = dc->scrub_mode;
+  run->grace_ms = dc->scrub_grace_ms;
+  run->dirs = g_new0(char *, plan->scrub_paths->len + 1);
   for (guint i = 0; i < plan->scrub_paths->len; i++)
-    job->dirs[i] = g_strdup(plan->scrub_paths->pdata[i]);
+    run->dirs[i] = g_strdup(plan->scrub_paths->pdata[i]);
 
-  thread = g_thread_try_new("scrub", job_run, g_atomic_rc_box_acquire(job), &error);
-  if (thread == NULL) {
-    job_unref(job);  /* the worker's reference */
-    job_unref(job);
-    g_warning("cannot start the immediate scrub: %s; starting qemu without it",
-              error->message);
-    return 0;
-  }
-  g_thread_unref(thread);  /* detached: exec ends it if it is stuck */
-
-  g_mutex_lock(&job->lock);
-  while (!job->done && g_cond_wait_until(&job->cond, &job->lock, deadline))
-    ;
-  done = job->done;
-  if (!done)
-    g_atomic_int_set(&job->abandoned, 1);
-  if (done && job->error)
-    g_warning("immediate scrub failed: %s; starting qemu anyway", job->error->message);
-  removed = job->removed;
-  g_mutex_unlock(&job->lock);
-  if (!done)
+  removed = dm_xs_bounded(scrub_run, g_atomic_rc_box_acquire(run), scrub_run_unref, g_free,
+                          dc->xenstore_timeout_ms, &error);
+  if (removed == NULL && g_error_matches(error, DM_ERROR, DM_ERROR_TIMEOUT)) {
+    g_atomic_int_set(&run->abandoned, 1);
     g_warning("xenstored did not finish the immediate scrub within %u ms "
               "(xenstore-timeout-ms); starting qemu anyway, never blocking the guest's boot",
               dc->xenstore_timeout_ms);
-  job_unref(job);
-  return removed;
+  } else if (removed == NULL) {
+    g_warning("immediate scrub failed: %s; starting qemu anyway", error->message);
+  }
+  scrub_run_unref(run);
+  return removed ? *removed : 0;
 }

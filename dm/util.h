@@ -11,6 +11,7 @@ typedef enum {
   DM_ERROR_EXEC,       /* qemu missing or exec failed: exit 127 */
   DM_ERROR_XENSTORE,   /* xenstore unreachable or failed */
   DM_ERROR_SYSTEM,     /* any other system call failure */
+  DM_ERROR_TIMEOUT,    /* xenstored did not answer in time (xenstore-timeout-ms) */
 } DmErrorCode;
 
 /* Xen reserves domids from DOMID_FIRST_RESERVED (0x7FF0) upwards. */

@@ -176,7 +176,7 @@ dm_xs_bounded(DmXsExchange fn, gpointer data, GDestroyNotify data_free,
     g_thread_join(thread);
   } else {
     g_thread_unref(thread);
-    g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE,
+    g_set_error(error, DM_ERROR, DM_ERROR_TIMEOUT,
                 "xenstored did not answer within %u ms (xenstore-timeout-ms)", timeout_ms);
   }
   exchange_unref(x);

@@ -37,8 +37,8 @@ GStrv dm_xs_directory(struct xs_handle *xs, xs_transaction_t t, const char *path
  * A worker that finishes in time is joined, so the caller is
  * single-threaded again (it may fork next); one that does not is
  * abandoned: it owns `data` (freed with `data_free`) and, when it ends,
- * frees its late result with `result_free`.  `what` names the exchange in
- * the timeout error, e.g. "reading the VNC password". */
+ * frees its late result with `result_free`.  A timeout is DM_ERROR_TIMEOUT;
+ * the error says how long was waited, the caller says for what. */
 typedef gpointer (*DmXsExchange)(struct xs_handle *xs, gpointer data, GError **error);
 gpointer dm_xs_bounded(DmXsExchange fn, gpointer data, GDestroyNotify data_free,
                        GDestroyNotify result_free, guint timeout_ms, GError **error);
