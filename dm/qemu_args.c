@@ -317,8 +317,9 @@ dm_qemu_args_build_full(const DmRequest *request, const DmDomainConfig *dc,
     g_ptr_array_add(argv, g_strdup(g_ptr_array_index(extra, i)));
 
   if (setup != NULL) {
-    if (request->vnc_index >= 0 && dm_vnc_wants_password(dc) &&
-        request->flavour == DM_FLAVOUR_QEMU_XEN)
+    /* Only where qemu gets a VNC server: with "-vnc none" the password
+     * would be written to disk for nothing. */
+    if (dm_vnc_passes_password(request, dc))
       setup->secret_path = dm_vnc_secret_path(dc, request->domid);
     if (request->vnc_index >= 0)
       setup->tls_dir = g_strdup(dc->vnc_tls_dir);

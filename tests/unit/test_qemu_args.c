@@ -190,6 +190,24 @@ Test(qemu_args, secret_path_only_with_password_and_vnc)
   cr_assert_null(s2.secret_path);
 }
 
+Test(qemu_args, no_secret_file_when_vnc_is_none)
+{
+  const char *line[] = { "-xen-domid", "7", "-vnc", "none", "-machine", "xenfv", NULL };
+  const char *with_options[] = { "-xen-domid", "7", "-vnc", "none,lossy=on", "-machine", "xenfv",
+                                 NULL };
+  g_auto(DmQemuSetup) s1 = { 0 };
+  g_auto(DmQemuSetup) s2 = { 0 };
+  g_autoptr(GPtrArray) a = build(line, "[launcher]\nrun-dir = /r\nvnc-password-file = /p\n",
+                                 &all, &s1, NULL);
+  g_autoptr(GPtrArray) b = build(with_options,
+                                 "[launcher]\nrun-dir = /r\nvnc-password-xenstore = true\n",
+                                 &all, &s2, NULL);
+  cr_assert_not_null(a);
+  cr_assert_not_null(b);
+  cr_assert_null(s1.secret_path);
+  cr_assert_null(s2.secret_path);
+}
+
 Test(qemu_args, traditional_range_uses_vncunused)
 {
   const char *line[] = { "-d", "4", "-domain-name", "t", "-vnc", "127.0.0.1:0", "-M", "xenfv",
