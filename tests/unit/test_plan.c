@@ -20,6 +20,21 @@ plan_for(const char *const *line, const char *conf)
   return plan;
 }
 
+/* The plan's --dry-run JSON, parsed back with json-glib's real parser
+ * (asserts that it parses).  The parser owns *root. */
+static JsonParser *
+parse_plan_json(const DmPlan *p, JsonObject **root)
+{
+  g_autofree char *json = dm_plan_to_json(p);
+  g_autoptr(GError) error = NULL;
+  JsonParser *parser = json_parser_new();
+
+  cr_assert(json_parser_load_from_data(parser, json, -1, &error), "%s: %s",
+            error ? error->message : "", json);
+  *root = json_node_get_object(json_parser_get_root(parser));
+  return parser;
+}
+
 Test(plan, hvm_scrubs_console_and_vfb)
 {
   g_autoptr(DmPlan) p = plan_for(LINE_XEND_HVM, NULL);
@@ -65,10 +80,8 @@ Test(plan, argv_is_null_terminated_and_verbatim)
 Test(plan, json_contract)
 {
   g_autoptr(DmPlan) p = plan_for(LINE_XEND_HVM, NULL);
-  g_autofree char *json = dm_plan_to_json(p);
-  g_autoptr(JsonParser) parser = json_parser_new();
-  cr_assert(json_parser_load_from_data(parser, json, -1, NULL));
-  JsonObject *o = json_node_get_object(json_parser_get_root(parser));
+  JsonObject *o;
+  g_autoptr(JsonParser) parser = parse_plan_json(p, &o);
   cr_assert_str_eq(json_object_get_string_member(o, "flavour"), "qemu-xen-traditional");
   cr_assert_eq(json_object_get_int_member(o, "domid"), 5);
   cr_assert_str_eq(json_object_get_string_member(o, "name"), "win7");
@@ -83,12 +96,10 @@ Test(plan, json_says_why_qemu_gets_no_sandbox)
 {
   /* No probe ran (facts all zero): the plan says so rather than nothing. */
   g_autoptr(DmPlan) p = plan_for(LINE_LIBXL_HVM, "[launcher]\n");
-  g_autofree char *json = dm_plan_to_json(p);
-  g_autoptr(JsonParser) parser = json_parser_new();
-  cr_assert(json_parser_load_from_data(parser, json, -1, NULL));
-  JsonObject *o = json_node_get_object(json_parser_get_root(parser));
-  cr_assert(strstr(json_object_get_string_member(o, "qemu_sandbox_skipped"),
-                   "takes -sandbox is not known"), "%s", json);
+  JsonObject *o;
+  g_autoptr(JsonParser) parser = parse_plan_json(p, &o);
+  const char *skipped = json_object_get_string_member(o, "qemu_sandbox_skipped");
+  cr_assert(strstr(skipped, "takes -sandbox is not known"), "%s", skipped);
   g_autoptr(DmPlan) off = plan_for(LINE_LIBXL_HVM, "[launcher]\nqemu-sandbox = false\n");
   g_autofree char *json2 = dm_plan_to_json(off);
   cr_assert(strstr(json2, "\"qemu_sandbox_skipped\":null"), "%s", json2);
@@ -137,14 +148,9 @@ Test(plan, json_stays_valid_for_non_utf8_args)
   static const char *const line[] = { "-xen-domid", "3", "-machine", "xenfv", "-drive",
                                       "file=/img/caf\xe9.qcow2", NULL };
   g_autoptr(DmPlan) p = plan_for(line, NULL);
-  g_autofree char *json = dm_plan_to_json(p);
-  g_autoptr(JsonParser) parser = json_parser_new();
-  g_autoptr(GError) error = NULL;
-
-  cr_assert(json_parser_load_from_data(parser, json, -1, &error), "%s",
-            error ? error->message : "");
-  JsonArray *argv = json_object_get_array_member(
-    json_node_get_object(json_parser_get_root(parser)), "argv");
+  JsonObject *o;
+  g_autoptr(JsonParser) parser = parse_plan_json(p, &o);
+  JsonArray *argv = json_object_get_array_member(o, "argv");
   cr_assert_str_eq(json_array_get_string_element(argv, 6), "file=/img/caf\xef\xbf\xbd.qcow2");
   /* The argv that is exec'd keeps the bytes. */
   cr_assert_str_eq(g_ptr_array_index(p->argv, 6), "file=/img/caf\xe9.qcow2");
@@ -158,10 +164,7 @@ Test(plan, json_stays_valid_for_non_utf8_image_paths)
                                       "tap:aio:/img/caf\xe9.img", NULL };
   g_autoptr(DmPlan) p = plan_for(line, NULL);
   g_autofree char *json = dm_plan_to_json(p);
-  g_autoptr(JsonParser) parser = json_parser_new();
-  g_autoptr(GError) error = NULL;
-
-  cr_assert(json_parser_load_from_data(parser, json, -1, &error), "%s",
-            error ? error->message : "");
+  JsonObject *o;
+  g_autoptr(JsonParser) parser = parse_plan_json(p, &o);
   cr_assert(strstr(json, "caf\xef\xbf\xbd.img") != NULL, "%s", json);
 }
