@@ -3,7 +3,14 @@
  * anyone able to run the launcher) hands over must end in a plan or in a
  * DM_ERROR_INVALID error, never a crash; and a plan must keep its
  * promises: every argument verbatim and in order, a domid in range, scrub
- * paths for that domid only, JSON that parses back. */
+ * paths for that domid only, JSON that parses back.
+ *
+ * Input: the argv, one argument per line or NUL-separated (fuzz_common.h).
+ * The input's last two bytes, which stay part of the argv, also pick what
+ * the launcher would have found out about qemu and the host (DmQemuFacts)
+ * and which of a few configs the plan is built with (see pick()).
+ *
+ * The configs are parsed once, before the first input. */
 #include "fuzz_common.h"
 
 #include "config.h"
@@ -36,6 +43,105 @@ check_scrub_path(const DmRequest *req, const char *path)
   FUZZ_CHECK(strstr(path, "..") == NULL && strstr(path, "//") == NULL);
   cls = path + strlen("/local/domain/0/backend/");
   FUZZ_CHECK(strchr(cls, '/') == strrchr(path, '/'));
+}
+
+/* Made once, in LLVMFuzzerInitialize. */
+static DmConfig *configs[4];
+
+/* configs[0] is the built-in defaults; the others turn on what the
+ * defaults leave off (dm-restrict, qemu's -sandbox required or off, VNC
+ * password, TLS, listen address and display, SDL, scrub settings), in
+ * [launcher] and in [domain:NAME] groups for names the seeds use. */
+static const char *const config_texts[G_N_ELEMENTS(configs)] = {
+  NULL,
+  "[launcher]\n"
+  "dm-restrict = true\n"
+  "qemu-sandbox = true\n"
+  "rlimit-fsize = 0\n"
+  "core-dumps = true\n"
+  "vnc-password-file = /etc/xen/vnc.pw\n"
+  "vnc-tls-dir = /etc/pki/vnc\n"
+  "vnc-tls-verify = true\n"
+  "scrub = console;vfb;vkbd\n"
+  "scrub-guests = hvm;pv\n"
+  "scrub-mode = always\n"
+  "[domain:win10]\n"
+  "dm-chroot-dir = /var/lib/qemu-dm-launcher/root\n"
+  "vnc-listen = 0.0.0.0\n"
+  "vnc-listen-widen = true\n"
+  "vnc-display = 10\n"
+  "vnc-display-to = 99\n",
+  "[launcher]\n"
+  "qemu-xen = /usr/lib/xen-4.17/bin/qemu-system-i386\n"
+  "sdl = true\n"
+  "qemu-sandbox = false\n"
+  "vnc-password-xenstore = true\n"
+  "vnc-listen = ::1\n"
+  "vnc-display = 0\n"
+  "scrub-grace-ms = 0\n"
+  "helper = false\n"
+  "[domain:pvdeb]\n"
+  "dm-restrict = true\n"
+  "vnc-listen = 0.0.0.0\n"
+  "scrub-guests = pv\n",
+  "[launcher]\n"
+  "vnc-listen = 0.0.0.0\n"
+  "vnc-display-to = 59635\n"
+  "rlimit-fsize = 1048576\n"
+  "dm-uid-base = 0\n"
+  "scrub =\n"
+  "[domain:win10]\n"
+  "vnc-listen-widen = true\n"
+  "vnc-tls-dir = /etc/pki/vnc\n"
+  "scrub = vfb\n",
+};
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(configs); i++) {
+    g_autoptr(GError) error = NULL;
+
+    if (config_texts[i] == NULL) {
+      configs[i] = dm_config_new_default();
+      continue;
+    }
+    configs[i] = dm_config_parse(config_texts[i], strlen(config_texts[i]), "fuzz.conf",
+                                 NULL, &error);
+    if (configs[i] == NULL) {
+      fprintf(stderr, "fuzz_toolstack_args: config %zu: %s\n", i, error->message);
+      abort();
+    }
+  }
+  return 0;
+}
+
+/* Facts and config from the input's last two bytes: one flag per bit of
+ * the last byte, qemu's refusals and the config from the one before. */
+static const DmConfig *
+pick(const uint8_t *data, size_t size, DmQemuFacts *facts)
+{
+  guint last = size >= 1 ? data[size - 1] : 0;
+  guint before = size >= 2 ? data[size - 2] : 0;
+
+  facts->qemu_has_sandbox = (last & 1) != 0;
+  facts->qemu_has_domid_restrict = (last & 2) != 0;
+  facts->qemu_has_runas_ids = (last & 4) != 0;
+  facts->qemu_has_chroot = (last & 8) != 0;
+  facts->qemu_probed = (last & 16) != 0;
+  facts->images_are_files = (last & 32) != 0;
+  facts->display = last & 64 ? ":0" : NULL;
+  facts->xauthority = last & 128 ? "/root/.Xauthority" : NULL;
+  if (before & 1)
+    g_strlcpy(facts->sandbox_error, "-sandbox: There is no option group 'sandbox'",
+              sizeof(facts->sandbox_error));
+  if (before & 2)
+    g_strlcpy(facts->vnc_des_error, "Cipher backend does not support DES algorithm",
+              sizeof(facts->vnc_des_error));
+  if (before & 4)
+    g_strlcpy(facts->vnc_tls_error, "TLS credentials support requires GNUTLS",
+              sizeof(facts->vnc_tls_error));
+  return configs[(before >> 3) % G_N_ELEMENTS(configs)];
 }
 
 /* The plan's JSON read back by a real parser: yajl's event interface.  It
@@ -221,12 +327,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   g_autoptr(GPtrArray) args = fuzz_split_args(data, size);
   g_autoptr(GError) error = NULL;
   g_autoptr(DmRequest) req = NULL;
-  g_autoptr(DmConfig) config = dm_config_new_default();
   g_autoptr(DmDomainConfig) dc = NULL;
   g_autoptr(DmPlan) plan = NULL;
   g_autofree char *json = NULL;
   g_autofree char *log = NULL;
-  DmQemuFacts facts = { .qemu_has_sandbox = size & 1 };
+  DmQemuFacts facts = { 0 };
+  const DmConfig *config = pick(data, size, &facts);
 
   req = dm_request_parse((int)args->len, (char *const *)args->pdata, &error);
   if (req == NULL) {
