@@ -302,10 +302,11 @@ class QemuExitsAtOnce(FaultTest):
         # Exec in place: the launcher's status is qemu's.
         self.assertEqual(launch.wait(), 3, launch.log())
         pid = self.wait_helper(launch)
-        # qemu never read the secret: the reaper removes it at qemu's exit.
-        self.assertTrue(wait_until(lambda: not os.path.exists(self.secret_path()), 5),
-                        launch.log())
-        self.assertFalse(os.path.exists(os.path.dirname(self.secret_path())))
+        # qemu never read the secret: the reaper removes it at qemu's exit,
+        # the file and then its directory (two steps: wait for the second).
+        secret_dir = os.path.dirname(self.secret_path())
+        self.assertTrue(wait_until(lambda: not os.path.exists(secret_dir), 5), launch.log())
+        self.assertFalse(os.path.exists(self.secret_path()))
         # The helper is not tied to qemu's life: it scrubs as the policy says.
         self.assert_gone(backend_path(7, "console"))
         self.assert_gone(backend_path(7, "vfb"))

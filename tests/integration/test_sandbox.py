@@ -41,9 +41,10 @@ class Setup(LauncherTest):
         self.assertIn(f"secret,id=dm-vnc-password,file={secret},format=raw", report["argv"])
         self.assertNotIn("sekrit99", out.decode() + err.decode())
         # The fixture never read the file; the reaper removes it when the
-        # process (qemu's pid) is gone.
+        # process (qemu's pid) is gone: the file, then its directory (two
+        # steps: wait for the second).
         end = time.monotonic() + 10
-        while os.path.exists(secret) and time.monotonic() < end:
+        while os.path.exists(os.path.dirname(secret)) and time.monotonic() < end:
             time.sleep(0.05)
         self.assertFalse(os.path.exists(secret))
         self.assertFalse(os.path.exists(os.path.dirname(secret)))
