@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "build_config.h"
 #include "util.h"
 
 #include <string.h>
@@ -26,11 +27,15 @@ dm_cli_parse(int argc, char **argv, DmCli *cli, GError **error)
     }
   }
   /* No "--": a toolstack invocation, unless the first word is one of the
-   * launcher's own commands, which no toolstack ever passes. */
+   * launcher's own commands, which no toolstack ever passes.  --version,
+   * --help and -h are qemu's too: they are the launcher's only when it is
+   * run by its own name, not as the qemu binary behind a wrapper. */
   if (split < 0) {
-    gboolean own = argc > 1 && (strcmp(argv[1], "--version") == 0 ||
-                                strcmp(argv[1], "--help") == 0 ||
-                                strcmp(argv[1], "-h") == 0 ||
+    g_autofree char *base = argc > 0 ? g_path_get_basename(argv[0]) : NULL;
+    gboolean named = base == NULL || strcmp(base, DM_PROGRAM_NAME) == 0;
+    gboolean own = argc > 1 && ((named && (strcmp(argv[1], "--version") == 0 ||
+                                           strcmp(argv[1], "--help") == 0 ||
+                                           strcmp(argv[1], "-h") == 0)) ||
                                 strcmp(argv[1], "diagnose") == 0 ||
                                 strcmp(argv[1], "stubdom") == 0);
     if (!own) {

@@ -1,4 +1,5 @@
 #include "launch.h"
+#include "build_config.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -7,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -93,6 +95,26 @@ dm_fds_seal(const DmFdSet *inherited)
     marked++;
   }
   return marked;
+}
+
+const char *
+dm_caller_argv0(const char *argv0)
+{
+  g_autofree char *base = NULL;
+  struct stat given, self;
+
+  if (argv0 == NULL || *argv0 == '\0')
+    return NULL;
+  base = g_path_get_basename(argv0);
+  if (strcmp(base, DM_PROGRAM_NAME) == 0)
+    return NULL;
+  /* Installed in qemu's place (XCP-ng: /usr/lib64/xen/bin/qemu-system-i386)
+   * and run by that path: then qemu's own path reads better in ps. */
+  if (strchr(argv0, '/') != NULL && stat(argv0, &given) == 0 &&
+      stat("/proc/self/exe", &self) == 0 && given.st_dev == self.st_dev &&
+      given.st_ino == self.st_ino)
+    return NULL;
+  return argv0;
 }
 
 gboolean

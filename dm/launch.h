@@ -26,3 +26,8 @@ guint dm_fds_seal(const DmFdSet *inherited);
 
 /* Logs argv and execs.  Returns only on failure (error set, DM_ERROR_EXEC). */
 gboolean dm_exec_plan(const DmPlan *plan, const DmFdSet *inherited, GError **error);
+
+/* The argv[0] to hand on to qemu: the caller's, unless it names the
+ * launcher itself (by its program name, or a path to this very binary).
+ * NULL then: qemu gets its own path. */
+const char *dm_caller_argv0(const char *argv0);

@@ -35,7 +35,7 @@ fail(const GError *error)
 }
 
 static int
-launch(const DmCli *cli, const DmFdSet *inherited)
+launch(const DmCli *cli, const char *argv0, const DmFdSet *inherited)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(DmConfig) config = NULL;
@@ -61,6 +61,7 @@ launch(const DmCli *cli, const DmFdSet *inherited)
   if (cli->no_helper)
     dc->helper = FALSE;
   dm_qemu_facts_gather(request, dc, cli->dry_run, &facts);
+  facts.caller_argv0 = dm_caller_argv0(argv0);
   plan = dm_plan_build(g_steal_pointer(&request), g_steal_pointer(&dc), &facts, &error);
   if (plan == NULL)
     return fail(error);
@@ -112,7 +113,7 @@ main(int argc, char **argv)
     status = print_version();
     break;
   case DM_MODE_LAUNCH:
-    status = launch(&cli, inherited);
+    status = launch(&cli, argv[0], inherited);
     break;
   case DM_MODE_STUBDOM:
     status = dm_stubdom_run(&cli, inherited, &error) ? 0 : fail(error);

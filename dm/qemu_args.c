@@ -9,8 +9,9 @@
 const char *
 dm_qemu_binary(const DmRequest *request, const DmDomainConfig *dc)
 {
-  return request->flavour == DM_FLAVOUR_TRADITIONAL ? dc->qemu_xen_traditional
-                                                    : dc->qemu_xen;
+  gboolean traditional = request->flavour == DM_FLAVOUR_TRADITIONAL ||
+                         (request->flavour == DM_FLAVOUR_PROBE && request->traditional_info);
+  return traditional ? dc->qemu_xen_traditional : dc->qemu_xen;
 }
 
 void
@@ -258,7 +259,11 @@ dm_qemu_args_build_full(const DmRequest *request, const DmDomainConfig *dc,
 
   if (facts == NULL)
     facts = &no_facts;
-  g_ptr_array_add(argv, g_strdup(dm_qemu_binary(request, dc)));
+  /* XCP-ng's and XenServer's qemu-wrapper run qemu as "qemu-dm-DOMID", and
+   * xenopsd accepts qemu's pid only when /proc/PID/cmdline says so; qemu
+   * itself ignores argv[0]. */
+  g_ptr_array_add(argv, g_strdup(facts->caller_argv0 ? facts->caller_argv0
+                                                     : dm_qemu_binary(request, dc)));
   /* A probe only asks qemu what it can do: pass it through untouched. */
   if (request->flavour == DM_FLAVOUR_PROBE) {
     for (guint i = 0; i < request->args->len; i++)

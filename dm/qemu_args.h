@@ -9,6 +9,9 @@
  * must not discover itself (they are probed at the edges: qemu_probe.c,
  * the environment, stat). */
 typedef struct {
+  /* The argv[0] the toolstack gave the launcher, to hand on to qemu, or
+   * NULL when it named the launcher itself (then qemu's path). */
+  const char *caller_argv0;
   gboolean qemu_has_sandbox;         /* accepts the full -sandbox line */
   gboolean qemu_has_domid_restrict;  /* accepts -xen-domid-restrict */
   gboolean qemu_has_runas_ids;       /* accepts -runas UID:GID (QEMU 7.1+) */
@@ -59,10 +62,11 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(DmQemuSetup, dm_qemu_setup_clear)
 /* The qemu binary that serves this request. */
 const char *dm_qemu_binary(const DmRequest *request, const DmDomainConfig *dc);
 
-/* argv[0] is the qemu binary; the rest is the toolstack's argv with the
- * config's additions and rewrites.  argv->pdata is NULL-terminated
- * (g_ptr_array_new_null_terminated), ready for execv.  `setup` (may be
- * NULL) receives what the edges must do before exec. */
+/* argv[0] is the caller's (facts->caller_argv0) or the qemu binary; the
+ * rest is the toolstack's argv with the config's additions and rewrites.
+ * argv->pdata is NULL-terminated (g_ptr_array_new_null_terminated), ready
+ * for execv.  `setup` (may be NULL) receives what the edges must do
+ * before exec. */
 GPtrArray *dm_qemu_args_build_full(const DmRequest *request, const DmDomainConfig *dc,
                                    const DmQemuFacts *facts, DmQemuSetup *setup,
                                    GError **error);

@@ -5,7 +5,8 @@
 
 /* Options that take no value, for both flavours.  qemu's own parser works
  * the same way: an option either always takes exactly one value or never
- * does, so this table is all it takes to walk an argv without guessing. */
+ * does.  Toolstacks also pass options of patched qemus (OpenXT, XenServer)
+ * that no table here can list in full: see dm_option_arity. */
 static const char *const no_value_options[] = {
   /* upstream qemu-xen */
   "S", "s", "snapshot", "nographic", "nodefaults", "no-user-config",
@@ -15,20 +16,73 @@ static const char *const no_value_options[] = {
   "portrait", "alt-grab", "ctrl-grab", "enable-fips", "preconfig",
   "only-migratable", "version", "h", "help", "nodefconfig", "no-frame",
   "no-quit", "mem-prealloc", "singlestep", "semihosting", "enable-sync-profile",
-  "old-param", "std-vga",
+  "old-param", "std-vga", "async-teardown", "show-cursor", "audio-help",
   /* qemu-xen-traditional (qemu-dm) */
   "acpi", "vncunused", "vncviewer", "disable-opengl", "gfx_passthru",
   "localtime", "stdvga", "no-kqemu", "kernel-kqemu", "direct-pci-msitranslate",
   "disable-vnc-password",
+  /* OpenXT's qemu (xenclient-oe's qemu patches; xenmgr adds the second
+   * whenever a policy blocks audio recording) */
+  "xen-acpi-pm", "disable-audio-rec",
+  /* XenServer's and XCP-ng's qemu-wrapper: flags the wrapper consumes or
+   * passes on (device.ml's Dm_Common.qemu_args) */
+  "xengt", "trad-compat", "priv", "vgpu",
 };
+
+/* Options known to take a value: these take the next word even when it
+ * starts with '-' (a qemu value may: "-append -v").  Every option the
+ * parser interprets is here. */
+static const char *const value_options[] = {
+  "xen-domid", "d", "name", "domain-name", "machine", "M", "vnc", "display", "sandbox",
+  "runas", "chroot", "run-with", "drive", "hda", "hdb", "hdc", "hdd", "cdrom", "fda",
+  "fdb", "serial", "parallel", "chardev", "mon", "monitor", "qmp", "m", "smp", "boot",
+  "device", "netdev", "net", "global", "k", "pidfile", "trace", "usbdevice", "videoram",
+  "vcpus", "vcpu_avail", "incoming", "loadvm", "vga", "soundhw", "audiodev", "append",
+  "kernel", "initrd", "object", "msg", "D", "L", "option-rom", "rtc", "cpu", "accel",
+  "uuid", "bios", "pciemulation", "vnc-clipboard-socket-fd", "xen-stubdom", "acpitable",
+  "smbios", "overcommit", "action", "add-fd", "fw_cfg", "iscsi", "blockdev", "spice",
+  "watchdog-action", "icount", "numa", "readconfig", "mem-path", "set",
+};
+
+static gboolean
+in_table(const char *option, const char *const *table, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    if (strcmp(option, table[i]) == 0)
+      return TRUE;
+  return FALSE;
+}
 
 gboolean
 dm_option_takes_value(const char *option)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS(no_value_options); i++)
-    if (strcmp(option, no_value_options[i]) == 0)
-      return FALSE;
-  return TRUE;
+  return !in_table(option, no_value_options, G_N_ELEMENTS(no_value_options));
+}
+
+DmArity
+dm_option_arity(const char *option)
+{
+  if (in_table(option, no_value_options, G_N_ELEMENTS(no_value_options)))
+    return DM_ARITY_FLAG;
+  if (in_table(option, value_options, G_N_ELEMENTS(value_options)))
+    return DM_ARITY_VALUE;
+  return DM_ARITY_UNKNOWN;
+}
+
+/* Whether argv[i] takes argv[i + 1] as its value.  An option this table
+ * does not know is never a reason to refuse an argv: qemu judges it.  So
+ * an unknown option is a flag at the end of the argv and before a word
+ * that is an option itself; otherwise it takes the next word, as almost
+ * every qemu option does. */
+static gboolean
+takes_next(const char *opt, int i, int argc, char *const argv[])
+{
+  switch (dm_option_arity(opt)) {
+  case DM_ARITY_FLAG: return FALSE;
+  case DM_ARITY_VALUE: return TRUE;
+  case DM_ARITY_UNKNOWN: break;
+  }
+  return i + 1 < argc && dm_option_name(argv[i + 1]) == NULL;
 }
 
 const char *
@@ -180,25 +234,89 @@ set_domid(DmRequest *request, const char *option, const char *value,
   return TRUE;
 }
 
+/* qemu's options that only ask it what it can do, and "-machine help"
+ * and the like: an argv made of these starts no guest. */
+static gboolean
+is_info_option(const char *opt, const char *value)
+{
+  static const char *const info[] = { "version", "help", "h", "audio-help" };
+  static const char *const listing[] = { "machine", "M", "device", "cpu", "accel",
+                                         "display" };
+
+  if (in_table(opt, info, G_N_ELEMENTS(info)))
+    return TRUE;
+  return value != NULL && in_table(opt, listing, G_N_ELEMENTS(listing)) &&
+         (strcmp(value, "help") == 0 || strcmp(value, "?") == 0);
+}
+
+/* Options that only qemu-xen-traditional (qemu-dm) has. */
+static gboolean
+is_traditional_only(const char *opt)
+{
+  static const char *const trad[] = { "domain-name", "vncunused", "videoram", "acpi",
+                                      "vcpus", "vcpu_avail", "stdvga", "gfx_passthru",
+                                      "direct-pci-msitranslate", "disable-vnc-password" };
+  return in_table(opt, trad, G_N_ELEMENTS(trad));
+}
+
+/* xenopsd runs its qemu-wrapper as "WRAPPER DOMID --syslog ARGS"; the
+ * wrapper strips both and runs the qemu binary with argv[0] qemu-dm-DOMID.
+ * A launcher put in the wrapper's place would hand that line to qemu. */
+static gboolean
+refuse_wrapper_argv(int argc, char *const argv[], GError **error)
+{
+  guint64 n;
+
+  if (argc < 2 || !dm_parse_uint(argv[0], G_MAXUINT32, &n) ||
+      strcmp(argv[1], "--syslog") != 0)
+    return TRUE;
+  g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+              "'%s --syslog ...' is how xenopsd runs its qemu-wrapper, not qemu: on "
+              "XCP-ng and XenServer the launcher belongs behind the wrapper, as the qemu "
+              "binary it runs (/usr/lib64/xen/bin/qemu-system-i386), with the real qemu "
+              "moved elsewhere and named by qemu-xen in the launcher's config",
+              argv[0]);
+  return FALSE;
+}
+
+/* What a -run-with value asks for: "user=U" drops ids, "chroot=D" chroots. */
+static void
+note_run_with(DmRequest *request, const char *value)
+{
+  g_autofree char *user = dm_qemu_opt_get(value, "user");
+  g_autofree char *root = dm_qemu_opt_get(value, "chroot");
+  if (user != NULL)
+    request->drops_privileges = TRUE;
+  if (user != NULL || root != NULL)
+    request->own_restrict = TRUE;
+}
+
 DmRequest *
 dm_request_parse(int argc, char *const argv[], GError **error)
 {
   g_autoptr(DmRequest) request = g_new0(DmRequest, 1);
+  g_autoptr(GArray) is_value = g_array_new(FALSE, TRUE, sizeof(gboolean));
   gboolean upstream = FALSE, traditional = FALSE, domid_seen = FALSE;
-  gboolean xen_attach = FALSE;
+  gboolean xen_attach = FALSE, info = FALSE, traditional_only = FALSE;
 
+  if (!refuse_wrapper_argv(argc, argv, error))
+    return NULL;
   request->args = g_ptr_array_new_full((guint)MIN(argc, 1 << 20), g_free);
   request->vnc_index = request->display_index = request->sandbox_index = -1;
 
-  /* Pass 1: walk the argv as qemu would, checking that every option that
-   * needs a value has one.  Decide the flavour: -xen-domid only exists in
-   * upstream qemu-xen, where -d is a log mask rather than a domid. */
+  /* Pass 1: walk the argv as qemu would, checking that every option known
+   * to need a value has one.  Decide the flavour: -xen-domid only exists
+   * in upstream qemu-xen, where -d is a log mask rather than a domid. */
   for (int i = 0; i < argc; i++) {
     const char *opt = dm_option_name(argv[i]);
+    gboolean value = FALSE;
     g_ptr_array_add(request->args, g_strdup(argv[i]));
+    g_array_append_val(is_value, value);
     if (opt == NULL)
       continue;
-    if (!dm_option_takes_value(opt))
+    info = info || is_info_option(opt, i + 1 < argc ? argv[i + 1] : NULL);
+    traditional_only = traditional_only || is_traditional_only(opt);
+    if (!takes_next(opt, i, argc, argv))
       continue;
     if (i + 1 >= argc) {
       g_autofree char *shown = dm_quote_for_message(argv[i]);
@@ -210,7 +328,9 @@ dm_request_parse(int argc, char *const argv[], GError **error)
       upstream = TRUE;
     else if (strcmp(opt, "d") == 0)
       traditional = TRUE;
+    value = TRUE;
     g_ptr_array_add(request->args, g_strdup(argv[++i]));
+    g_array_append_val(is_value, value);
   }
   request->flavour = upstream ? DM_FLAVOUR_QEMU_XEN
                      : traditional ? DM_FLAVOUR_TRADITIONAL
@@ -225,13 +345,15 @@ dm_request_parse(int argc, char *const argv[], GError **error)
 
     if (opt == NULL)
       continue;
-    if (!dm_option_takes_value(opt)) {
+    if (i + 1 >= request->args->len || !g_array_index(is_value, gboolean, i + 1)) {
       if (strcmp(opt, "sdl") == 0)
         request->sdl = TRUE;
       else if (strcmp(opt, "vncunused") == 0)
         request->vncunused = TRUE;
       else if (strcmp(opt, "xen-attach") == 0)
         xen_attach = TRUE;
+      else if (strcmp(opt, "xen-domid-restrict") == 0)
+        request->own_restrict = TRUE;
       continue;
     }
     value = g_ptr_array_index(request->args, i + 1);
@@ -262,6 +384,12 @@ dm_request_parse(int argc, char *const argv[], GError **error)
       request->sdl = type != NULL && strcmp(type, "sdl") == 0;
     } else if (strcmp(opt, "sandbox") == 0) {
       request->sandbox_index = (int)i;
+    } else if (strcmp(opt, "runas") == 0) {
+      request->drops_privileges = request->own_restrict = TRUE;
+    } else if (strcmp(opt, "chroot") == 0) {
+      request->own_restrict = TRUE;
+    } else if (strcmp(opt, "run-with") == 0) {
+      note_run_with(request, value);
     }
     i++;
   }
@@ -272,15 +400,20 @@ dm_request_parse(int argc, char *const argv[], GError **error)
 
   if (!domid_seen) {
     /* libxl >= 4.20 probes qemu's capabilities once with
-     * "-machine none,accel=xen" and no domid. */
-    if (request->machine != NULL && strcmp(request->machine, "none") == 0) {
+     * "-machine none,accel=xen" and no domid.  xapi's qemu-wrapper runs
+     * "qemu -version" before every start, and libvirt's libxl driver runs
+     * "emulator -help" to tell qemu-dm from qemu-xen: such an argv only
+     * asks, and is passed to qemu untouched. */
+    if (info || (request->machine != NULL && strcmp(request->machine, "none") == 0)) {
       request->flavour = DM_FLAVOUR_PROBE;
       request->guest = DM_GUEST_UNKNOWN;
+      request->info = info;
+      request->traditional_info = info && traditional_only;
       return g_steal_pointer(&request);
     }
     g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
                 "no domid in the toolstack's arguments (expected -xen-domid N "
-                "or -d N, or a -machine none probe)");
+                "or -d N, a -machine none probe, or a question such as -version)");
     return NULL;
   }
   return g_steal_pointer(&request);

@@ -33,6 +33,16 @@ typedef struct {
   gboolean sdl;        /* -sdl, or -display sdl */
   int display_index;   /* index in args of the -display option, -1 if none */
   int sandbox_index;   /* index in args of the -sandbox option, -1 if none */
+  /* The toolstack drops qemu's ids itself: -runas, or -run-with user=
+   * (libxl's dm_restrict and device_model_user, XenServer's wrapper). */
+  gboolean drops_privileges;
+  /* ...or restricts it in any way the launcher's dm-restrict would:
+   * -runas, -chroot, -run-with user=/chroot=, -xen-domid-restrict. */
+  gboolean own_restrict;
+  /* A probe that only asks qemu about itself (-version, -help, -machine
+   * help), not libxl's -machine none probe. */
+  gboolean info;
+  gboolean traditional_info; /* ...in words only qemu-dm knows */
 } DmRequest;
 
 const char *dm_flavour_name(DmFlavour flavour);
@@ -42,6 +52,15 @@ const char *dm_guest_name(DmGuest guest); /* NULL for unknown */
 DmRequest *dm_request_parse(int argc, char *const argv[], GError **error);
 void dm_request_free(DmRequest *request);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmRequest, dm_request_free)
+
+typedef enum {
+  DM_ARITY_FLAG,    /* known to take no value */
+  DM_ARITY_VALUE,   /* known to take one */
+  DM_ARITY_UNKNOWN, /* not in the launcher's tables */
+} DmArity;
+
+/* What the launcher knows of a qemu option's arity ("vnc", no dashes). */
+DmArity dm_option_arity(const char *option);
 
 /* Whether a qemu option takes a value.  `option` has its leading dashes
  * removed ("vnc", "nographic").  Unknown options are assumed to take one,

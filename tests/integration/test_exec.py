@@ -100,5 +100,59 @@ class ExecInPlace(LauncherTest):
         self.assertEqual(r.returncode, 3)
 
 
+class CallersArgv0(LauncherTest):
+    """XCP-ng's and XenServer's qemu-wrapper run the qemu binary with
+    argv[0] "qemu-dm-DOMID" (ocaml/xenopsd/scripts/qemu-wrapper, main), and
+    xenopsd accepts qemu's pid only when /proc/PID/cmdline says so."""
+
+    def run_as(self, argv0, own, args, env=None):
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        return subprocess.run([argv0] + own + ["--"] + args, executable=LAUNCHER,
+                              capture_output=True, env=full_env, timeout=30)
+
+    def test_wrapper_argv0_reaches_qemu(self):
+        conf = self.write_config(f"[launcher]\nqemu-xen = {EXEC_PROBE}\nscrub =\n")
+        args = ["-machine", "pc-i440fx-2.10,accel=xen", "-xen-domid", "12", "-display", "none"]
+        r = self.run_as("qemu-dm-12", ["--config", conf], args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["argv"], ["qemu-dm-12"] + args)
+        self.assertIn(b"argv[0] = qemu-dm-12", r.stderr)
+
+    def test_launchers_own_name_gives_qemus_path(self):
+        conf = self.write_config(f"[launcher]\nqemu-xen = {EXEC_PROBE}\nscrub =\n")
+        link = os.path.join(self.dir, "qemu-system-i386")
+        os.symlink(LAUNCHER, link)
+        for argv0 in ("/usr/lib/xen/bin/qemu-dm-launcher", link):
+            r = self.run_as(argv0, ["--config", conf], ["-xen-domid", "3", "-machine", "xenfv"])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(json.loads(r.stdout)["argv"][0], EXEC_PROBE, argv0)
+
+    def test_version_question_touches_nothing_and_keeps_argv0(self):
+        # No scrub list, no run-dir: a launch would need both; a question
+        # needs neither.
+        conf = self.write_config(f"[launcher]\nqemu-xen = {EXEC_PROBE}\n"
+                                 f"run-dir = {self.dir}/no-such-dir\n")
+        r = self.run_as("qemu-dm-5", ["--config", conf], ["-version"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["argv"], ["qemu-dm-5", "-version"])
+        self.assertFalse(os.path.exists(f"{self.dir}/no-such-dir"))
+
+    @unittest.skipUnless(os.access(QEMU, os.X_OK), "qemu-system-x86_64 is not installed")
+    def test_real_qemu_answers_version_and_help(self):
+        conf = self.write_config(f"[launcher]\nqemu-xen = {QEMU}\n")
+        r = self.run_as("qemu-dm-5", ["--config", conf], ["-version"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        # What xapi's wrapper matches (QEMU_VERSION_REGEX).
+        self.assertRegex(r.stdout.decode().splitlines()[0], r"^QEMU emulator version \d+\.\d+\.\d+")
+        # libvirt's libxl driver reads "emulator -help".
+        r = self.run_as(LAUNCHER, ["--config", conf], ["-help"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"-xen-domid", r.stdout)
+        r = self.run_as(LAUNCHER, ["--config", conf], ["-machine", "help"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"pc-i440fx", r.stdout)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

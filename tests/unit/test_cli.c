@@ -56,3 +56,23 @@ Test(cli, bad_launcher_options)
   cr_assert(strstr(error->message, "unknown command"));
   dm_cli_clear(&cli);
 }
+
+/* Behind XCP-ng's wrapper the launcher is "qemu-system-i386", and --version
+ * is a question for qemu, not for the launcher. */
+Test(cli, qemu_words_belong_to_qemu_under_another_name)
+{
+  DmCli cli;
+  char *own[] = { "/usr/sbin/qemu-dm-launcher", "--version", NULL };
+  char *behind[] = { "/usr/lib64/xen/bin/qemu-system-i386", "--version", NULL };
+  char *help[] = { "qemu-dm-3", "-h", NULL };
+  cr_assert(dm_cli_parse(2, own, &cli, NULL));
+  cr_assert_eq(cli.mode, DM_MODE_VERSION);
+  dm_cli_clear(&cli);
+  cr_assert(dm_cli_parse(2, behind, &cli, NULL));
+  cr_assert_eq(cli.mode, DM_MODE_LAUNCH);
+  cr_assert_eq(cli.toolstack_argc, 1);
+  dm_cli_clear(&cli);
+  cr_assert(dm_cli_parse(2, help, &cli, NULL));
+  cr_assert_eq(cli.mode, DM_MODE_LAUNCH);
+  dm_cli_clear(&cli);
+}

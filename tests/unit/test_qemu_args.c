@@ -415,3 +415,40 @@ Test(qemu_args, sandbox_true_refuses_a_qemu_without_it)
   cr_assert_null(c);
   cr_assert(strstr(e2->message, "qemu-xen-traditional"), "%s", e2->message);
 }
+
+/* XCP-ng's qemu-wrapper runs qemu as argv[0] "qemu-dm-DOMID"
+ * (ocaml/xenopsd/scripts/qemu-wrapper, main, xcp-ng/xen-api 8.3), and
+ * xenopsd's Service.Qemu accepts the pid only when /proc/PID/cmdline says
+ * so. */
+Test(qemu_args, caller_argv0_is_handed_on)
+{
+  DmQemuFacts facts = all;
+  facts.caller_argv0 = "qemu-dm-12";
+  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, "[launcher]\nqemu-xen = /q/qemu\n", &facts,
+                                 NULL, NULL);
+  cr_assert_str_eq(g_ptr_array_index(a, 0), "qemu-dm-12");
+  g_autoptr(GPtrArray) b = build(LINE_LIBXL_HVM, "[launcher]\nqemu-xen = /q/qemu\n", &all,
+                                 NULL, NULL);
+  cr_assert_str_eq(g_ptr_array_index(b, 0), "/q/qemu");
+  g_autoptr(GPtrArray) c = build(LINE_LIBXL_PROBE, "[launcher]\nqemu-xen = /q/qemu\n", &facts,
+                                 NULL, NULL);
+  cr_assert_str_eq(g_ptr_array_index(c, 0), "qemu-dm-12");
+}
+
+Test(qemu_args, info_only_runs_qemu_xen_unless_traditional_only)
+{
+  const char *version[] = { "-version", NULL };
+  const char *trad[] = { "-help", "-vncunused", NULL };
+  const char *conf = "[launcher]\nqemu-xen = /q/xen\nqemu-xen-traditional = /q/trad\n"
+                     "sdl = true\ndm-restrict = true\n";
+  g_auto(DmQemuSetup) setup = { 0 };
+  g_autoptr(GPtrArray) a = build(version, conf, &all, &setup, NULL);
+  cr_assert_eq(a->len, 2);
+  cr_assert_str_eq(g_ptr_array_index(a, 0), "/q/xen");
+  cr_assert_str_eq(g_ptr_array_index(a, 1), "-version");
+  cr_assert(dm_sandbox_policy_is_empty(&setup.sandbox));
+  cr_assert_null(setup.env);
+  cr_assert_null(setup.chroot_dir);
+  g_autoptr(GPtrArray) b = build(trad, conf, &all, NULL, NULL);
+  cr_assert_str_eq(g_ptr_array_index(b, 0), "/q/trad");
+}

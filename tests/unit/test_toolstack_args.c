@@ -248,3 +248,94 @@ Test(optget, elements)
   g_autofree char *f = dm_qemu_opt_get("a=1", "b");
   cr_assert_null(f);
 }
+
+/* An argv that only asks qemu about itself: xapi's qemu-wrapper runs
+ * "qemu -version" before every start (ocaml/xenopsd/scripts/qemu-wrapper,
+ * get_qemu_major_version, xapi-project/xen-api master); libvirt's libxl
+ * driver runs "emulator -help" (src/libxl/libxl_capabilities.c). */
+Test(parse, info_only_argv_is_a_probe)
+{
+  const char *asks[] = { "-version", "-help", "-h", "--version", "--help", "-machine help",
+                         "-M help", "-device help", "-cpu help", "-accel help",
+                         "-display help", "-audio-help", "-M ?", NULL };
+  for (const char *const *a = asks; *a; a++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DmRequest) req = parse_words(*a, &error);
+    cr_assert_not_null(req, "%s: %s", *a, error ? error->message : "");
+    cr_assert_eq(req->flavour, DM_FLAVOUR_PROBE, "%s", *a);
+    cr_assert(req->info, "%s", *a);
+    cr_assert_not(req->traditional_info, "%s", *a);
+    cr_assert_eq(req->domid, 0);
+  }
+  g_autoptr(DmRequest) trad = parse_words("-help -vncunused", NULL);
+  cr_assert(trad->traditional_info);
+  g_autoptr(DmRequest) libxl = parse_line(LINE_LIBXL_PROBE, NULL);
+  cr_assert_not(libxl->info);
+  /* "help" as a value of another option asks nothing. */
+  assert_refused("-name help -vga std", "no domid");
+  /* A guest's argv with a question in it is still a guest's. */
+  g_autoptr(DmRequest) guest = parse_words("-xen-domid 3 -machine xenfv -version", NULL);
+  cr_assert_eq(guest->flavour, DM_FLAVOUR_QEMU_XEN);
+}
+
+/* OpenXT's qemu has -disable-audio-rec and -xen-acpi-pm with no value, and
+ * OpenXT's libxl patch puts device_model_args last (xenclient-oe,
+ * recipes-extended/xen/files/libxl-move-extra-qemu-args-to-the-end.patch). */
+Test(parse, unknown_options_are_never_a_reason_to_refuse)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmRequest) a = parse_words("-xen-domid 4 -machine xenfv -name ox -disable-audio-rec",
+                                       &error);
+  cr_assert_not_null(a, "%s", error ? error->message : "");
+  cr_assert_eq(a->domid, 4);
+  /* Known flags, before what the parser must still find. */
+  g_autoptr(DmRequest) b = parse_words("-xen-acpi-pm -xen-domid 5 -async-teardown -name b "
+                                       "-show-cursor -machine xenfv -xengt", NULL);
+  cr_assert_not_null(b);
+  cr_assert_eq(b->domid, 5);
+  cr_assert_str_eq(b->name, "b");
+  cr_assert_eq(b->guest, DM_GUEST_HVM);
+  /* An option nobody lists: a flag before an option, and at the end. */
+  g_autoptr(DmRequest) c = parse_words("-frobnicate -xen-domid 6 -wibble -name c -machine "
+                                       "xenfv -zap", NULL);
+  cr_assert_not_null(c);
+  cr_assert_eq(c->domid, 6);
+  cr_assert_str_eq(c->name, "c");
+  cr_assert_str_eq(c->machine, "xenfv");
+  cr_assert_eq(c->args->len, 9);
+  /* ...and takes the next word when it is not an option. */
+  g_autoptr(DmRequest) d = parse_words("-xen-domid 7 -frobnicate fizz -name d -machine xenfv",
+                                       NULL);
+  cr_assert_not_null(d);
+  cr_assert_str_eq(d->name, "d");
+  cr_assert_eq(d->args->len, 8);
+  cr_assert_eq(dm_option_arity("disable-audio-rec"), DM_ARITY_FLAG);
+  cr_assert_eq(dm_option_arity("vnc"), DM_ARITY_VALUE);
+  cr_assert_eq(dm_option_arity("frobnicate"), DM_ARITY_UNKNOWN);
+  /* A known option still needs its value. */
+  assert_refused("-xen-domid 4 -machine xenfv -name", "needs a value");
+}
+
+/* xenopsd runs the wrapper as "WRAPPER DOMID --syslog ARGS"
+ * (ocaml/xenopsd/xc/device.ml, Dm.prepend_wrapper_args, xcp-ng/xen-api 8.3). */
+Test(parse, xenopsd_wrapper_argv_is_refused_with_where_the_launcher_belongs)
+{
+  assert_refused("12 --syslog -vnc unix:/var/run/xen/vnc-12,lock-key-sync=off -xen-domid 12",
+                 "/usr/lib64/xen/bin/qemu-system-i386");
+}
+
+Test(parse, toolstack_restrictions_are_noted)
+{
+  g_autoptr(DmRequest) a = parse_words("-xen-domid 3 -machine xenfv -runas 1003:1003", NULL);
+  cr_assert(a->drops_privileges && a->own_restrict);
+  g_autoptr(DmRequest) b = parse_words("-xen-domid 3 -machine xenfv -run-with user=qemu3", NULL);
+  cr_assert(b->drops_privileges && b->own_restrict);
+  g_autoptr(DmRequest) c = parse_words("-xen-domid 3 -machine xenfv -run-with chroot=/r", NULL);
+  cr_assert(!c->drops_privileges && c->own_restrict);
+  g_autoptr(DmRequest) d = parse_words("-xen-domid 3 -machine xenfv -xen-domid-restrict", NULL);
+  cr_assert(!d->drops_privileges && d->own_restrict);
+  g_autoptr(DmRequest) e = parse_words("-xen-domid 3 -machine xenfv -chroot /r", NULL);
+  cr_assert(!e->drops_privileges && e->own_restrict);
+  g_autoptr(DmRequest) f = parse_line(LINE_LIBXL_HVM, NULL);
+  cr_assert(!f->drops_privileges && !f->own_restrict);
+}
