@@ -150,6 +150,8 @@ dm_exec_plan(const DmPlan *plan, const DmFdSet *inherited, GError **error)
   g_message("exec %s for %s domain %u (pid %d kept), argv:\n%s", plan->exec,
             dm_flavour_name(plan->request->flavour), plan->request->domid,
             (int)getpid(), lines);
+  if (plan->setup.restrict_skipped)
+    g_message("dm-restrict: %s", plan->setup.restrict_skipped);
   if (plan->setup.fsize_skipped)
     g_message("no RLIMIT_FSIZE for qemu: %s", plan->setup.fsize_skipped);
   if (plan->setup.qemu_sandbox_skipped) {

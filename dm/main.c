@@ -15,6 +15,7 @@
 #include "version.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 static int
 exit_code_for(const GError *error)
@@ -62,6 +63,7 @@ launch(const DmCli *cli, const char *argv0, const DmFdSet *inherited)
     dc->helper = FALSE;
   dm_qemu_facts_gather(request, dc, cli->dry_run, &facts);
   facts.caller_argv0 = dm_caller_argv0(argv0);
+  facts.environ = (const char *const *)environ;
   plan = dm_plan_build(g_steal_pointer(&request), g_steal_pointer(&dc), &facts, &error);
   if (plan == NULL)
     return fail(error);

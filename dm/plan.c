@@ -104,6 +104,7 @@ add_setup(DmJson *b, const DmQemuSetup *setup)
   dm_json_end_object(b);
   dm_json_member_string(b, "fsize_skipped", setup->fsize_skipped);
   dm_json_member_string(b, "qemu_sandbox_skipped", setup->qemu_sandbox_skipped);
+  dm_json_member_string(b, "restrict_skipped", setup->restrict_skipped);
   dm_json_member_bool(b, "no_new_privs", sb->no_new_privs);
   dm_json_member(b, "seccomp_denied");
   dm_json_begin_array(b);

@@ -71,7 +71,7 @@ dm_qemu_image_paths(const DmRequest *request)
 
 /* SDL needs an X display: with none, qemu would die later with an SDL
  * error in a log nobody reads.  Refuse now, and hand qemu only what SDL
- * needs of a root environment. */
+ * needs of a root environment, and the toolstack's XEN_* variables. */
 static gboolean
 sdl_setup(const DmRequest *request, const DmDomainConfig *dc, const DmQemuFacts *facts,
           GPtrArray *argv, DmQemuSetup *setup, GError **error)
@@ -101,10 +101,16 @@ sdl_setup(const DmRequest *request, const DmDomainConfig *dc, const DmQemuFacts 
     }
   }
   if (setup) {
-    env = g_ptr_array_new_null_terminated(2, g_free, TRUE);
+    env = g_ptr_array_new_null_terminated(4, g_free, TRUE);
     g_ptr_array_add(env, g_strconcat("DISPLAY=", facts->display, NULL));
     if (facts->xauthority)
       g_ptr_array_add(env, g_strconcat("XAUTHORITY=", facts->xauthority, NULL));
+    /* The toolstack's own variables for qemu: libxl sets
+     * XEN_QEMU_CONSOLE_LIMIT (XSA-180's cap on qemu-dm's log) and
+     * XEN_DOMAIN_ID.  Nothing else of a root environment crosses. */
+    for (const char *const *e = facts->environ; e && *e; e++)
+      if (g_str_has_prefix(*e, "XEN_") && strchr(*e, '=') != NULL)
+        g_ptr_array_add(env, g_strdup(*e));
     setup->env = (GStrv)g_ptr_array_free(g_steal_pointer(&env), FALSE);
   }
   return TRUE;
@@ -120,6 +126,17 @@ restrict_setup(const DmRequest *request, const DmDomainConfig *dc, const DmQemuF
 
   if (!dc->dm_restrict)
     return TRUE;
+  /* xl's dm_restrict=1 (or device_model_user) already put its own -runas
+   * or -run-with user=, -chroot and -xen-domid-restrict on the argv: two of
+   * each would leave qemu to pick one, or refuse.  The toolstack's
+   * restriction wins; the log says so. */
+  if (request->own_restrict) {
+    if (setup)
+      setup->restrict_skipped = "the toolstack's argv restricts qemu itself (-runas, "
+                                "-run-with, -chroot or -xen-domid-restrict); its "
+                                "restriction is kept and the launcher's dm-restrict adds none";
+    return TRUE;
+  }
   if (request->flavour != DM_FLAVOUR_QEMU_XEN || !facts->qemu_has_runas_ids ||
       !facts->qemu_has_chroot) {
     g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
@@ -193,7 +210,9 @@ vnc_crypto_check(const DmRequest *request, const DmDomainConfig *dc, const DmQem
 /* qemu's own seccomp filter.  The toolstack's -sandbox, if any, is kept as
  * it is.  elevateprivileges=deny would also stop qemu's own -runas (it
  * installs the filter before it drops ids, and dies with SIGSYS), so with
- * dm-restrict set*id stays allowed: by then qemu's real, effective and
+ * dm-restrict, or a toolstack that drops qemu's ids itself (libxl's
+ * dm_restrict and device_model_user: -runas, or -run-with user= from
+ * 4.20), set*id stays allowed: by then qemu's real, effective and
  * saved ids are all the unprivileged ones, and qemu sets no_new_privs with
  * the filter.
  *
@@ -213,7 +232,7 @@ sandbox_setup(const DmRequest *request, const DmDomainConfig *dc, const DmQemuFa
     return TRUE;
   if (request->flavour == DM_FLAVOUR_QEMU_XEN && facts->qemu_has_sandbox) {
     g_ptr_array_add(argv, g_strdup("-sandbox"));
-    g_ptr_array_add(argv, g_strdup(dc->dm_restrict
+    g_ptr_array_add(argv, g_strdup(dc->dm_restrict || request->drops_privileges
                                      ? "on,obsolete=deny,elevateprivileges=allow,"
                                        "spawn=deny,resourcecontrol=deny"
                                      : DM_QEMU_SANDBOX_ARG));
@@ -343,6 +362,16 @@ dm_qemu_args_build_full(const DmRequest *request, const DmDomainConfig *dc,
       else if (request->guest == DM_GUEST_PV || request->flavour == DM_FLAVOUR_TRADITIONAL)
         setup->fsize_skipped =
           "qemu may serve file-backed disks named in xenstore (qdisk, qemu-dm)";
+      /* libxl's HVM qemu (machine xenfv) is also the qdisk backend of the
+       * guest's disks that have no -drive: past the fourth, and anything
+       * hot-plugged with xl block-attach.  What it may serve decides, not
+       * the -drive list.  xenopsd's qemu (machine pc-*,accel=xen) serves
+       * only its -drive images: XenServer's disks are tapdisk's and
+       * qemu-dp's, and its wrapper caps qemu's file size itself. */
+      else if (request->guest == DM_GUEST_HVM && request->machine != NULL &&
+               g_str_has_prefix(request->machine, "xenfv"))
+        setup->fsize_skipped = "qemu is the qdisk backend of libxl's file-backed disks "
+                               "with no -drive (past the fourth, xl block-attach)";
       if (setup->fsize_skipped) {
         DmSandboxPolicy *p = &setup->sandbox;
         for (guint i = 0; i < p->n_rlimits; i++)

@@ -18,6 +18,7 @@ typedef struct {
   gboolean qemu_has_chroot;          /* accepts -chroot DIR (gone in 9.0) */
   const char *display;               /* DISPLAY of our environment, or NULL */
   const char *xauthority;            /* XAUTHORITY of our environment, or NULL */
+  const char *const *environ;        /* our whole environment, or NULL */
   /* Some image named on argv is a regular file (qemu writes it, so a
    * RLIMIT_FSIZE would break the guest's disk). */
   gboolean images_are_files;
@@ -46,6 +47,9 @@ typedef struct {
   GStrv env;               /* qemu's environment; NULL: inherit ours */
   DmSandboxPolicy sandbox; /* applied just before exec */
   const char *fsize_skipped; /* why RLIMIT_FSIZE is not set, or NULL */
+  /* dm-restrict = true, but the toolstack restricts qemu itself: why the
+   * launcher added no -runas/-chroot, for the log.  NULL otherwise. */
+  const char *restrict_skipped;
   /* qemu-sandbox = auto and no -sandbox added: why, for the log. */
   char *qemu_sandbox_skipped;
   gboolean qemu_sandbox_unsupported; /* ...because qemu cannot (a warning), not

@@ -57,7 +57,7 @@ class Setup(LauncherTest):
                            capture_output=True, env=env, timeout=30)
         self.assert_refused(r, "DISPLAY is not set")
 
-    def test_sdl_keeps_only_display_and_xauthority(self):
+    def test_sdl_keeps_only_display_xauthority_and_xen_vars(self):
         # A stand-in qemu that reports the environment it was exec'd with.
         script = os.path.join(self.dir, "envqemu")
         with open(script, "w") as f:
@@ -66,13 +66,17 @@ class Setup(LauncherTest):
         conf = self.write_config(f"[launcher]\nqemu-xen = {script}\nscrub =\n"
                                  f"run-dir = {self.dir}/run\nsdl = true\n")
         env = dict(os.environ, DISPLAY=":7", XAUTHORITY="/root/.Xauthority",
-                   SECRET_TOKEN="x", HOME="/root")
+                   SECRET_TOKEN="x", HOME="/root", XEN_QEMU_CONSOLE_LIMIT="1048576",
+                   XEN_DOMAIN_ID="4")
         r = subprocess.run([LAUNCHER, "--config", conf, "--", "-xen-domid", "4", "-name", "s",
                             "-machine", "xenfv"], capture_output=True, env=env, timeout=30)
         self.assertEqual(r.returncode, 0, r.stderr)
         seen = json.loads(r.stdout)
         seen.pop("LC_CTYPE", None)  # python may add it itself
-        self.assertEqual(seen, {"DISPLAY": ":7", "XAUTHORITY": "/root/.Xauthority"})
+        # libxl's XEN_QEMU_CONSOLE_LIMIT (XSA-180's log cap) and XEN_DOMAIN_ID
+        # cross too (libxl_dm.c, libxl__set_qemu_env_for_xsa_180, 4.17).
+        self.assertEqual(seen, {"DISPLAY": ":7", "XAUTHORITY": "/root/.Xauthority",
+                                "XEN_QEMU_CONSOLE_LIMIT": "1048576", "XEN_DOMAIN_ID": "4"})
 
     def test_missing_image_fails_before_exec(self):
         conf = self.conf()

@@ -110,9 +110,11 @@ Test(qemu_args, no_sdl_inherits_env)
 
 Test(qemu_args, fsize_limit_unless_it_would_hit_a_file)
 {
-  const char *line[] = { "-xen-domid", "3", "-machine", "xenfv", "-serial", "pty", NULL };
-  const char *serial_file[] = { "-xen-domid", "3", "-machine", "xenfv", "-serial",
-                                "file:/var/log/xen/serial-3.log", NULL };
+  /* xenopsd's machine: qemu serves only its -drive images. */
+  const char *line[] = { "-xen-domid", "3", "-machine", "pc-i440fx-2.10,accel=xen", "-serial",
+                         "pty", NULL };
+  const char *serial_file[] = { "-xen-domid", "3", "-machine", "pc-i440fx-2.10,accel=xen",
+                                "-serial", "file:/var/log/xen/serial-3.log", NULL };
   DmQemuFacts files = { .images_are_files = TRUE };
   g_auto(DmQemuSetup) s1 = { 0 };
   g_auto(DmQemuSetup) s2 = { 0 };
@@ -143,6 +145,97 @@ Test(qemu_args, fsize_limit_unless_it_would_hit_a_file)
 
   g_autoptr(GPtrArray) e = build(LINE_LIBXL_PV_VFB, "[launcher]\n", &all, &s5, NULL);
   cr_assert_not_null(s5.fsize_skipped, "PV: qdisk may write image files");
+}
+
+/* libxl's HVM qemu serves file-backed qdisks that have no -drive: disks
+ * past the fourth and xl block-attach (libxl_dm.c,
+ * libxl__build_device_model_args_new, 4.17: only disks with an emulated
+ * index get a -drive; libxl_disk.c picks qdisk for files). */
+Test(qemu_args, no_fsize_where_qemu_is_libxls_qdisk_backend)
+{
+  const char *blockdev_only[] = { "-xen-domid", "3", "-machine", "xenfv", "-drive",
+                                  "file=/dev/vg/d3,if=ide,index=0,media=disk,format=raw", NULL };
+  g_auto(DmQemuSetup) s = { 0 };
+  g_autoptr(GPtrArray) a = build(blockdev_only, "[launcher]\n", &all, &s, NULL);
+  cr_assert_str_eq(s.fsize_skipped, "qemu is the qdisk backend of libxl's file-backed disks "
+                                    "with no -drive (past the fourth, xl block-attach)");
+  for (guint i = 0; i < s.sandbox.n_rlimits; i++)
+    cr_assert_neq(s.sandbox.rlimits[i].resource, RLIMIT_FSIZE);
+}
+
+/* xl dm_restrict=1 puts -xen-domid-restrict, -chroot and -runas on the argv
+ * (libxl_dm.c, libxl__build_device_model_args_new, RELEASE-4.17); 4.20
+ * writes -run-with chroot= and -run-with user= where qemu has them. */
+Test(qemu_args, toolstack_restriction_wins_over_dm_restrict)
+{
+  const char *xl417[] = { "-xen-domid", "9", "-machine", "xenfv", "-xen-domid-restrict",
+                          "-chroot", "/var/run/xen/qemu-root-9", "-runas", "131081:131072",
+                          NULL };
+  const char *xl420[] = { "-xen-domid", "9", "-machine", "xenfv", "-xen-domid-restrict",
+                          "-run-with", "chroot=/var/run/xen/qemu-root-9", "-run-with",
+                          "user=xen-qemuuser-range-base", NULL };
+  const char *conf = "[launcher]\ndm-restrict = true\nrun-dir = /run/q\n";
+  const char *const *lines[] = { xl417, xl420 };
+  for (gsize l = 0; l < G_N_ELEMENTS(lines); l++) {
+    g_auto(DmQemuSetup) s = { 0 };
+    g_autoptr(GPtrArray) a = build(lines[l], conf, &all, &s, NULL);
+    int runas = 0, chroot = 0, restrict_ = 0;
+    cr_assert_not_null(a);
+    for (guint i = 0; i < a->len; i++) {
+      const char *w = g_ptr_array_index(a, i);
+      runas += strcmp(w, "-runas") == 0 || g_str_has_prefix(w, "user=");
+      chroot += strcmp(w, "-chroot") == 0 || g_str_has_prefix(w, "chroot=");
+      restrict_ += strcmp(w, "-xen-domid-restrict") == 0;
+    }
+    cr_assert_eq(runas, 1);
+    cr_assert_eq(chroot, 1);
+    cr_assert_eq(restrict_, 1);
+    cr_assert_null(s.chroot_dir, "the launcher's chroot is not made");
+    cr_assert_not_null(s.restrict_skipped);
+    cr_assert(strstr(s.restrict_skipped, "toolstack"));
+  }
+}
+
+/* The toolstack's own -runas / -run-with user= needs set*id under qemu's
+ * filter, with or without the launcher's dm-restrict: qemu installs the
+ * filter before it drops its ids. */
+Test(qemu_args, sandbox_allows_set_id_when_the_toolstack_drops_ids)
+{
+  const char *runas[] = { "-xen-domid", "9", "-machine", "xenfv", "-runas", "1009:1009", NULL };
+  const char *runwith[] = { "-xen-domid", "9", "-machine", "xenfv", "-run-with",
+                            "user=qemu9", NULL };
+  const char *chroot_only[] = { "-xen-domid", "9", "-machine", "xenfv", "-chroot", "/r",
+                                NULL };
+  const char *allow = "on,obsolete=deny,elevateprivileges=allow,spawn=deny,resourcecontrol=deny";
+  g_autoptr(GPtrArray) a = build(runas, "[launcher]\n", &all, NULL, NULL);
+  cr_assert_geq(find(a, allow), 0);
+  cr_assert_eq(find(a, DM_QEMU_SANDBOX_ARG), -1);
+  g_autoptr(GPtrArray) b = build(runwith, "[launcher]\n", &all, NULL, NULL);
+  cr_assert_geq(find(b, allow), 0);
+  g_autoptr(GPtrArray) c = build(chroot_only, "[launcher]\n", &all, NULL, NULL);
+  cr_assert_geq(find(c, DM_QEMU_SANDBOX_ARG), 0);
+  /* One -sandbox only, the toolstack's, when it passed one. */
+  const char *own_sb[] = { "-xen-domid", "9", "-machine", "xenfv", "-runas", "1009:1009",
+                           "-sandbox", "on", NULL };
+  g_autoptr(GPtrArray) d = build(own_sb, "[launcher]\n", &all, NULL, NULL);
+  int n = 0;
+  for (guint i = 0; i < d->len; i++)
+    n += strcmp(g_ptr_array_index(d, i), "-sandbox") == 0;
+  cr_assert_eq(n, 1);
+}
+
+Test(qemu_args, sdl_keeps_the_toolstacks_xen_variables)
+{
+  const char *env[] = { "HOME=/root", "XEN_QEMU_CONSOLE_LIMIT=1048576", "XEN_DOMAIN_ID=7",
+                        "XENSTORED_PATH=/x", "PATH=/bin", NULL };
+  DmQemuFacts facts = { .display = ":0", .environ = env };
+  g_auto(DmQemuSetup) setup = { 0 };
+  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, "[launcher]\nsdl = true\n", &facts, &setup,
+                                 NULL);
+  cr_assert_eq(g_strv_length(setup.env), 3);
+  cr_assert_str_eq(setup.env[0], "DISPLAY=:0");
+  cr_assert_str_eq(setup.env[1], "XEN_QEMU_CONSOLE_LIMIT=1048576");
+  cr_assert_str_eq(setup.env[2], "XEN_DOMAIN_ID=7");
 }
 
 Test(qemu_args, disks_rewritten_in_place)
