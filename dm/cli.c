@@ -37,6 +37,7 @@ dm_cli_parse(int argc, char **argv, DmCli *cli, GError **error)
                                            strcmp(argv[1], "--help") == 0 ||
                                            strcmp(argv[1], "-h") == 0)) ||
                                 strcmp(argv[1], "diagnose") == 0 ||
+                                strcmp(argv[1], "scrub") == 0 ||
                                 strcmp(argv[1], "stubdom") == 0);
     if (!own) {
       cli->mode = DM_MODE_LAUNCH;
@@ -58,13 +59,22 @@ dm_cli_parse(int argc, char **argv, DmCli *cli, GError **error)
     { "json", 0, 0, G_OPTION_ARG_NONE, &cli->json, "diagnose: print JSON", NULL },
     { "log-dir", 0, 0, G_OPTION_ARG_FILENAME, &cli->log_dir,
       "diagnose: where the qemu-dm-NAME.log files are", "DIR" },
+    { "timeout", 0, 0, G_OPTION_ARG_INT, &cli->timeout_s,
+      "diagnose, scrub: wait at most SECONDS for xenstored (default 5)", "SECONDS" },
+    { "watch", 0, 0, G_OPTION_ARG_NONE, &cli->watch,
+      "diagnose: follow the domain's xenbus devices live", NULL },
+    { "all", 0, 0, G_OPTION_ARG_NONE, &cli->all, "diagnose: one line per domain", NULL },
+    { "for", 0, 0, G_OPTION_ARG_INT, &cli->for_s,
+      "diagnose --watch: stop after SECONDS", "SECONDS" },
+    { "stuck-after", 0, 0, G_OPTION_ARG_INT, &cli->stuck_after_s,
+      "diagnose --watch: flag a pair stuck this long (default 30)", "SECONDS" },
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
       "Print the version and the libraries built against", NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &rest, NULL, NULL },
     { NULL, 0, 0, 0, NULL, NULL, NULL },
   };
   g_autoptr(GOptionContext) ctx = g_option_context_new(
-    "[diagnose DOMID|NAME] [-- TOOLSTACK-ARGS...]");
+    "[diagnose [--watch|--all] DOMID|NAME] [scrub DOMID|NAME] [-- TOOLSTACK-ARGS...]");
   g_option_context_set_summary(ctx,
     "A drop-in Xen device model: checks the toolstack's arguments, scrubs\n"
     "stale xenstore backends, and execs qemu in place.");
@@ -88,6 +98,8 @@ dm_cli_parse(int argc, char **argv, DmCli *cli, GError **error)
     cli->mode = DM_MODE_VERSION;
   else if (rest && rest[0] && strcmp(rest[0], "diagnose") == 0)
     cli->mode = DM_MODE_DIAGNOSE;
+  else if (rest && rest[0] && strcmp(rest[0], "scrub") == 0)
+    cli->mode = DM_MODE_SCRUB;
   else if (rest && rest[0] && strcmp(rest[0], "stubdom") == 0)
     cli->mode = DM_MODE_STUBDOM;
   else if (rest && rest[0]) {

@@ -9,6 +9,7 @@ typedef enum {
   DM_MODE_VERSION,
   DM_MODE_DIAGNOSE,
   DM_MODE_STUBDOM,
+  DM_MODE_SCRUB,
 } DmMode;
 
 typedef struct {
@@ -19,6 +20,11 @@ typedef struct {
   gboolean verbose;
   gboolean json;         /* diagnose --json */
   char *log_dir;         /* diagnose --log-dir; NULL means the built-in default */
+  int timeout_s;         /* diagnose, scrub --timeout: bound on xenstore; 0: default */
+  gboolean watch;        /* diagnose --watch */
+  gboolean all;          /* diagnose --all */
+  int for_s;             /* diagnose --watch --for SECONDS; 0: until released or Ctrl-C */
+  int stuck_after_s;     /* diagnose --watch --stuck-after; 0: default */
   int toolstack_argc;
   char **toolstack_argv; /* borrowed from main's argv */
   char **rest;           /* owned: positional words of a subcommand */

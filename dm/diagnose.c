@@ -3,6 +3,7 @@
 #include "scrub.h"
 #include "util.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- xenbus states ---------------------------------------------------- */
@@ -41,6 +42,7 @@ dm_stuck_flag_name(DmStuckFlags flag)
   case DM_STUCK_DANGLING_BACKEND: return "dangling-backend-link";
   case DM_STUCK_NO_BACKEND: return "no-backend";
   case DM_STUCK_NO_FRONTEND: return "no-frontend";
+  case DM_STUCK_INVALID_BACKEND_LINK: return "invalid-backend-link";
   }
   return "unknown";
 }
@@ -52,6 +54,7 @@ dm_proc_info_new(int pid)
 {
   DmProcInfo *info = g_new0(DmProcInfo, 1);
   info->pid = pid;
+  info->uid = -1;
   return info;
 }
 
@@ -62,6 +65,7 @@ dm_proc_info_free(DmProcInfo *info)
     return;
   g_free(info->exe);
   g_strfreev(info->argv);
+  g_free(info->xenstored);
   g_free(info);
 }
 
@@ -72,6 +76,8 @@ dm_diag_snapshot_new(guint domid)
   snap->domid = domid;
   snap->nodes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   snap->launchers = g_ptr_array_new_with_free_func((GDestroyNotify)dm_proc_info_free);
+  snap->xenstoreds = g_ptr_array_new_with_free_func((GDestroyNotify)dm_proc_info_free);
+  snap->helper_uid = -1;
   return snap;
 }
 
@@ -88,24 +94,72 @@ dm_diag_snapshot_free(DmDiagSnapshot *snap)
   g_free(snap->log_path);
   g_free(snap->log_text);
   g_free(snap->log_why);
+  g_free(snap->log_head);
+  g_free(snap->xenstored);
+  g_free(snap->partial);
+  g_ptr_array_unref(snap->xenstoreds);
+  g_free(snap->walk_note);
   g_free(snap->hv.why_not);
   g_free(snap);
+}
+
+static gboolean
+unsafe_char(gunichar ch)
+{
+  return ch < 0x20 || (ch >= 0x7f && ch <= 0x9f) || ch == 0x061c ||
+         ch == 0x200e || ch == 0x200f || (ch >= 0x202a && ch <= 0x202e) ||
+         (ch >= 0x2066 && ch <= 0x2069);
+}
+
+char *
+dm_diag_printable_cut(const char *text, guint max)
+{
+  g_autofree char *valid = g_utf8_make_valid(text ? text : "", -1);
+  GString *out = g_string_sized_new(strlen(valid));
+  guint n = 0;
+
+  for (const char *p = valid; *p; p = g_utf8_next_char(p)) {
+    gunichar ch = g_utf8_get_char(p);
+    if (max && n >= max) {
+      g_string_append(out, "...");
+      break;
+    }
+    if (unsafe_char(ch))
+      g_string_append_c(out, '?');
+    else
+      g_string_append_unichar(out, ch);
+    n++;
+  }
+  return g_string_free(out, FALSE);
 }
 
 char *
 dm_diag_printable(const char *text)
 {
-  char *out = g_utf8_make_valid(text, -1);
-  for (char *p = out; *p; p++)
-    if ((unsigned char)*p < 0x20 || *p == 0x7f)
-      *p = '?';
-  return out;
+  return dm_diag_printable_cut(text, 0);
+}
+
+gboolean
+dm_diag_valid_path(const char *path)
+{
+  /* xenstored's is_valid_nodename(): '/'-separated, [A-Za-z0-9_@/-.],
+   * no trailing or doubled '/', at most XENSTORE_ABS_PATH_MAX (3072). */
+  gsize len = strlen(path);
+  if (len == 0 || len > 3072 || path[0] != '/' || (len > 1 && path[len - 1] == '/') ||
+      strstr(path, "//") != NULL)
+    return FALSE;
+  for (const char *p = path; *p; p++)
+    if (!g_ascii_isalnum(*p) && strchr("/_@-.", *p) == NULL)
+      return FALSE;
+  return TRUE;
 }
 
 void
 dm_diag_snapshot_set(DmDiagSnapshot *snap, const char *path, const char *value)
 {
-  g_hash_table_replace(snap->nodes, g_strdup(path), dm_diag_printable(value ? value : ""));
+  /* Kept as read (made valid UTF-8): the table sanitises on output, JSON
+   * escapes. */
+  g_hash_table_replace(snap->nodes, g_strdup(path), g_utf8_make_valid(value ? value : "", -1));
 }
 
 static const char *
@@ -250,6 +304,9 @@ device_free(DmDiagDevice *d)
   g_free(d);
 }
 
+static void story_clear(DmDiagStory *st);
+static void advice_free(DmDiagAdvice *a);
+
 void
 dm_diag_report_free(DmDiagReport *r)
 {
@@ -264,6 +321,12 @@ dm_diag_report_free(DmDiagReport *r)
   g_free(r->dm_exe);
   g_free(r->dm_note);
   g_array_unref(r->helper_pids);
+  story_clear(&r->story);
+  g_ptr_array_unref(r->advice);
+  g_free(r->partial);
+  g_ptr_array_unref(r->xenstoreds);
+  g_free(r->worst);
+  g_free(r->walk_note);
   g_free(r->log_path);
   g_ptr_array_unref(r->log_errors);
   g_free(r->log_note);
@@ -368,6 +431,10 @@ scrub_verdict(const DmDiagSnapshot *snap, const DmDomainConfig *dc, const DmDiag
   g_autofree char *classes = dc->scrub ? g_strjoinv(";", dc->scrub) : g_strdup("");
 
   dev->scrub = FALSE;
+  if (dev->stuck & DM_STUCK_INVALID_BACKEND_LINK) {
+    dev->scrub_why = g_strdup("the guest's backend link names no node; nothing to remove");
+    return;
+  }
   if (!dev->be_exists) {
     dev->scrub_why = g_strdup(dev->be_path && in_scrub_scope(dc, r, dev->be_path)
                                 ? "already removed: the launcher scrubs this backend"
@@ -439,6 +506,11 @@ judge_device(const DmDiagSnapshot *snap, const DmDomainConfig *dc, const DmDiagR
   gboolean xenconsoled = strcmp(d->cls, "console") == 0 && type &&
                          strcmp(type, "xenconsoled") == 0;
 
+  if (d->stuck & DM_STUCK_INVALID_BACKEND_LINK) {
+    d->problem = g_strdup_printf("frontend names an invalid backend path (guest wrote it): "
+                                 "%s", d->be_path);
+    return;
+  }
   if (d->fe_path && d->be_path && !d->be_exists && in_scrub_scope(dc, r, d->be_path)) {
     /* The launcher removed this unserved backend on purpose: with no
      * backend node the guest's driver stops waiting for it (that is the
@@ -552,8 +624,17 @@ collect_devices(const DmDiagSnapshot *snap, const DmDomainConfig *dc, DmDiagRepo
     dev->fe_path = g_strdup(fe);
     dev->fe_state = state_of(snap, fe);
     g_hash_table_add(fe_seen, dev->fe_path);
-    if (link != NULL && *link != '\0') {
+    /* The frontend directory is the guest's: its state, backend link and
+     * backend-id are whatever the guest wrote. */
+    dev->fe_state_from_guest = TRUE;
+    if (link != NULL && *link != '\0' && !dm_diag_valid_path(link)) {
+      /* Data to report, never a path to read (xenstored refuses it). */
       dev->be_path = g_strdup(link);
+      dev->be_link_from_guest = TRUE;
+      dev->stuck |= DM_STUCK_INVALID_BACKEND_LINK;
+    } else if (link != NULL && *link != '\0') {
+      dev->be_path = g_strdup(link);
+      dev->be_link_from_guest = TRUE;
       dev->be_exists = exists(snap, link);
       dev->be_state = state_of(snap, link);
       dev->be_domid = backend_domid_of(link);
@@ -607,6 +688,8 @@ compare_devices(gconstpointer a, gconstpointer b)
   return c ? c : compare_names(x->devid, y->devid);
 }
 
+static void dm_advice(DmDiagReport *r, const char *finding);
+
 static void
 device_model(const DmDiagSnapshot *snap, DmDiagReport *r)
 {
@@ -644,6 +727,7 @@ device_model(const DmDiagSnapshot *snap, DmDiagReport *r)
                                  r->dm_pid, p && p->state == 'Z' ? " (a zombie)" : "");
     r->stuck = TRUE;
     g_ptr_array_add(r->findings, g_strdup_printf("device model: %s", r->dm_note));
+    dm_advice(r, g_ptr_array_index(r->findings, r->findings->len - 1));
     return;
   }
 
@@ -682,22 +766,335 @@ device_model(const DmDiagSnapshot *snap, DmDiagReport *r)
   if (dead) {
     r->stuck = TRUE;
     g_ptr_array_add(r->findings, g_strdup_printf("device model: %s", r->dm_note));
+    dm_advice(r, g_ptr_array_index(r->findings, r->findings->len - 1));
+  }
+}
+
+/* ---- the scrub's story ------------------------------------------------ */
+
+static void
+removal_free(DmDiagRemoval *x)
+{
+  g_free(x->time);
+  g_free(x->path);
+  g_free(x->reason);
+  g_free(x->by);
+  g_free(x);
+}
+
+static void
+story_clear(DmDiagStory *st)
+{
+  g_free(st->first_line);
+  g_free(st->helper_started);
+  g_free(st->no_helper_why);
+  g_clear_pointer(&st->removals, g_ptr_array_unref);
+  g_free(st->stopped_at);
+  g_free(st->stopped_why);
+  g_free(st->stopped_line);
+  g_clear_pointer(&st->impostors, g_ptr_array_unref);
+}
+
+/* One line of the launcher's log (dm/log.c): "qemu-dm-launcher[TAG]: HH:MM:SS.mmm
+ * [warning: ]MESSAGE".  The log is written by root-run processes only
+ * (libxl opens it for the device model's stderr), so its lines are facts
+ * about this domain's launch, unlike anything a guest wrote. */
+static gboolean
+log_line(const char *line, char **tag, char **time, const char **message)
+{
+  static GRegex *re;
+  if (g_once_init_enter(&re)) {
+    GRegex *x = g_regex_new("^qemu-dm-launcher(?:\\[([^\\]]*)\\])?: "
+                            "([0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?) ", G_REGEX_OPTIMIZE,
+                            0, NULL);
+    g_once_init_leave(&re, x);
+  }
+  g_autoptr(GMatchInfo) m = NULL;
+  gint end = 0;
+  if (!g_regex_match(re, line, 0, &m))
+    return FALSE;
+  *tag = g_match_info_fetch(m, 1);
+  *time = g_match_info_fetch(m, 2);
+  g_match_info_fetch_pos(m, 0, NULL, &end);
+  *message = line + end;
+  return TRUE;
+}
+
+static void
+story_line(DmDiagStory *st, guint domid, const char *line)
+{
+  g_autofree char *tag = NULL;
+  g_autofree char *time = NULL;
+  const char *msg;
+  int pid = 0;
+
+  if (!log_line(line, &tag, &time, &msg))
+    return;
+  if (tag && g_str_has_prefix(tag, "helper "))
+    pid = atoi(tag + strlen("helper "));
+  const char *text = g_str_has_prefix(msg, "warning: ") ? msg + strlen("warning: ") : msg;
+
+  if (g_str_has_prefix(text, "started scrub helper, pid ") && (tag == NULL || !*tag)) {
+    st->helper_logged_pid = atoi(text + strlen("started scrub helper, pid "));
+    g_free(st->helper_started);
+    st->helper_started = g_strdup(time);
+    /* A new launch: what an earlier helper did is history. */
+    g_clear_pointer(&st->stopped_at, g_free);
+    g_clear_pointer(&st->stopped_why, g_free);
+    g_clear_pointer(&st->stopped_line, g_free);
+    return;
+  }
+  if (g_str_has_prefix(text, "no scrub helper: ")) {
+    g_free(st->no_helper_why);
+    st->no_helper_why = g_strdup(text + strlen("no scrub helper: "));
+    return;
+  }
+  if (g_str_has_prefix(text, "removed stale backend ")) {
+    const char *path = text + strlen("removed stale backend ");
+    const char *colon = strstr(path, ": ");
+    g_autofree char *p = colon ? g_strndup(path, (gsize)(colon - path)) : g_strdup(path);
+    g_autofree char *mine = g_strdup_printf("/%u/", domid);
+    if (strstr(p, mine) == NULL || !g_str_has_prefix(p, "/local/domain/"))
+      return;
+    DmDiagRemoval *x = g_new0(DmDiagRemoval, 1);
+    x->time = g_strdup(time);
+    x->path = g_steal_pointer(&p);
+    x->reason = g_strdup(colon ? colon + 2 : "");
+    x->by = pid ? g_strdup(tag) : tag && strcmp(tag, "scrub") == 0
+                                      ? g_strdup("scrub command") : g_strdup("launcher");
+    g_ptr_array_add(st->removals, x);
+    return;
+  }
+  if (pid == 0 || (st->helper_logged_pid && pid != st->helper_logged_pid))
+    return;
+  /* The helper's last words (dm/helper.c). */
+  const char *why = NULL;
+  if (g_str_has_prefix(text, "scrub window of "))
+    why = "window-ended";
+  else if (g_str_has_prefix(text, "domain ") && strstr(text, " gone; exiting"))
+    why = "domain-released";
+  else if (g_str_has_suffix(text, "exiting") || strstr(text, "; exiting"))
+    why = "error";
+  if (why) {
+    g_free(st->stopped_at);
+    g_free(st->stopped_why);
+    g_free(st->stopped_line);
+    st->stopped_at = g_strdup(time);
+    st->stopped_why = g_strdup(why);
+    st->stopped_line = g_strdup(text);
   }
 }
 
 static void
+story_read(const DmDiagSnapshot *snap, DmDiagStory *st)
+{
+  st->removals = g_ptr_array_new_with_free_func((GDestroyNotify)removal_free);
+  st->impostors = g_ptr_array_new_with_free_func(g_free);
+  st->launched = -1;
+  if (snap->log_head == NULL)
+    return;
+  /* libxl rotates qemu-dm-NAME.log at each domain creation: its first line
+   * is the first thing this launch's device model wrote. */
+  const char *nl = strchr(snap->log_head, '\n');
+  st->first_line = nl ? g_strndup(snap->log_head, (gsize)(nl - snap->log_head))
+                      : g_strdup(snap->log_head);
+  st->launched = g_str_has_prefix(st->first_line, "qemu-dm-launcher:") ||
+                 g_str_has_prefix(st->first_line, "qemu-dm-launcher[");
+
+  /* The head and the tail may overlap (a log of 64-128 KiB): a line seen
+   * twice counts once. */
+  g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  const char *parts[] = { snap->log_head, snap->log_text };
+  for (gsize i = 0; i < G_N_ELEMENTS(parts); i++) {
+    if (parts[i] == NULL || (i == 1 && snap->log_text == snap->log_head))
+      continue;
+    g_auto(GStrv) lines = g_strsplit(parts[i], "\n", -1);
+    for (char **l = lines; *l; l++) {
+      if (!g_str_has_prefix(*l, "qemu-dm-launcher") || !g_hash_table_add(seen, g_strdup(*l)))
+        continue;
+      story_line(st, snap->domid, *l);
+    }
+  }
+}
+
+/* The helper is a fork of the launcher that never execs: it runs the
+ * launcher binary with the toolstack's argv.  So does anyone who runs the
+ * binary by hand, with any argv, as any user, against any xenstored.  A
+ * process counts as this domain's helper only if its argv names this
+ * domain, it runs as the helper's uid, it talks to the xenstored we asked,
+ * and (when the root-owned log names one) it is the pid the launcher
+ * logged. */
+static void
 helpers(const DmDiagSnapshot *snap, DmDiagReport *r)
 {
-  /* The helper is a fork of the launcher that never execs: it runs the
-   * launcher binary with the toolstack's argv.  The launcher's own pid
-   * (the recorded device-model pid) is not a helper. */
+  DmDiagStory *st = &r->story;
+
   for (guint i = 0; i < snap->launchers->len; i++) {
     const DmProcInfo *p = g_ptr_array_index(snap->launchers, i);
+    g_autoptr(GString) why = g_string_new(NULL);
     if (p->pid == r->dm_pid || !proc_alive(p) || p->argv == NULL)
       continue;
-    if (dm_diagnose_argv_domid((const char *const *)p->argv, NULL) == snap->domid)
+    if (dm_diagnose_argv_domid((const char *const *)p->argv, NULL) != snap->domid)
+      continue;
+    if (snap->helper_uid >= 0 && p->uid != snap->helper_uid)
+      g_string_append_printf(why, "%sit runs as uid %" G_GINT64_FORMAT ", not the helper's "
+                             "uid %" G_GINT64_FORMAT, why->len ? "; " : "", p->uid,
+                             snap->helper_uid);
+    if (p->xenstored == NULL)
+      g_string_append_printf(why, "%sits environment cannot be read, so which xenstored "
+                             "it serves is unknown", why->len ? "; " : "");
+    else if (snap->xenstored && strcmp(p->xenstored, snap->xenstored) != 0)
+      g_string_append_printf(why, "%sit serves the xenstored at %s, not %s",
+                             why->len ? "; " : "",
+                             *p->xenstored ? p->xenstored : "the default socket",
+                             *snap->xenstored ? snap->xenstored : "the default socket");
+    if (snap->log_trusted && st->helper_logged_pid && p->pid != st->helper_logged_pid)
+      g_string_append_printf(why, "%sthe launcher logged its helper as pid %d",
+                             why->len ? "; " : "", st->helper_logged_pid);
+    if (why->len == 0)
       g_array_append_val(r->helper_pids, p->pid);
+    else
+      g_ptr_array_add(st->impostors,
+                      g_strdup_printf("pid %d runs the launcher binary for domain %u but is "
+                                      "not its scrub helper: %s", p->pid, snap->domid,
+                                      why->str));
   }
+}
+
+/* ---- advice ----------------------------------------------------------- */
+
+static void
+advise(DmDiagReport *r, const char *finding, const char *text, ...) G_GNUC_NULL_TERMINATED;
+
+static void
+advise(DmDiagReport *r, const char *finding, const char *text, ...)
+{
+  DmDiagAdvice *a = g_new0(DmDiagAdvice, 1);
+  va_list ap;
+  a->finding = g_strdup(finding);
+  a->text = g_strdup(text);
+  a->commands = g_ptr_array_new_with_free_func(g_free);
+  va_start(ap, text);
+  for (const char *c; (c = va_arg(ap, const char *)) != NULL;)
+    g_ptr_array_add(a->commands, g_strdup(c));
+  va_end(ap);
+  g_ptr_array_add(r->advice, a);
+}
+
+static void
+advice_free(DmDiagAdvice *a)
+{
+  g_free(a->finding);
+  g_free(a->text);
+  g_ptr_array_unref(a->commands);
+  g_free(a);
+}
+
+static const char *
+stopped_words(const char *why)
+{
+  return strcmp(why, "window-ended") == 0 ? "its scrub window ended"
+         : strcmp(why, "domain-released") == 0 ? "the domain was released"
+         : "of an error";
+}
+
+/* The scrub clause of a stuck backend's finding: what will happen to it. */
+static char *
+scrub_clause(const DmDiagReport *r, const DmDiagDevice *d)
+{
+  const DmDiagStory *st = &r->story;
+  if (!d->scrub)
+    return g_strdup_printf("scrub would not remove it: %s", d->scrub_why);
+  if (r->helper_pids->len > 0)
+    return g_strdup_printf("the scrub helper (pid %d) is watching and will remove it "
+                           "(%s)", g_array_index(r->helper_pids, int, 0), d->scrub_why);
+  if (st->stopped_at)
+    return g_strdup_printf("the helper stopped watching at %s (%s); run "
+                           "`qemu-dm-launcher scrub %u`", st->stopped_at,
+                           stopped_words(st->stopped_why), r->domid);
+  if (st->launched == 0)
+    return g_strdup_printf("nothing scrubs it: the guest was not started through the "
+                           "launcher; run `qemu-dm-launcher scrub %u`", r->domid);
+  return g_strdup_printf("the scrub policy would remove it, and no helper is watching; "
+                         "run `qemu-dm-launcher scrub %u`", r->domid);
+}
+
+static void
+device_advice(DmDiagReport *r, const DmDiagDevice *d, const char *finding)
+{
+  g_autofree char *rm_be = g_strdup_printf("xenstore-rm %s", d->be_path ? d->be_path : "");
+  g_autofree char *rm_fe = g_strdup_printf("xenstore-rm %s", d->fe_path ? d->fe_path : "");
+  g_autofree char *scrub = g_strdup_printf("qemu-dm-launcher scrub %u", r->domid);
+  g_autofree char *text = NULL;
+  g_autofree char *where = g_strdup_printf("%s/%u/%s", d->cls, r->domid, d->devid);
+
+  if (d->stuck & DM_STUCK_INVALID_BACKEND_LINK) {
+    text = g_strdup_printf("the guest wrote an invalid path into %s/backend: its own "
+                           "driver will never connect %s, and nothing in dom0 can fix the "
+                           "guest's node.  Detach the device with the toolstack, or look at "
+                           "the guest's drivers; the rest of this report is unaffected.",
+                           d->fe_path, where);
+    advise(r, finding, text, NULL);
+  } else if (d->stuck & DM_STUCK_BACKEND_INITIALISING) {
+    if (d->scrub && r->helper_pids->len > 0)
+      text = g_strdup_printf("backend %s is %s and nothing serves it: the PV drivers will "
+                             "wait forever.  The scrub helper (pid %d) removes it once it "
+                             "has stayed so for scrub-grace-ms; if it is still here after "
+                             "that, remove it with the same policy, or by hand.", where,
+                             dm_diag_state_name(d->be_state),
+                             g_array_index(r->helper_pids, int, 0));
+    else if (d->scrub)
+      text = g_strdup_printf("backend %s is %s and nothing serves it: the PV drivers will "
+                             "wait forever%s.  Remove it with `%s` (the same policy as the "
+                             "launcher) or `%s`.", where, dm_diag_state_name(d->be_state),
+                             r->story.stopped_at ? ", and the helper stopped watching" : "",
+                             scrub, rm_be);
+    else if (strcmp(d->cls, "vfb") == 0 && r->guest == DM_GUEST_PV)
+      text = g_strdup_printf("qemu serves a PV guest's vfb: check that the device model is "
+                             "running and its log (%s); removing the backend would take the "
+                             "guest's framebuffer away.", r->log_path ? r->log_path : "none");
+    else
+      text = g_strdup_printf("backend %s is %s and nothing serves it.  The launcher's policy "
+                             "leaves it (%s).  If no backend driver will ever serve it, "
+                             "`%s` lets the frontend stop waiting.", where,
+                             dm_diag_state_name(d->be_state), d->scrub_why, rm_be);
+    if (d->scrub)
+      advise(r, finding, text, scrub, rm_be, NULL);
+    else if (strcmp(d->cls, "vfb") == 0 && r->guest == DM_GUEST_PV)
+      advise(r, finding, text, NULL);
+    else
+      advise(r, finding, text, rm_be, NULL);
+  } else if (d->stuck & DM_STUCK_DANGLING_BACKEND) {
+    text = g_strdup_printf("the frontend's link points at %s, which does not exist: the "
+                           "backend went away and the frontend stayed.  Detach the device "
+                           "with the toolstack (e.g. `xl block-detach` or `xl "
+                           "network-detach`), or remove the frontend's directory if the "
+                           "device is gone for good.", d->be_path);
+    advise(r, finding, text, rm_fe, NULL);
+  } else if (d->stuck & DM_STUCK_NO_BACKEND) {
+    text = g_strdup_printf("frontend %s names no backend: no driver will ever connect it.  "
+                           "Re-add the device with the toolstack, or remove the frontend.",
+                           d->fe_path);
+    advise(r, finding, text, rm_fe, NULL);
+  } else if (d->stuck & DM_STUCK_NO_FRONTEND) {
+    text = g_strdup_printf("backend %s has no frontend: it is left over from a device or a "
+                           "domain that is gone, and nothing will ever connect it.",
+                           d->be_path);
+    advise(r, finding, text, rm_be, NULL);
+  }
+}
+
+static void
+dm_advice(DmDiagReport *r, const char *finding)
+{
+  g_autofree char *tail = g_strdup_printf("tail -n 50 %s", r->log_path ? r->log_path
+                                                                       : "/var/log/xen/qemu-dm-NAME.log");
+  g_autofree char *destroy = g_strdup_printf("xl destroy %u", r->domid);
+  g_autofree char *text = g_strdup_printf(
+    "the device model (pid %d) is gone: the guest has lost its emulated devices (disk, "
+    "network, display) and cannot get them back.  Read why in its log, then destroy the "
+    "domain and create it again.", r->dm_pid);
+  advise(r, finding, text, tail, destroy, NULL);
 }
 
 static const char *const shutdown_reasons[] = {
@@ -749,16 +1146,25 @@ dm_diagnose_analyse(const DmDiagSnapshot *snap, const DmDomainConfig *dc)
 {
   DmDiagReport *r = g_new0(DmDiagReport, 1);
   const char *name = nodef(snap, "/local/domain/%u/name", snap->domid);
+  g_autoptr(GPtrArray) device_findings = g_ptr_array_new_with_free_func(g_free);
 
   r->domid = snap->domid;
   r->name = g_strdup(name);
   r->helper_pids = g_array_new(FALSE, FALSE, sizeof(int));
   r->devices = g_ptr_array_new_with_free_func((GDestroyNotify)device_free);
   r->findings = g_ptr_array_new_with_free_func(g_free);
+  r->advice = g_ptr_array_new_with_free_func((GDestroyNotify)advice_free);
+  r->xenstoreds = g_ptr_array_new_with_free_func(g_free);
+  r->log_path = g_strdup(snap->log_path);
+  r->partial = g_strdup(snap->partial);
+  r->walk_note = g_strdup(snap->walk_note);
 
   guest_type(snap, r);
   collect_devices(snap, dc, r);
   g_ptr_array_sort(r->devices, compare_devices);
+  device_model(snap, r);
+  story_read(snap, &r->story);
+  helpers(snap, r);
 
   /* Stuck devices first: they are what the guest waits for. */
   for (guint i = 0; i < r->devices->len; i++) {
@@ -766,16 +1172,52 @@ dm_diagnose_analyse(const DmDiagSnapshot *snap, const DmDomainConfig *dc)
     if (dev->stuck == 0)
       continue;
     r->stuck = TRUE;
-    g_ptr_array_add(r->findings,
-                    g_strdup_printf("%s %s: %s; scrub %s: %s", dev->cls, dev->devid,
-                                    dev->problem, dev->scrub ? "would remove it" : "would not",
-                                    dev->scrub_why));
+    g_autofree char *clause = scrub_clause(r, dev);
+    char *finding = g_strdup_printf("%s %s: %s; %s", dev->cls, dev->devid, dev->problem,
+                                    clause);
+    device_advice(r, dev, finding);
+    g_ptr_array_insert(r->findings, (gint)device_findings->len, g_strdup(finding));
+    g_ptr_array_add(device_findings, finding);
   }
-  device_model(snap, r);
-  helpers(snap, r);
   domain_state(snap, r);
 
-  r->log_path = g_strdup(snap->log_path);
+  if (r->story.launched == 0 && r->guest == DM_GUEST_HVM) {
+    g_autofree char *line = dm_diag_printable_cut(r->story.first_line, 80);
+    g_autofree char *finding = g_strdup_printf(
+      "scrub: domain %u was not started through qemu-dm-launcher (its log begins \"%s\"): "
+      "nothing scrubs its stale backends", r->domid, line);
+    g_autofree char *scrub = g_strdup_printf("qemu-dm-launcher scrub %u", r->domid);
+    advise(r, finding,
+           "point the toolstack at the launcher (device_model_override = "
+           "\"/usr/lib/xen/bin/qemu-dm-launcher\" in the xl config) so that the next boot is "
+           "scrubbed; for this boot, remove stale backends with the launcher's policy.",
+           scrub, NULL);
+    g_ptr_array_add(r->findings, g_steal_pointer(&finding));
+  }
+  for (guint i = 0; i < r->story.impostors->len; i++)
+    g_ptr_array_add(r->findings, g_strdup_printf("scrub helper: %s",
+                                                 (char *)r->story.impostors->pdata[i]));
+  if (r->walk_note)
+    g_ptr_array_add(r->findings, g_strdup_printf("xenstore: %s", r->walk_note));
+  for (guint i = 0; i < snap->xenstoreds->len; i++) {
+    const DmProcInfo *x = g_ptr_array_index(snap->xenstoreds, i);
+    g_ptr_array_add(r->xenstoreds,
+                    g_strdup_printf("pid %d (%s): state %c%s", x->pid,
+                                    x->exe ? x->exe : "xenstored", x->state ? x->state : '?',
+                                    x->state == 'T' || x->state == 't'
+                                      ? ", stopped: it answers nothing until continued"
+                                    : x->state == 'D' ? ", waiting on I/O in the kernel"
+                                    : x->state == 'Z' ? ", a zombie: it has exited" : ""));
+    if (x->state == 'T' || x->state == 't') {
+      g_autofree char *cont = g_strdup_printf("kill -CONT %d", x->pid);
+      g_autofree char *finding = g_strdup_printf("xenstored (pid %d) is stopped", x->pid);
+      advise(r, finding, "a stopped xenstored answers nobody: every toolstack command, "
+             "every guest's xenbus and this diagnosis wait.  Continue it (it was stopped by a "
+             "signal, a debugger or a job-control stop).", cont, NULL);
+      g_ptr_array_insert(r->findings, 0, g_steal_pointer(&finding));
+    }
+  }
+
   if (snap->log_text) {
     r->log_errors = dm_diagnose_error_lines(snap->log_text, 5);
     if (r->log_errors->len == 0)
@@ -784,6 +1226,8 @@ dm_diagnose_analyse(const DmDiagSnapshot *snap, const DmDomainConfig *dc)
     r->log_errors = g_ptr_array_new_with_free_func(g_free);
     r->log_note = g_strdup(snap->log_why ? snap->log_why : "not read");
   }
+  if (r->findings->len > 0)
+    r->worst = g_strdup(g_ptr_array_index(r->findings, 0));
   return r;
 }
 
@@ -819,7 +1263,7 @@ dm_diagnose_error_lines(const char *text, guint max)
     g_autofree char *line = NULL;
     g_autofree char *plain = g_regex_replace_literal(csi, lines[i], -1, 0, "", 0, NULL);
     g_strchomp(plain);
-    line = dm_diag_printable(plain);
+    line = g_utf8_make_valid(plain, -1); /* made printable on output */
     if (*line == '\0')
       continue;
     if (g_utf8_strlen(line, -1) > 400)

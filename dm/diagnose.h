@@ -43,6 +43,10 @@ typedef struct {
   char state;   /* /proc/PID/stat state letter; 0 if the process is gone */
   char *exe;    /* /proc/PID/exe, " (deleted)" stripped; NULL if unreadable */
   GStrv argv;   /* /proc/PID/cmdline; NULL if unreadable */
+  gint64 uid;   /* real uid from /proc/PID/status; -1 if unreadable */
+  /* The xenstored it talks to: XENSTORED_PATH from /proc/PID/environ ("" if
+   * unset: the default socket); NULL if the environment is unreadable. */
+  char *xenstored;
 } DmProcInfo;
 
 DmProcInfo *dm_proc_info_new(int pid);
@@ -69,18 +73,38 @@ typedef struct {
   char *log_path;           /* NULL: no usable name to derive it from */
   char *log_text;           /* the log's last bytes; NULL if unread */
   char *log_why;            /* why it was not read */
+  char *log_head;           /* the log's first bytes (who started the guest) */
+  gboolean log_trusted;     /* owned by root, writable by no one else */
   DmHvFacts hv;
+  /* For telling this domain's scrub helper from a look-alike: the uid the
+   * launcher's helper runs as (-1: unknown) and the xenstored we asked
+   * (XENSTORED_PATH, "" for the default socket). */
+  gint64 helper_uid;
+  char *xenstored;
+  /* Set when xenstored did not answer in time: the nodes are what was
+   * read before it stopped, `partial` says so. */
+  char *partial;
+  GPtrArray *xenstoreds;    /* DmProcInfo *: the xenstored processes found */
+  char *walk_note;          /* the guest's tree was too big to read whole */
 } DmDiagSnapshot;
 
 DmDiagSnapshot *dm_diag_snapshot_new(guint domid);
 void dm_diag_snapshot_free(DmDiagSnapshot *snap);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmDiagSnapshot, dm_diag_snapshot_free)
 /* Untrusted text (a guest writes below its own /local/domain/<domid>,
- * qemu writes the log) made safe for a terminal and for JSON: valid
- * UTF-8, control characters replaced by '?'. */
+ * qemu writes the log) made safe for a terminal: valid UTF-8, and every
+ * character that a terminal acts on or that reorders what follows it
+ * replaced by '?': C0 and DEL, the C1 controls U+0080-U+009F (U+009B is a
+ * one-character CSI, U+009D an OSC on terminals that take 8-bit
+ * controls), and the bidi marks, embeddings, overrides and isolates
+ * (U+200E-U+200F, U+202A-U+202E, U+2066-U+2069, U+061C) of "Trojan
+ * Source" (CVE-2021-42574).  Applied on output: the report keeps the
+ * value as read, and JSON escapes it instead. */
 char *dm_diag_printable(const char *text);
+/* The same, one line at most `max` characters long ("..." marks a cut). */
+char *dm_diag_printable_cut(const char *text, guint max);
 
-/* Records one node (copies the path, and the value made printable). */
+/* Records one node (copies the path, and the value as valid UTF-8). */
 void dm_diag_snapshot_set(DmDiagSnapshot *snap, const char *path, const char *value);
 /* The names of a node's children, sorted (numbers numerically). */
 GPtrArray *dm_diag_snapshot_children(const DmDiagSnapshot *snap, const char *path);
@@ -91,7 +115,13 @@ typedef enum {
   DM_STUCK_DANGLING_BACKEND = 1 << 1,     /* frontend's backend link names a missing node */
   DM_STUCK_NO_BACKEND = 1 << 2,           /* frontend has no backend link at all */
   DM_STUCK_NO_FRONTEND = 1 << 3,          /* backend whose frontend is missing */
+  DM_STUCK_INVALID_BACKEND_LINK = 1 << 4, /* the guest wrote a backend link that is no path */
 } DmStuckFlags;
+#define DM_STUCK_LAST DM_STUCK_INVALID_BACKEND_LINK
+
+/* Whether `path` is one xenstored accepts: absolute, only the characters
+ * of xenstore's path grammar, no empty component, not too long. */
+gboolean dm_diag_valid_path(const char *path);
 
 /* Short machine names of the flags, for JSON: "backend-initialising", ... */
 const char *dm_stuck_flag_name(DmStuckFlags flag);
@@ -110,7 +140,41 @@ typedef struct {
   char *note;             /* why an odd-looking pair is fine; NULL if none */
   gboolean scrub;         /* the launcher's scrub policy would remove the backend */
   char *scrub_why;
+  /* Which values came from nodes the guest can write (its frontend
+   * directory): data to report, never to trust. */
+  gboolean fe_state_from_guest;
+  gboolean be_link_from_guest;
 } DmDiagDevice;
+
+/* What to do about one finding: the exact commands, and why. */
+typedef struct {
+  char *finding;          /* the finding it answers */
+  char *text;             /* what to do and why, one or two sentences */
+  GPtrArray *commands;    /* char *: commands to run, in order */
+} DmDiagAdvice;
+
+/* A backend removal as the log recorded it. */
+typedef struct {
+  char *time;             /* the log line's time of day (UTC) */
+  char *path;
+  char *reason;
+  char *by;               /* "launcher", "helper PID" or "scrub command" */
+} DmDiagRemoval;
+
+/* The scrub's own story, from the domain's log and /proc. */
+typedef struct {
+  int launched;           /* 1: the log's first line is the launcher's; 0: it is not; -1: no log */
+  char *first_line;
+  int helper_logged_pid;  /* "started scrub helper, pid N"; 0 if none */
+  char *helper_started;   /* time of that line */
+  char *no_helper_why;    /* "no scrub helper: ..." */
+  GPtrArray *removals;    /* DmDiagRemoval * */
+  char *stopped_at;       /* when the helper stopped watching; NULL if it did not */
+  char *stopped_why;      /* "window-ended", "domain-released", "error" */
+  char *stopped_line;     /* the log line saying so */
+  GPtrArray *impostors;   /* char *: launcher-binary processes for this domain that
+                           * are not its helper, and why not */
+} DmDiagStory;
 
 typedef struct {
   guint domid;
@@ -130,7 +194,14 @@ typedef struct {
   int dm_stubdom;         /* image/device-model-domid, -1 if none */
   char *dm_note;          /* one sentence */
 
-  GArray *helper_pids;    /* int: scrub helpers still running for this domain */
+  GArray *helper_pids;    /* int: this domain's scrub helper, verified (uid, domain,
+                           * xenstored, and the pid the launcher logged) */
+  DmDiagStory story;
+  GPtrArray *advice;      /* DmDiagAdvice *, one per finding that has any */
+  char *partial;          /* xenstored did not answer: the report is partial */
+  GPtrArray *xenstoreds;  /* char *: one line per xenstored process */
+  char *worst;            /* the most important finding, for `--all`; NULL if none */
+  char *walk_note;
 
   char *log_path;
   GPtrArray *log_errors;  /* char *: last lines holding an error, oldest first */

@@ -1,6 +1,7 @@
 #include "diagnose_output.h"
 
 #include "json.h"
+#include "scrub.h"
 #include <string.h>
 
 /* ---- table ------------------------------------------------------------ */
@@ -35,7 +36,7 @@ static char *
 stuck_cell(guint stuck)
 {
   g_autoptr(GString) s = g_string_new(NULL);
-  for (guint bit = 1; bit <= DM_STUCK_NO_FRONTEND; bit <<= 1)
+  for (guint bit = 1; bit <= DM_STUCK_LAST; bit <<= 1)
     if (stuck & bit)
       g_string_append_printf(s, "%s%s", s->len ? "," : "", dm_stuck_flag_name(bit));
   return g_string_free(g_steal_pointer(&s), FALSE);
@@ -75,6 +76,65 @@ state_colour(int state)
 enum { COL_CLASS, COL_DEVID, COL_FE, COL_FES, COL_BE, COL_BES, COL_BEDOM, COL_SCRUB,
        COL_STUCK, N_COLS };
 
+/* Every string in the table goes through S(): whatever a guest or qemu
+ * wrote reaches the admin's terminal only as printable text, cut to a
+ * length a screen can hold.  Our own colour codes are added around it. */
+static const char *
+S_cut(GPtrArray *pool, const char *text, guint max)
+{
+  char *clean = dm_diag_printable_cut(text ? text : "", max);
+  g_ptr_array_add(pool, clean);
+  return clean;
+}
+#define S(text) S_cut(pool, (text), 600)
+
+static const char *
+pooled(GPtrArray *pool, char *text)
+{
+  g_ptr_array_add(pool, text);
+  return text;
+}
+
+static void
+story_table(GString *out, const Paint *p, const DmDiagReport *r, GPtrArray *pool)
+{
+  const DmDiagStory *st = &r->story;
+
+  g_string_append(out, "  started by: ");
+  if (st->launched < 0)
+    g_string_append(out, "unknown (no log)\n");
+  else if (st->launched)
+    g_string_append(out, "qemu-dm-launcher (the log's first line is its own)\n");
+  else
+    g_string_append_printf(out, "%snot the launcher%s (the log begins \"%s\")\n",
+                           c(p, YELLOW), c(p, RESET), S_cut(pool, st->first_line, 80));
+  g_string_append(out, "  scrub helper: ");
+  if (r->helper_pids->len > 0) {
+    g_string_append(out, "running (pid");
+    for (guint i = 0; i < r->helper_pids->len; i++)
+      g_string_append_printf(out, " %d", g_array_index(r->helper_pids, int, i));
+    g_string_append_printf(out, "), started %s\n", st->helper_started ? st->helper_started
+                                                                       : "at an unknown time");
+  } else if (st->stopped_at)
+    g_string_append_printf(out, "stopped watching at %s: %s (\"%s\")\n", st->stopped_at,
+                           strcmp(st->stopped_why, "window-ended") == 0 ? "the window ended"
+                           : strcmp(st->stopped_why, "domain-released") == 0
+                             ? "the domain was released" : "an error",
+                           S(st->stopped_line));
+  else if (st->no_helper_why)
+    g_string_append_printf(out, "none: %s\n", S(st->no_helper_why));
+  else if (st->helper_logged_pid)
+    g_string_append_printf(out, "not running (pid %d was started at %s)\n",
+                           st->helper_logged_pid, st->helper_started);
+  else
+    g_string_append(out, "not running\n");
+  for (guint i = 0; i < st->removals->len; i++) {
+    const DmDiagRemoval *x = g_ptr_array_index(st->removals, i);
+    g_string_append_printf(out, "  removed %s at %s by the %s: %s\n", S(x->path), x->time,
+                           S(x->by), S(x->reason));
+  }
+}
+
 char *
 dm_diagnose_format_table(const DmDiagReport *r, gboolean colour)
 {
@@ -88,47 +148,52 @@ dm_diagnose_format_table(const DmDiagReport *r, gboolean colour)
   guint width[N_COLS];
   guint rows = r->devices->len;
   g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func(g_free);
+  gboolean guest_marks = FALSE;
+
+  if (r->partial) {
+    g_string_append_printf(out, "%sPARTIAL%s: %s\n", c(p, RED), c(p, RESET), S(r->partial));
+    for (guint i = 0; i < r->xenstoreds->len; i++)
+      g_string_append_printf(out, "  xenstored %s\n", S(r->xenstoreds->pdata[i]));
+  }
 
   /* Domain. */
   g_string_append_printf(out, "%sdomain %u%s", c(p, BOLD), r->domid, c(p, RESET));
   if (r->name)
-    g_string_append_printf(out, " (%s)", r->name);
+    g_string_append_printf(out, " (%s)", S(r->name));
   g_string_append_printf(out, ": %s guest", dm_guest_name(r->guest) ? dm_guest_name(r->guest)
                                                                     : "unknown");
   if (r->guest_source)
-    g_string_append_printf(out, " (from %s)", r->guest_source);
-  g_string_append_printf(out, "\n  state: %s (from %s)\n", r->domain_state, r->domain_source);
+    g_string_append_printf(out, " (from %s)", S(r->guest_source));
+  g_string_append_printf(out, "\n  state: %s (from %s)\n", S(r->domain_state),
+                         S(r->domain_source));
   if (r->domain_note)
-    g_string_append_printf(out, "  %snote:%s %s\n", c(p, YELLOW), c(p, RESET), r->domain_note);
+    g_string_append_printf(out, "  %snote:%s %s\n", c(p, YELLOW), c(p, RESET),
+                           S(r->domain_note));
 
   /* Device model. */
   g_string_append_printf(out, "%sdevice model%s\n", c(p, BOLD), c(p, RESET));
   g_string_append_printf(out, "  state (device-model/%u/state): %s\n", r->domid,
-                         r->dm_state ? r->dm_state : "missing");
+                         r->dm_state ? S(r->dm_state) : "missing");
   if (r->dm_pid)
     g_string_append_printf(out, "  pid %d: %s%s%s\n", r->dm_pid,
                            c(p, r->dm_alive && r->dm_is_qemu ? GREEN
                                 : r->dm_alive ? YELLOW : RED),
-                           r->dm_note, c(p, RESET));
+                           S(r->dm_note), c(p, RESET));
   else
-    g_string_append_printf(out, "  %s\n", r->dm_note);
-  g_string_append(out, "  scrub helper: ");
-  if (r->helper_pids->len == 0)
-    g_string_append(out, "not running\n");
-  else {
-    g_string_append(out, "running (pid");
-    for (guint i = 0; i < r->helper_pids->len; i++)
-      g_string_append_printf(out, " %d", g_array_index(r->helper_pids, int, i));
-    g_string_append(out, ")\n");
-  }
-  g_string_append_printf(out, "  log %s: ", r->log_path ? r->log_path : "(none)");
+    g_string_append_printf(out, "  %s\n", S(r->dm_note));
+  g_string_append_printf(out, "  log %s: ", r->log_path ? S(r->log_path) : "(none)");
   if (r->log_errors->len == 0)
-    g_string_append_printf(out, "%s\n", r->log_note ? r->log_note : "no error lines");
+    g_string_append_printf(out, "%s\n", r->log_note ? S(r->log_note) : "no error lines");
   else {
     g_string_append(out, "last error lines:\n");
     for (guint i = 0; i < r->log_errors->len; i++)
-      g_string_append_printf(out, "    %s\n", (char *)g_ptr_array_index(r->log_errors, i));
+      g_string_append_printf(out, "    %s\n", S(g_ptr_array_index(r->log_errors, i)));
   }
+
+  /* The scrub's story. */
+  g_string_append_printf(out, "%sscrub%s\n", c(p, BOLD), c(p, RESET));
+  story_table(out, p, r, pool);
 
   /* Devices. */
   g_string_append_printf(out, "%sdevices%s\n", c(p, BOLD), c(p, RESET));
@@ -138,18 +203,24 @@ dm_diagnose_format_table(const DmDiagReport *r, gboolean colour)
     width[i] = (guint)strlen(heads[i]);
   for (guint i = 0; i < rows; i++) {
     const DmDiagDevice *d = g_ptr_array_index(r->devices, i);
+    /* '*': the value comes from a node the guest can write. */
     char *row[N_COLS] = {
-      g_strdup(d->cls),
-      g_strdup(d->devid),
-      g_strdup(d->fe_path ? d->fe_path : "-"),
-      d->fe_path ? state_cell(d->fe_state) : g_strdup("-"),
-      g_strdup_printf("%s%s", d->be_path ? d->be_path : "-",
-                      d->be_path && !d->be_exists ? " (missing)" : ""),
+      dm_diag_printable_cut(d->cls, 24),
+      dm_diag_printable_cut(d->devid, 24),
+      d->fe_path ? dm_diag_printable_cut(d->fe_path, 100) : g_strdup("-"),
+      d->fe_path ? g_strdup_printf("%s%s", pooled(pool, state_cell(d->fe_state)),
+                                   d->fe_state_from_guest ? "*" : "")
+                 : g_strdup("-"),
+      g_strdup_printf("%s%s%s", d->be_path ? S_cut(pool, d->be_path, 100) : "-",
+                      d->be_link_from_guest ? "*" : "",
+                      d->stuck & DM_STUCK_INVALID_BACKEND_LINK ? " (invalid)"
+                      : d->be_path && !d->be_exists ? " (missing)" : ""),
       d->be_exists ? state_cell(d->be_state) : g_strdup("-"),
       d->be_domid >= 0 ? g_strdup_printf("%d", d->be_domid) : g_strdup("-"),
       g_strdup(d->scrub ? "remove" : d->be_exists ? "keep" : "-"),
       d->stuck ? stuck_cell(d->stuck) : g_strdup(""),
     };
+    guest_marks = guest_marks || d->fe_state_from_guest || d->be_link_from_guest;
     for (guint j = 0; j < N_COLS; j++) {
       width[j] = MAX(width[j], (guint)g_utf8_strlen(row[j], -1));
       g_ptr_array_add(cells, row[j]);
@@ -175,14 +246,31 @@ dm_diagnose_format_table(const DmDiagReport *r, gboolean colour)
     }
     trim_line(out);
   }
+  if (guest_marks)
+    g_string_append(out, "  * written by the guest: data to report, not to trust\n");
 
-  /* Findings and verdict. */
+  /* Findings, each with its advice, and the verdict. */
   if (r->findings->len > 0) {
     g_string_append_printf(out, "%sfindings%s\n", c(p, BOLD), c(p, RESET));
-    for (guint i = 0; i < r->findings->len; i++)
-      g_string_append_printf(out, "  - %s\n", (char *)g_ptr_array_index(r->findings, i));
+    for (guint i = 0; i < r->findings->len; i++) {
+      const char *f = g_ptr_array_index(r->findings, i);
+      g_string_append_printf(out, "  - %s\n", S(f));
+      for (guint k = 0; k < r->advice->len; k++) {
+        const DmDiagAdvice *a = g_ptr_array_index(r->advice, k);
+        if (strcmp(a->finding, f) != 0)
+          continue;
+        g_string_append_printf(out, "    %sadvice:%s %s\n", c(p, BOLD), c(p, RESET),
+                               S(a->text));
+        for (guint j = 0; j < a->commands->len; j++)
+          g_string_append_printf(out, "      $ %s\n", S(a->commands->pdata[j]));
+      }
+    }
   }
-  if (r->stuck)
+  if (r->partial)
+    g_string_append_printf(out, "%sPARTIAL%s: domain %u could not be read whole; the above "
+                           "is what xenstored answered before it stopped\n", c(p, RED),
+                           c(p, RESET), r->domid);
+  else if (r->stuck)
     g_string_append_printf(out, "%sSTUCK%s: domain %u is waiting on something (see "
                            "findings)\n", c(p, RED), c(p, RESET), r->domid);
   else
@@ -212,6 +300,7 @@ device_json(DmJson *b, const DmDiagDevice *d)
     dm_json_begin_object(b);
     dm_json_member_string(b, "path", d->fe_path);
     member_state(b, "state", d->fe_state);
+    dm_json_member_bool(b, "guest_writable", d->fe_state_from_guest);
     dm_json_end_object(b);
   } else
     dm_json_null(b);
@@ -219,6 +308,8 @@ device_json(DmJson *b, const DmDiagDevice *d)
   if (d->be_path) {
     dm_json_begin_object(b);
     dm_json_member_string(b, "path", d->be_path);
+    dm_json_member_bool(b, "path_from_guest", d->be_link_from_guest);
+    dm_json_member_bool(b, "path_valid", !(d->stuck & DM_STUCK_INVALID_BACKEND_LINK));
     dm_json_member_bool(b, "exists", d->be_exists);
     member_state(b, "state", d->be_state);
     dm_json_end_object(b);
@@ -228,7 +319,7 @@ device_json(DmJson *b, const DmDiagDevice *d)
   dm_json_member_bool(b, "stuck", d->stuck != 0);
   dm_json_member(b, "problems");
   dm_json_begin_array(b);
-  for (guint bit = 1; bit <= DM_STUCK_NO_FRONTEND; bit <<= 1)
+  for (guint bit = 1; bit <= DM_STUCK_LAST; bit <<= 1)
     if (d->stuck & bit)
       dm_json_string(b, dm_stuck_flag_name(bit));
   dm_json_end_array(b);
@@ -281,6 +372,40 @@ dm_diagnose_format_json(const DmDiagReport *r)
   dm_json_end_array(b);
   dm_json_end_object(b);
 
+  const DmDiagStory *st = &r->story;
+  dm_json_member(b, "scrub_story");
+  dm_json_begin_object(b);
+  dm_json_member(b, "started_by_launcher");
+  if (st->launched < 0)
+    dm_json_null(b);
+  else
+    dm_json_bool(b, st->launched);
+  dm_json_member_string(b, "log_first_line", st->first_line);
+  dm_json_member_int(b, "helper_logged_pid", st->helper_logged_pid, st->helper_logged_pid > 0);
+  dm_json_member_string(b, "helper_started", st->helper_started);
+  dm_json_member_string(b, "no_helper_why", st->no_helper_why);
+  dm_json_member_string(b, "helper_stopped_at", st->stopped_at);
+  dm_json_member_string(b, "helper_stopped_why", st->stopped_why);
+  dm_json_member_string(b, "helper_stopped_line", st->stopped_line);
+  dm_json_member(b, "removed");
+  dm_json_begin_array(b);
+  for (guint i = 0; i < st->removals->len; i++) {
+    const DmDiagRemoval *x = g_ptr_array_index(st->removals, i);
+    dm_json_begin_object(b);
+    dm_json_member_string(b, "time", x->time);
+    dm_json_member_string(b, "path", x->path);
+    dm_json_member_string(b, "by", x->by);
+    dm_json_member_string(b, "reason", x->reason);
+    dm_json_end_object(b);
+  }
+  dm_json_end_array(b);
+  dm_json_member(b, "not_helpers");
+  dm_json_begin_array(b);
+  for (guint i = 0; i < st->impostors->len; i++)
+    dm_json_string(b, g_ptr_array_index(st->impostors, i));
+  dm_json_end_array(b);
+  dm_json_end_object(b);
+
   dm_json_member(b, "log");
   dm_json_begin_object(b);
   dm_json_member_string(b, "path", r->log_path);
@@ -302,6 +427,27 @@ dm_diagnose_format_json(const DmDiagReport *r)
   dm_json_begin_array(b);
   for (guint i = 0; i < r->findings->len; i++)
     dm_json_string(b, g_ptr_array_index(r->findings, i));
+  dm_json_end_array(b);
+  dm_json_member(b, "advice");
+  dm_json_begin_array(b);
+  for (guint i = 0; i < r->advice->len; i++) {
+    const DmDiagAdvice *a = g_ptr_array_index(r->advice, i);
+    dm_json_begin_object(b);
+    dm_json_member_string(b, "finding", a->finding);
+    dm_json_member_string(b, "advice", a->text);
+    dm_json_member(b, "commands");
+    dm_json_begin_array(b);
+    for (guint j = 0; j < a->commands->len; j++)
+      dm_json_string(b, a->commands->pdata[j]);
+    dm_json_end_array(b);
+    dm_json_end_object(b);
+  }
+  dm_json_end_array(b);
+  dm_json_member_string(b, "partial", r->partial);
+  dm_json_member(b, "xenstored");
+  dm_json_begin_array(b);
+  for (guint i = 0; i < r->xenstoreds->len; i++)
+    dm_json_string(b, g_ptr_array_index(r->xenstoreds, i));
   dm_json_end_array(b);
   dm_json_member_bool(b, "stuck", r->stuck);
   dm_json_end_object(b);

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,32 +27,56 @@ typedef struct {
   struct xs_handle *xs;
   xs_transaction_t t;
   DmDiagSnapshot *snap;
+  GMutex *lock;      /* guards snap: the caller may read it after a timeout */
   guint budget;
+  const char *area;  /* what the budget is for, for walk_note */
 } Walk;
 
-/* Reads one node.  Returns FALSE only on a real failure; a missing node
- * (ENOENT) or one we may not read (EACCES) is left out of the snapshot. */
+/* Whatever a guest can make xenstored answer for a node it owns: gone,
+ * not ours to read, an invalid or too long path, too big a value.  Data
+ * to report (the node is left out), never a reason to stop. */
+static gboolean
+answer_is_data(int err)
+{
+  return err == ENOENT || err == EACCES || err == EINVAL || err == E2BIG ||
+         err == ENAMETOOLONG || err == ENOSPC;
+}
+
+static void
+snap_set(Walk *w, const char *path, const char *value)
+{
+  g_mutex_lock(w->lock);
+  dm_diag_snapshot_set(w->snap, path, value);
+  g_mutex_unlock(w->lock);
+}
+
+/* Reads one node.  Returns FALSE only on a real failure (the connection);
+ * a node the guest made unreadable is left out of the snapshot. */
 static gboolean
 read_node(Walk *w, const char *path, gboolean *present, GError **error)
 {
   g_autoptr(GError) local = NULL;
   gboolean missing = FALSE;
-  g_autofree char *value = dm_xs_read(w->xs, w->t, path, &missing, &local);
 
-  *present = value != NULL;
+  *present = FALSE;
+  if (w->budget == 0) {
+    g_mutex_lock(w->lock);
+    if (w->snap->walk_note == NULL)
+      w->snap->walk_note = g_strdup_printf("%s holds more than %d nodes; stopped reading "
+                                           "it at %s", w->area, MAX_NODES, path);
+    g_mutex_unlock(w->lock);
+    return TRUE;
+  }
+  g_autofree char *value = dm_xs_read(w->xs, w->t, path, &missing, &local);
   if (value == NULL) {
-    if (missing || errno == EACCES)
+    if (missing || answer_is_data(errno))
       return TRUE;
     g_propagate_error(error, g_steal_pointer(&local));
     return FALSE;
   }
-  if (w->budget == 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE,
-                "more than %d nodes to read; stopped at %s", MAX_NODES, path);
-    return FALSE;
-  }
+  *present = TRUE;
   w->budget--;
-  dm_diag_snapshot_set(w->snap, path, value);
+  snap_set(w, path, value);
   return TRUE;
 }
 
@@ -63,13 +88,12 @@ read_tree(Walk *w, const char *path, guint depth, GError **error)
 
   if (!read_node(w, path, &present, error))
     return FALSE;
-  if (!present || depth >= MAX_DEPTH)
+  if (!present || depth >= MAX_DEPTH || w->budget == 0)
     return TRUE;
   g_auto(GStrv) names = dm_xs_directory(w->xs, w->t, path, &missing, &local);
   if (names == NULL)
-    return missing || errno == EACCES ? TRUE
-                                      : (g_propagate_error(error, g_steal_pointer(&local)),
-                                         FALSE);
+    return missing || answer_is_data(errno)
+             ? TRUE : (g_propagate_error(error, g_steal_pointer(&local)), FALSE);
   for (char **n = names; *n; n++) {
     g_autofree char *child = g_strdup_printf("%s/%s", path, *n);
     if (!read_tree(w, child, depth + 1, error))
@@ -84,7 +108,7 @@ list(Walk *w, const char *path, GError **error)
   gboolean missing = FALSE;
   g_autoptr(GError) local = NULL;
   GStrv names = dm_xs_directory(w->xs, w->t, path, &missing, &local);
-  if (names == NULL && !missing && errno != EACCES) {
+  if (names == NULL && !missing && !answer_is_data(errno)) {
     g_propagate_error(error, g_steal_pointer(&local));
     return NULL;
   }
@@ -137,6 +161,24 @@ resolve(Walk *w, const char *arg, guint *domid, GError **error)
   return TRUE;
 }
 
+static GPtrArray *
+children_locked(Walk *w, const char *path)
+{
+  g_mutex_lock(w->lock);
+  GPtrArray *out = dm_diag_snapshot_children(w->snap, path);
+  g_mutex_unlock(w->lock);
+  return out;
+}
+
+static char *
+node_locked(Walk *w, const char *path)
+{
+  g_mutex_lock(w->lock);
+  char *out = g_strdup(g_hash_table_lookup(w->snap->nodes, path));
+  g_mutex_unlock(w->lock);
+  return out;
+}
+
 static gboolean
 read_xenstore(Walk *w, GError **error)
 {
@@ -144,10 +186,29 @@ read_xenstore(Walk *w, GError **error)
   g_autofree char *dom = g_strdup_printf("/local/domain/%u", d);
   g_autofree char *dm = g_strdup_printf("/local/domain/0/device-model/%u", d);
   g_autofree char *libxl_type = g_strdup_printf("/libxl/%u/type", d);
+  /* Of the guest's own directory, only what diagnose looks at: the guest
+   * can fill the rest (data/, attr/, ...) with anything, as much as its
+   * quota allows.  The first ones are the toolstack's and read-only to it. */
+  static const char *const own_nodes[] = { "", "/name", "/domid", "/vm", "/hvmloader",
+                                           "/control/shutdown" };
+  static const char *const own_trees[] = { "/image", "/console", "/device" };
   gboolean present;
 
-  if (!read_tree(w, dom, 0, error) || !read_tree(w, dm, 0, error) ||
-      !read_node(w, libxl_type, &present, error))
+  w->budget = MAX_NODES;
+  w->area = "the guest's own directory";
+  for (gsize i = 0; i < G_N_ELEMENTS(own_nodes); i++) {
+    g_autofree char *path = g_strconcat(dom, own_nodes[i], NULL);
+    if (!read_node(w, path, &present, error))
+      return FALSE;
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(own_trees); i++) {
+    g_autofree char *path = g_strconcat(dom, own_trees[i], NULL);
+    if (!read_tree(w, path, 1, error))
+      return FALSE;
+  }
+  w->budget = MAX_NODES;
+  w->area = "dom0's nodes for the guest";
+  if (!read_tree(w, dm, 0, error) || !read_node(w, libxl_type, &present, error))
     return FALSE;
 
   /* Backends of this domain, in whichever domain serves them. */
@@ -167,28 +228,32 @@ read_xenstore(Walk *w, GError **error)
   }
 
   /* Links that point outside what was read: a frontend's backend in an
-   * odd place, and xend's /vm/<uuid>/image/ostype. */
+   * odd place, and xend's /vm/<uuid>/image/ostype.  Both are read only if
+   * they are paths xenstored accepts: a guest writes its frontend's link. */
   g_autofree char *vm_key = g_strdup_printf("%s/vm", dom);
-  const char *vm = g_hash_table_lookup(w->snap->nodes, vm_key);
-  if (vm && g_str_has_prefix(vm, "/vm/")) {
+  g_autofree char *vm = node_locked(w, vm_key);
+  if (vm && g_str_has_prefix(vm, "/vm/") && dm_diag_valid_path(vm)) {
     g_autofree char *ostype = g_strdup_printf("%s/image/ostype", vm);
     if (!read_node(w, ostype, &present, error))
       return FALSE;
   }
   g_autoptr(GPtrArray) links = g_ptr_array_new_with_free_func(g_free);
   g_autofree char *devdir = g_strdup_printf("%s/device", dom);
-  g_autoptr(GPtrArray) classes = dm_diag_snapshot_children(w->snap, devdir);
+  g_autoptr(GPtrArray) classes = children_locked(w, devdir);
   for (guint i = 0; i < classes->len; i++) {
     g_autofree char *cdir = g_strdup_printf("%s/%s", devdir, (char *)classes->pdata[i]);
-    g_autoptr(GPtrArray) devids = dm_diag_snapshot_children(w->snap, cdir);
-    for (guint j = 0; j < devids->len; j++) {
+    g_autoptr(GPtrArray) devids = children_locked(w, cdir);
+    for (guint j = 0; j < devids->len && links->len < 64; j++) {
       g_autofree char *key = g_strdup_printf("%s/%s/backend", cdir, (char *)devids->pdata[j]);
-      const char *link = g_hash_table_lookup(w->snap->nodes, key);
-      if (link && g_str_has_prefix(link, "/local/domain/") &&
-          !g_hash_table_contains(w->snap->nodes, link))
-        g_ptr_array_add(links, g_strdup(link));
+      g_autofree char *link = node_locked(w, key);
+      g_autofree char *known = link ? node_locked(w, link) : NULL;
+      if (link && g_str_has_prefix(link, "/local/domain/") && dm_diag_valid_path(link) &&
+          known == NULL)
+        g_ptr_array_add(links, g_steal_pointer(&link));
     }
   }
+  w->budget = MIN(w->budget, 4096);
+  w->area = "the backends the guest's links name";
   for (guint i = 0; i < links->len; i++)
     if (!read_tree(w, links->pdata[i], MAX_DEPTH - 2, error))
       return FALSE;
@@ -205,6 +270,34 @@ read_exe(int pid)
   if (target && g_str_has_suffix(target, " (deleted)"))
     target[strlen(target) - strlen(" (deleted)")] = '\0';
   return g_steal_pointer(&target);
+}
+
+static gint64
+read_uid(int pid)
+{
+  g_autofree char *path = g_strdup_printf("/proc/%d/status", pid);
+  g_autofree char *text = NULL;
+  const char *line;
+  if (!g_file_get_contents(path, &text, NULL, NULL) || (line = strstr(text, "\nUid:")) == NULL)
+    return -1;
+  return g_ascii_strtoll(line + strlen("\nUid:"), NULL, 10);
+}
+
+/* One variable of a process's environment: "" if unset, NULL if the
+ * environment cannot be read (another user's process, without root). */
+static char *
+read_env(int pid, const char *key)
+{
+  g_autofree char *path = g_strdup_printf("/proc/%d/environ", pid);
+  g_autofree char *env = NULL;
+  gsize len = 0;
+  gsize klen = strlen(key);
+  if (!g_file_get_contents(path, &env, &len, NULL))
+    return NULL;
+  for (gsize off = 0; off < len; off += strlen(env + off) + 1)
+    if (strncmp(env + off, key, klen) == 0 && env[off + klen] == '=')
+      return g_strdup(env + off + klen + 1);
+  return g_strdup("");
 }
 
 static DmProcInfo *
@@ -227,6 +320,8 @@ read_proc(int pid)
     }
   }
   p->exe = read_exe(pid);
+  p->uid = read_uid(pid);
+  p->xenstored = read_env(pid, "XENSTORED_PATH");
   if (g_file_get_contents(cmd_path, &cmd, &len, NULL) && len > 0) {
     g_autoptr(GPtrArray) argv = g_ptr_array_new();
     for (gsize off = 0; off < len; off += strlen(cmd + off) + 1)
@@ -266,6 +361,8 @@ read_processes(DmDiagSnapshot *snap, const DmDomainConfig *dc)
   /* The scrub helper is a fork of the launcher that never execs: look for
    * processes running our own binary. */
   snap->launcher_exe = read_exe(getpid());
+  snap->xenstored = g_strdup(g_getenv("XENSTORED_PATH") ? g_getenv("XENSTORED_PATH") : "");
+  snap->helper_uid = dm_diagnose_helper_uid(snap->domid);
   g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
   const char *name;
   while (snap->launcher_exe && proc && (name = g_dir_read_name(proc)) != NULL) {
@@ -275,6 +372,44 @@ read_processes(DmDiagSnapshot *snap, const DmDomainConfig *dc)
     g_autofree char *exe = read_exe((int)other);
     if (exe && strcmp(exe, snap->launcher_exe) == 0)
       g_ptr_array_add(snap->launchers, read_proc((int)other));
+  }
+}
+
+/* The uid the launcher's scrub helper runs as (dm/helper.c): nobody. */
+gint64
+dm_diagnose_helper_uid(guint domid)
+{
+  struct passwd *pw = getpwnam("nobody");
+  return pw ? (gint64)pw->pw_uid : 65534;
+}
+
+/* The xenstored processes that serve what we asked: the ones whose
+ * XENSTORED_PATH is ours (unset on a real host: the default socket). */
+static void
+read_xenstoreds(DmDiagSnapshot *snap)
+{
+  const char *ours = g_getenv("XENSTORED_PATH") ? g_getenv("XENSTORED_PATH") : "";
+  g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+  const char *name;
+  while (proc && (name = g_dir_read_name(proc)) != NULL) {
+    guint64 pid;
+    g_autofree char *comm_path = NULL;
+    g_autofree char *comm = NULL;
+    if (!dm_parse_uint(name, G_MAXINT, &pid))
+      continue;
+    comm_path = g_strdup_printf("/proc/%s/comm", name);
+    if (!g_file_get_contents(comm_path, &comm, NULL, NULL))
+      continue;
+    g_strchomp(comm);
+    if (strcmp(comm, "xenstored") != 0 && strcmp(comm, "oxenstored") != 0)
+      continue;
+    DmProcInfo *p = read_proc((int)pid);
+    /* The test bed's daemon names its socket with XENSTORED_PATH too. */
+    if (p->xenstored && strcmp(p->xenstored, ours) != 0) {
+      dm_proc_info_free(p);
+      continue;
+    }
+    g_ptr_array_add(snap->xenstoreds, p);
   }
 }
 
@@ -309,6 +444,20 @@ read_log(DmDiagSnapshot *snap, const char *dir)
   off_t start = 0;
   if (fstat(fd, &st) == 0 && st.st_size > LOG_TAIL_BYTES)
     start = st.st_size - LOG_TAIL_BYTES;
+  /* Its lines tell the scrub's story only if no one but root wrote them. */
+  snap->log_trusted = fstat(fd, &st) == 0 && st.st_uid == 0 && !(st.st_mode & 022);
+  if (start > 0) {
+    g_autofree char *head = g_malloc(LOG_TAIL_BYTES + 1);
+    ssize_t n = pread(fd, head, LOG_TAIL_BYTES, 0);
+    if (n > 0) {
+      head[n] = '\0';
+      /* Cut at the last whole line. */
+      char *nl = strrchr(head, '\n');
+      if (nl)
+        nl[1] = '\0';
+      snap->log_head = g_steal_pointer(&head);
+    }
+  }
   g_autofree char *buf = g_malloc(LOG_TAIL_BYTES + 1);
   ssize_t got = pread(fd, buf, LOG_TAIL_BYTES, start);
   int saved = errno;
@@ -323,6 +472,8 @@ read_log(DmDiagSnapshot *snap, const char *dir)
   if (start > 0 && (text = strchr(buf, '\n')) != NULL)
     text++;
   snap->log_text = g_strdup(text ? text : "");
+  if (start == 0)
+    snap->log_head = g_strdup(snap->log_text);
 }
 
 /* ---- the hypervisor --------------------------------------------------- */
@@ -405,68 +556,118 @@ use_colour(void)
          strcmp(term, "dumb") != 0;
 }
 
-gboolean
-dm_diagnose_run(const DmCli *cli, gboolean *stuck, GError **error)
+/* The xenstore half of one diagnosis, on dm_xs_bounded's worker thread:
+ * libxenstore has no timeout, and a stopped xenstored would hold the
+ * admin's terminal forever.  What it read so far stays readable (under
+ * the lock) when the caller gives up waiting. */
+typedef struct {
+  GMutex lock;
+  char *arg;
+  guint domid;            /* set once resolved */
+  DmDiagSnapshot *snap;   /* the worker's; handed over on success */
+} ReadJob;
+
+static void
+read_job_clear(ReadJob *job)
 {
-  const char *arg = cli->rest && cli->rest[0] ? cli->rest[1] : NULL;
-  g_autoptr(DmConfig) config = NULL;
-  g_autoptr(DmDomainConfig) dc = NULL;
-  g_autoptr(DmXsHandle) xs = NULL;
-  g_autoptr(DmDiagSnapshot) snap = NULL;
-  g_autoptr(DmDiagReport) report = NULL;
-  g_autofree char *text = NULL;
+  g_free(job->arg);
+  dm_diag_snapshot_free(job->snap);
+  g_mutex_clear(&job->lock);
+}
+
+static void
+read_job_unref(gpointer job)
+{
+  g_atomic_rc_box_release_full(job, (GDestroyNotify)read_job_clear);
+}
+
+static gpointer
+read_job_run(struct xs_handle *xs, gpointer data, GError **error)
+{
+  ReadJob *job = data;
+  DmDiagSnapshot *snap;
   guint domid = 0;
   gboolean ok;
-
-  if (arg == NULL || cli->rest[2] != NULL || cli->toolstack_argc > 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                "usage: qemu-dm-launcher diagnose [--json] [--config FILE] "
-                "[--log-dir DIR] DOMID|NAME");
-    return FALSE;
-  }
-  config = dm_config_load(cli->config_path, error);
-  if (config == NULL)
-    return FALSE;
-
-  xs = dm_xs_open(error);
-  if (xs == NULL) {
-    /* Unreachable xenstore is bad input for diagnose: exit 2. */
-    (*error)->code = DM_ERROR_INVALID;
-    g_prefix_error(error, "diagnose %s: ", arg);
-    return FALSE;
-  }
+  Walk w = { .xs = xs, .lock = &job->lock, .budget = MAX_NODES };
 
   /* One read-only transaction: a consistent picture, and aborting it at
    * the end guarantees nothing is ever written.  Without one (quota),
    * plain reads still work. */
-  Walk w = { .xs = xs, .t = xs_transaction_start(xs), .budget = MAX_NODES };
-  ok = resolve(&w, arg, &domid, error);
+  w.t = xs_transaction_start(xs);
+  ok = resolve(&w, job->arg, &domid, error);
   if (ok) {
-    snap = dm_diag_snapshot_new(domid);
-    w.snap = snap;
+    g_mutex_lock(&job->lock);
+    job->domid = domid;
+    job->snap = dm_diag_snapshot_new(domid);
+    w.snap = job->snap;
+    g_mutex_unlock(&job->lock);
     ok = read_xenstore(&w, error);
   }
   if (w.t != XBT_NULL)
     xs_transaction_end(xs, w.t, true);
-  if (!ok) {
-    (*error)->code = (*error)->code == DM_ERROR_XENSTORE ? DM_ERROR_INVALID : (*error)->code;
-    g_prefix_error(error, "diagnose %s: ", arg);
-    return FALSE;
-  }
-  if (!known(snap)) {
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                "diagnose %s: no domain %u in xenstore (/local/domain/%u does not exist "
-                "and no backend refers to it)", arg, domid, domid);
-    return FALSE;
-  }
+  if (!ok)
+    return NULL;
+  g_mutex_lock(&job->lock);
+  snap = g_steal_pointer(&job->snap);
+  g_mutex_unlock(&job->lock);
+  return snap;
+}
 
-  g_autofree char *name_key = g_strdup_printf("/local/domain/%u/name", domid);
+guint
+dm_diagnose_timeout_ms(const DmCli *cli)
+{
+  return (guint)(cli->timeout_s > 0 ? cli->timeout_s : 5) * 1000;
+}
+
+/* What diagnose can still say when xenstored does not answer: the nodes
+ * read before it stopped, the xenstored processes and their state, and,
+ * if the domain's name is known, its log. */
+static DmDiagSnapshot *
+partial_snapshot(ReadJob *job, const char *arg, guint timeout_ms)
+{
+  DmDiagSnapshot *snap;
+  g_mutex_lock(&job->lock);
+  snap = dm_diag_snapshot_new(job->domid);
+  if (job->snap) {
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, job->snap->nodes);
+    while (g_hash_table_iter_next(&it, &k, &v))
+      dm_diag_snapshot_set(snap, k, v);
+  }
+  g_mutex_unlock(&job->lock);
+  snap->partial = g_strdup_printf("xenstored did not answer within %u s (--timeout); "
+                                  "%u node%s read before it stopped", timeout_ms / 1000,
+                                  g_hash_table_size(snap->nodes),
+                                  g_hash_table_size(snap->nodes) == 1 ? "" : "s");
+  /* A name given on the command line still finds the log. */
+  g_autofree char *name_key = g_strdup_printf("/local/domain/%u/name", snap->domid);
+  if (!g_hash_table_contains(snap->nodes, name_key) && dm_check_name(arg, NULL) &&
+      !g_ascii_isdigit(*arg))
+    dm_diag_snapshot_set(snap, name_key, arg);
+  return snap;
+}
+
+static gboolean
+finish(const DmCli *cli, DmDiagSnapshot *snap, const char *log_dir, gboolean *stuck,
+       GError **error)
+{
+  g_autoptr(DmConfig) config = dm_config_load(cli->config_path, error);
+  g_autoptr(DmDomainConfig) dc = NULL;
+  g_autoptr(DmDiagReport) report = NULL;
+  g_autofree char *text = NULL;
+
+  if (config == NULL)
+    return FALSE;
+  g_autofree char *name_key = g_strdup_printf("/local/domain/%u/name", snap->domid);
   dc = dm_config_for_domain(config, g_hash_table_lookup(snap->nodes, name_key), error);
   if (dc == NULL)
     return FALSE;
   read_processes(snap, dc);
-  read_log(snap, cli->log_dir ? cli->log_dir : DM_XEN_LOG_DIR);
+  read_log(snap, log_dir);
   read_hypervisor(snap);
+  if (snap->partial)
+    read_xenstoreds(snap);
 
   report = dm_diagnose_analyse(snap, dc);
   text = cli->json ? dm_diagnose_format_json(report)
@@ -479,4 +680,64 @@ dm_diagnose_run(const DmCli *cli, gboolean *stuck, GError **error)
   }
   *stuck = report->stuck;
   return TRUE;
+}
+
+gboolean
+dm_diagnose_run(const DmCli *cli, gboolean *stuck, GError **error)
+{
+  const char *arg = cli->rest && cli->rest[0] ? cli->rest[1] : NULL;
+  const char *log_dir = cli->log_dir ? cli->log_dir : DM_XEN_LOG_DIR;
+  guint timeout_ms = dm_diagnose_timeout_ms(cli);
+  g_autoptr(DmDiagSnapshot) snap = NULL;
+  g_autoptr(GError) local = NULL;
+
+  if (cli->all)
+    return dm_diagnose_all_run(cli, stuck, error);
+  if (arg == NULL || cli->rest[2] != NULL || cli->toolstack_argc > 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                "usage: qemu-dm-launcher diagnose [--json] [--timeout SECONDS] "
+                "[--config FILE] [--log-dir DIR] [--watch [--for SECONDS] "
+                "[--stuck-after SECONDS]] DOMID|NAME | diagnose --all");
+    return FALSE;
+  }
+  if (cli->watch)
+    return dm_diagnose_watch_run(cli, arg, stuck, error);
+  /* The config first: a bad one is reported before xenstore is asked. */
+  g_autoptr(DmConfig) config = dm_config_load(cli->config_path, error);
+  if (config == NULL)
+    return FALSE;
+
+  ReadJob *job = g_atomic_rc_box_new0(ReadJob);
+  g_mutex_init(&job->lock);
+  job->arg = g_strdup(arg);
+  snap = dm_xs_bounded(read_job_run, g_atomic_rc_box_acquire(job), read_job_unref,
+                       (GDestroyNotify)dm_diag_snapshot_free, timeout_ms, &local);
+  if (snap == NULL && g_error_matches(local, DM_ERROR, DM_ERROR_TIMEOUT)) {
+    /* The worker stays blocked in libxenstore; it owns its copy. */
+    g_autoptr(DmDiagSnapshot) part = partial_snapshot(job, arg, timeout_ms);
+    read_job_unref(job);
+    gboolean ignored = FALSE;
+    if (!finish(cli, part, log_dir, &ignored, error))
+      return FALSE;
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                "diagnose %s: xenstored did not answer within %u s (--timeout); the report "
+                "on stdout is partial", arg, timeout_ms / 1000);
+    return FALSE;
+  }
+  read_job_unref(job);
+  if (snap == NULL) {
+    /* Unreachable or failing xenstore is bad input for diagnose: exit 2. */
+    local->domain = DM_ERROR;
+    local->code = local->code == DM_ERROR_CONFIG ? DM_ERROR_CONFIG : DM_ERROR_INVALID;
+    g_prefix_error(&local, "diagnose %s: ", arg);
+    g_propagate_error(error, g_steal_pointer(&local));
+    return FALSE;
+  }
+  if (!known(snap)) {
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                "diagnose %s: no domain %u in xenstore (/local/domain/%u does not exist "
+                "and no backend refers to it)", arg, snap->domid, snap->domid);
+    return FALSE;
+  }
+  return finish(cli, snap, log_dir, stuck, error);
 }

@@ -11,3 +11,16 @@
  * DM_ERROR_INVALID or DM_ERROR_CONFIG, exit 2).  Otherwise prints the
  * report on stdout and sets `stuck`. */
 gboolean dm_diagnose_run(const DmCli *cli, gboolean *stuck, GError **error);
+
+/* The uid the launcher's scrub helper for `domid` runs as. */
+gint64 dm_diagnose_helper_uid(guint domid);
+
+/* The bound on xenstore for diagnose and scrub (--timeout, default 5 s). */
+guint dm_diagnose_timeout_ms(const DmCli *cli);
+
+/* `diagnose --all`: one line per domain (dm/diagnose_all.c). */
+gboolean dm_diagnose_all_run(const DmCli *cli, gboolean *stuck, GError **error);
+
+/* `diagnose --watch DOMID|NAME` (dm/diagnose_watch.c). */
+gboolean dm_diagnose_watch_run(const DmCli *cli, const char *arg, gboolean *stuck,
+                               GError **error);

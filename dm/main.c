@@ -7,6 +7,7 @@
 #include "launch.h"
 #include "log.h"
 #include "plan.h"
+#include "scrub_cmd.h"
 #include "stubdom.h"
 #include "prepare.h"
 #include "qemu_probe.h"
@@ -125,6 +126,9 @@ main(int argc, char **argv)
     status = dm_diagnose_run(&cli, &stuck, &error) ? (stuck ? 1 : 0) : fail(error);
     break;
   }
+  case DM_MODE_SCRUB:
+    status = dm_scrub_cmd_run(&cli, &error) ? 0 : fail(error);
+    break;
   default:
     g_set_error(&error, DM_ERROR, DM_ERROR_INVALID, "this command is not built yet");
     status = fail(error);

@@ -285,7 +285,8 @@ class DiagnoseTest(unittest.TestCase):
             f.write("[launcher]\nqemu-xen = %s\nscrub-grace-ms = 0\nscrub-window-s = 60\n"
                     % qemu)
         out = os.path.join(self.tmp.name, "dm.out")
-        err = os.path.join(self.tmp.name, "dm.err")
+        # Where libxl points the device model's stderr.
+        err = os.path.join(self.logdir, "qemu-dm-%s.log" % name)
         env = self.xs.client_env()
         env["EXEC_PROBE_SLEEP_MS"] = "60000"
         with open(out, "wb") as o, open(err, "wb") as e:
@@ -330,6 +331,15 @@ class DiagnoseTest(unittest.TestCase):
         self.assertTrue(dmr["is_configured_qemu"], dmr)
         self.assertEqual(dmr["exe"], os.path.realpath(EXEC_PROBE))
         self.assertEqual(rep["scrub_helper"], {"running": True, "pids": [hpid]})
+        story = rep["scrub_story"]
+        self.assertTrue(story["started_by_launcher"], story)
+        self.assertEqual(story["helper_logged_pid"], hpid)
+        self.assertEqual(sorted(x["path"] for x in story["removed"]),
+                         [backend_path(7, "console", 0), backend_path(7, "vfb", 0)])
+        self.assertTrue(all(x["by"] in ("launcher", "helper %d" % hpid)
+                            for x in story["removed"]), story)
+        self.assertEqual(story["not_helpers"], [])
+        self.assertIsNone(story["helper_stopped_at"])
 
         # Once the domain is released the helper exits, and diagnose says so.
         self.xs.release(domid)
@@ -338,6 +348,172 @@ class DiagnoseTest(unittest.TestCase):
                                    in "ZX", 10), log())
         rep = self.diagnose_json(domid, 0)
         self.assertEqual(rep["scrub_helper"], {"running": False, "pids": []})
+        self.assertEqual(rep["scrub_story"]["helper_stopped_why"], "domain-released")
+        self.assertRegex(rep["scrub_story"]["helper_stopped_at"], r"^\d\d:\d\d:\d\d")
+        r = self.diagnose(str(domid))
+        self.assertIn("scrub helper: stopped watching at ", r.stdout.decode())
+        self.assertIn("the domain was released", r.stdout.decode())
+
+    # -- a hung xenstored ----------------------------------------------------
+
+    def test_hung_xenstored_bounded_with_a_partial_report(self):
+        pairs = []
+        device(pairs, 5, "console", 0, 1, 1)
+        self.domain(5, "win7", "hvm", pairs)
+        with open(os.path.join(self.logdir, "qemu-dm-win7.log"), "w") as f:
+            f.write("xen be: console-0: initialise() failed\n")
+        self.xs.proc.send_signal(signal.SIGSTOP)
+        self.addCleanup(lambda: self.xs.proc and self.xs.proc.send_signal(signal.SIGCONT))
+        for args in (("win7",), ("--json", "5")):
+            start = time.monotonic()
+            r = self.diagnose("--timeout", "2", *args)
+            elapsed = time.monotonic() - start
+            err = r.stderr.decode(errors="replace")
+            self.assertEqual(r.returncode, 2, err)
+            # The issue's bound: the timeout plus one second.
+            self.assertLess(elapsed, 3.0, err)
+            self.assertIn("xenstored did not answer within 2 s", err)
+            out = r.stdout.decode()
+            if args[0] == "--json":
+                rep = json.loads(out)
+                self.assertIn("did not answer within 2 s", rep["partial"])
+                self.assertTrue(any(("pid %d " % self.xs.proc.pid) in x and "state T" in x
+                                    for x in rep["xenstored"]), rep["xenstored"])
+            else:
+                self.assertIn("PARTIAL: xenstored did not answer within 2 s", out)
+                self.assertIn("xenstored pid %d" % self.xs.proc.pid, out)
+                self.assertIn("$ kill -CONT %d" % self.xs.proc.pid, out)
+                # The log is found by the name given.
+                self.assertIn("xen be: console-0: initialise() failed", out)
+        self.xs.proc.send_signal(signal.SIGCONT)
+        rep = self.diagnose_json(5, 1)
+        self.assertIsNone(rep["partial"])
+
+    # -- a guest's garbage -----------------------------------------------------
+
+    def test_guest_garbage_in_every_node_it_can_write(self):
+        """What a hostile guest can write below its own directory: invalid
+        paths, 4 KiB values, C1 and bidi characters, no backend-id.  Every
+        other device is still reported, and nothing raw reaches a terminal."""
+        nasty = "x\u009b31m\u009d0;owned\u0007\u202etxt.exe\u2066\u001b[2J"
+        pairs = []
+        device(pairs, 5, "console", 0, 1, 1)
+        device(pairs, 5, "vbd", 768, 4, 4)
+        vif = frontend_path(5, "vif", 0)
+        vkbd = frontend_path(5, "vkbd", 0)
+        vfb = frontend_path(5, "vfb", 0)
+        qd = frontend_path(5, "qdisk", 1)
+        pairs += [(vif + "/backend", backend_path(5, "vif", 0) + " "),  # a trailing space
+                  (vif + "/backend-id", 0), (vif + "/state", 1),
+                  (vkbd + "/backend", "/" + "a" * 4000), (vkbd + "/state", nasty),
+                  (vfb + "/backend", nasty), (vfb + "/state", "1" * 4000),
+                  # no backend-id at all
+                  (qd + "/backend", backend_path(5, "qdisk", 1)), (qd + "/state", 3),
+                  ("/local/domain/5/control/shutdown", nasty),
+                  ("/local/domain/5/data/junk", "y" * 3000)]
+        self.domain(5, "win7", "hvm", pairs)
+        with open(os.path.join(self.logdir, "qemu-dm-win7.log"), "w") as f:
+            f.write("qemu-dm-launcher: 10:00:00.000 exec qemu\n")
+            f.write("error: %s\n" % nasty)
+
+        rep = self.diagnose_json(5, 1)
+        self.assertEqual(self.dev(rep, "vif", 0)["problems"], ["invalid-backend-link"])
+        self.assertIn("frontend names an invalid backend path (guest wrote it)",
+                      self.dev(rep, "vif", 0)["problem"])
+        self.assertTrue(self.dev(rep, "vif", 0)["backend"]["path_from_guest"])
+        self.assertFalse(self.dev(rep, "vif", 0)["backend"]["path_valid"])
+        self.assertEqual(self.dev(rep, "vfb", 0)["problems"], ["invalid-backend-link"])
+        # JSON keeps the guest's value.
+        self.assertEqual(self.dev(rep, "vfb", 0)["backend"]["path"], nasty)
+        self.assertEqual(self.dev(rep, "vkbd", 0)["problems"], ["invalid-backend-link"])
+        self.assertEqual(self.dev(rep, "qdisk", 1)["problems"], ["dangling-backend-link"])
+        # No backend-id: the backend's domain is read from its link instead.
+        self.assertEqual(self.dev(rep, "qdisk", 1)["backend_domid"], 0)
+        self.assertEqual(self.dev(rep, "console", 0)["problems"], ["backend-initialising"])
+        self.assertFalse(self.dev(rep, "vbd", 768)["stuck"])
+        # Colour sequences are dropped from log lines; the rest is kept.
+        self.assertIn(nasty.replace("\u001b[2J", ""), rep["log"]["error_lines"][0])
+
+        bad = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f"
+                         "\u202a-\u202e\u2066-\u2069]")
+        for args in (("win7",), ("--json", "5")):
+            r = self.diagnose(*args)
+            self.assertEqual(r.returncode, 1, r.stderr)
+            text = r.stdout.decode("utf-8")
+            self.assertIsNone(bad.search(text), repr(bad.search(text)))
+            if args[0] == "win7":
+                self.assertIn("frontend names an invalid backend path (guest wrote it)", text)
+                self.assertIn("shutdown requested (x?31m?0;owned??txt.exe??[2J)", text)
+                self.assertIn("* written by the guest", text)
+                rows = [l.split()[0] for l in text.splitlines() if l.startswith("  ")
+                        and l.split() and l.split()[0] in
+                        ("console", "vbd", "vif", "vkbd", "vfb", "qdisk")]
+                self.assertEqual(sorted(rows), ["console", "qdisk", "vbd", "vfb", "vif", "vkbd"])
+            else:
+                self.assertIn("\\u009b", text)
+                self.assertIn("\\u202e", text)
+
+    # -- look-alike helpers (issue 17, item 14) ------------------------------
+
+    def look_alike(self, uid, xenstored):
+        """Any local user can run the launcher binary with an argv naming a
+        domain.  This one blocks writing its version to a full pipe, so it
+        stays alive, running the launcher binary, for as long as needed."""
+        rfd, wfd = os.pipe()
+        os.set_blocking(wfd, False)
+        try:
+            while True:
+                os.write(wfd, b"x" * 65536)
+        except BlockingIOError:
+            pass
+        os.set_blocking(wfd, True)
+        env = self.xs.client_env()
+        env["XENSTORED_PATH"] = xenstored
+
+        def drop():
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+        p = subprocess.Popen([LAUNCHER, "--version", "--", "-d", "7", "-M", "xenfv"],
+                             stdin=subprocess.DEVNULL, stdout=wfd, stderr=wfd, env=env,
+                             preexec_fn=drop)
+        os.close(wfd)
+        self.addCleanup(os.close, rfd)
+        self.addCleanup(p.wait)
+        self.addCleanup(p.kill)
+        self.assertTrue(wait_until(lambda: os.path.realpath("/proc/%d/exe" % p.pid)
+                                   == os.path.realpath(LAUNCHER), 5))
+        return p
+
+    def test_look_alike_helpers_are_not_the_helper(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to run processes as other users")
+        pairs = []
+        device(pairs, 7, "console", 0, 1, 1)
+        self.domain(7, "win10", "hvm", pairs)
+        other = Xenstored().start()
+        self.addCleanup(other.stop)
+        user = self.look_alike(1000, self.xs.socket)
+        foreign = self.look_alike(65534, other.socket)
+        rep = self.diagnose_json(7, 1)
+        self.assertEqual(rep["scrub_helper"], {"running": False, "pids": []})
+        why = {int(re.match(r"pid (\d+) ", x).group(1)): x
+               for x in rep["scrub_story"]["not_helpers"]}
+        self.assertIn("runs as uid 1000", why[user.pid])
+        self.assertIn("serves the xenstored at %s" % other.socket, why[foreign.pid])
+        self.assertIn("no helper is watching", rep["findings"][0])
+
+        # The root-owned log names the helper's pid: a process of the
+        # helper's uid and our xenstored, but another pid, is not it.
+        with open(os.path.join(self.logdir, "qemu-dm-win10.log"), "w") as f:
+            f.write("qemu-dm-launcher: 10:00:00.000 started scrub helper, pid 1\n")
+        same = self.look_alike(65534, self.xs.socket)
+        rep = self.diagnose_json(7, 1)
+        self.assertEqual(rep["scrub_helper"]["running"], False)
+        self.assertEqual(len(rep["scrub_story"]["not_helpers"]), 3)
+        self.assertTrue(any(x.startswith("pid %d " % same.pid) and
+                            "the launcher logged its helper as pid 1" in x
+                            for x in rep["scrub_story"]["not_helpers"]))
 
     # -- bad input ---------------------------------------------------------
 

@@ -47,6 +47,8 @@ domain(guint domid, const char *name, const char *type)
   if (type)
     dm_diag_snapshot_set(s, t, type);
   s->hv.why_not = g_strdup("libxenctrl: no hypervisor (test)");
+  s->xenstored = g_strdup("");
+  s->helper_uid = 65534;
   return s;
 }
 
@@ -82,6 +84,9 @@ proc(int pid, char state, const char *exe, const char *cmdline)
   p->state = state;
   p->exe = g_strdup(exe);
   p->argv = cmdline ? g_strsplit(cmdline, " ", -1) : NULL;
+  /* As a helper of the default xenstored sees it: uid nobody. */
+  p->uid = 65534;
+  p->xenstored = g_strdup("");
   return p;
 }
 
@@ -564,7 +569,7 @@ Test(diagnose, log_note_when_unread)
   cr_assert_str_eq(r->log_path, s->log_path);
 }
 
-Test(diagnose, untrusted_text_is_made_printable)
+Test(diagnose, untrusted_text_is_kept_and_made_printable_on_output)
 {
   g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
   g_autoptr(DmDomainConfig) dc = config(NULL);
@@ -572,12 +577,168 @@ Test(diagnose, untrusted_text_is_made_printable)
   seed(s, (const char *const[]){ FE(5, "vif", 0) "/backend", "/x\033[2J\xff", NULL });
   g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
   const DmDiagDevice *d = device(r, "vif", "0");
-  cr_assert_null(strchr(d->be_path, '\033'));
+  /* Kept as read (valid UTF-8), and reported as the guest's invalid path. */
   cr_assert(g_utf8_validate(d->be_path, -1, NULL));
-  cr_assert(g_str_has_prefix(d->be_path, "/x?[2J"), "%s", d->be_path);
+  cr_assert(g_str_has_prefix(d->be_path, "/x\033[2J"), "%s", d->be_path);
+  cr_assert_eq(d->stuck, DM_STUCK_INVALID_BACKEND_LINK);
+  cr_assert(d->be_link_from_guest);
+  g_autofree char *shown = dm_diag_printable(d->be_path);
+  cr_assert(g_str_has_prefix(shown, "/x?[2J"), "%s", shown);
   g_autoptr(GPtrArray) lines = dm_diagnose_error_lines("\033[31merror\033[0m: boom\r\nok\033]0;x\007\n", 5);
   cr_assert_eq(lines->len, 1);
   cr_assert_str_eq(g_ptr_array_index(lines, 0), "error: boom");
+}
+
+/* C1 controls and bidi controls are as dangerous as ESC on a terminal. */
+Test(diagnose, printable_replaces_c1_and_bidi)
+{
+  const char *in = "a\xc2\x9b" "31mb\xc2\x9d" "0;t\xc2\x9c" "c\xe2\x80\xae" "d\xe2\x81\xa6"
+                   "e\xe2\x80\x8f" "f\x7f\x01g\xc3\xa9";
+  g_autofree char *out = dm_diag_printable(in);
+  cr_assert_str_eq(out, "a?31mb?0;t?c?d?e?f??g\xc3\xa9");
+  g_autofree char *cut = dm_diag_printable_cut("abcdef", 3);
+  cr_assert_str_eq(cut, "abc...");
+}
+
+Test(diagnose, valid_paths)
+{
+  cr_assert(dm_diag_valid_path("/local/domain/0/backend/vbd/5/768"));
+  cr_assert_not(dm_diag_valid_path("/local/domain/0/backend/vbd/5/768 "));
+  cr_assert_not(dm_diag_valid_path("local/domain"));
+  cr_assert_not(dm_diag_valid_path("/local//domain"));
+  cr_assert_not(dm_diag_valid_path("/local/domain/"));
+  cr_assert_not(dm_diag_valid_path(""));
+  g_autofree char *big = g_strnfill(4000, 'a');
+  big[0] = '/';
+  cr_assert_not(dm_diag_valid_path(big));
+}
+
+/* A guest writes a trailing space into its frontend's backend link: the
+ * device is reported, and every other device still is. */
+Test(diagnose, guest_written_invalid_backend_link_is_reported_not_fatal)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  pair(s, 5, "console", "0", 0, "1", "1");
+  pair(s, 5, "vbd", "768", 0, "4", "4");
+  dm_diag_snapshot_set(s, FE(5, "vif", 0) "/backend", BE(0, "vif", 5, 0) " ");
+  dm_diag_snapshot_set(s, FE(5, "vif", 0) "/state", "1");
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  const DmDiagDevice *vif = device(r, "vif", "0");
+  cr_assert_eq(vif->stuck, DM_STUCK_INVALID_BACKEND_LINK);
+  cr_assert(strstr(vif->problem, "frontend names an invalid backend path (guest wrote it)"),
+            "%s", vif->problem);
+  cr_assert_not(vif->scrub);
+  cr_assert_eq(device(r, "console", "0")->stuck, DM_STUCK_BACKEND_INITIALISING);
+  cr_assert_eq(device(r, "vbd", "768")->stuck, 0);
+  cr_assert_eq(r->advice->len, 2);
+}
+
+#define HELPER_LOG                                                                      \
+  "qemu-dm-launcher: 10:20:05.100 started scrub helper, pid 4300\n"                     \
+  "qemu-dm-launcher: 10:20:05.120 exec /usr/libexec/xen-qemu-system-i386 for hvm domain 5\n" \
+  "qemu-dm-launcher[helper 4300]: 10:20:05.130 watching 2 backend classes of domain 5 "  \
+  "for 60 s (scrub-mode stale, scrub-grace-ms 2000)\n"                                 \
+  "qemu-dm-launcher[helper 4300]: 10:20:07.140 removed stale backend "                  \
+  "/local/domain/0/backend/vfb/5/0: state 1 (Initialising) for 2000 ms\n"              \
+  "qemu-dm-launcher[helper 4300]: 10:20:07.150 removed stale backend "                  \
+  "/local/domain/0/backend/vfb/55/0: another domain's\n"
+
+Test(diagnose, scrub_story_from_the_log)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  running_qemu(s);
+  pair(s, 5, "console", "0", 0, "1", "1");
+  s->log_head = g_strdup(HELPER_LOG);
+  s->log_text = g_strdup(HELPER_LOG);
+  s->log_trusted = TRUE;
+  s->launcher_exe = g_strdup("/usr/lib/xen/bin/qemu-dm-launcher");
+  g_ptr_array_add(s->launchers, proc(4300, 'S', s->launcher_exe,
+                                     "qemu-dm-launcher -xen-domid 5 -name win7"));
+  {
+    g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+    cr_assert_eq(r->story.launched, 1);
+    cr_assert_eq(r->story.helper_logged_pid, 4300);
+    cr_assert_str_eq(r->story.helper_started, "10:20:05.100");
+    cr_assert_eq(r->story.removals->len, 1, "only this domain's removals");
+    const DmDiagRemoval *x = g_ptr_array_index(r->story.removals, 0);
+    cr_assert_str_eq(x->path, "/local/domain/0/backend/vfb/5/0");
+    cr_assert_str_eq(x->time, "10:20:07.140");
+    cr_assert_str_eq(x->by, "helper 4300");
+    cr_assert_eq(r->helper_pids->len, 1);
+    cr_assert_null(r->story.stopped_at);
+    cr_assert(strstr(g_ptr_array_index(r->findings, 0),
+                     "the scrub helper (pid 4300) is watching"),
+              "%s", (char *)g_ptr_array_index(r->findings, 0));
+  }
+  /* After the window: the helper is gone, and the finding says when it
+   * stopped and what to run. */
+  g_ptr_array_set_size(s->launchers, 0);
+  g_free(s->log_text);
+  s->log_text = g_strconcat(HELPER_LOG, "qemu-dm-launcher[helper 4300]: 10:21:07.000 scrub "
+                            "window of 60 s ended; exiting\n", NULL);
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert_str_eq(r->story.stopped_at, "10:21:07.000");
+  cr_assert_str_eq(r->story.stopped_why, "window-ended");
+  cr_assert_eq(r->helper_pids->len, 0);
+  const char *f = g_ptr_array_index(r->findings, 0);
+  cr_assert(strstr(f, "the helper stopped watching at 10:21:07.000 (its scrub window ended); "
+                      "run `qemu-dm-launcher scrub 5`"), "%s", f);
+  cr_assert_null(strstr(f, "would remove it"), "%s", f);
+  const DmDiagAdvice *a = g_ptr_array_index(r->advice, 0);
+  cr_assert_str_eq(a->finding, f);
+  cr_assert_str_eq(g_ptr_array_index(a->commands, 0), "qemu-dm-launcher scrub 5");
+  cr_assert_str_eq(g_ptr_array_index(a->commands, 1),
+                   "xenstore-rm /local/domain/0/backend/console/5/0");
+}
+
+Test(diagnose, guest_not_started_through_the_launcher)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  running_qemu(s);
+  s->log_head = g_strdup("qemu-system-i386: -serial pty: char device redirected to /dev/pts/3\n");
+  s->log_text = g_strdup(s->log_head);
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert_eq(r->story.launched, 0);
+  gboolean found = FALSE;
+  for (guint i = 0; i < r->findings->len; i++)
+    found |= strstr(g_ptr_array_index(r->findings, i), "was not started through "
+                                                       "qemu-dm-launcher") != NULL;
+  cr_assert(found);
+  cr_assert_eq(r->advice->len, 1);
+  cr_assert(strstr(((DmDiagAdvice *)g_ptr_array_index(r->advice, 0))->text,
+                   "device_model_override"));
+}
+
+/* Anyone can run the launcher binary with an argv naming domain 5.  Only
+ * the helper's uid, talking to our xenstored, with the pid the root-owned
+ * log names, counts. */
+Test(diagnose, look_alike_helpers_do_not_count)
+{
+  g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
+  g_autoptr(DmDomainConfig) dc = config(NULL);
+  running_qemu(s);
+  s->log_head = g_strdup(HELPER_LOG);
+  s->log_trusted = TRUE;
+  s->launcher_exe = g_strdup("/usr/lib/xen/bin/qemu-dm-launcher");
+  const char *argv = "qemu-dm-launcher -xen-domid 5 -name win7";
+  DmProcInfo *user = proc(5000, 'S', s->launcher_exe, argv);
+  user->uid = 1000;
+  DmProcInfo *other_xs = proc(5001, 'S', s->launcher_exe, argv);
+  g_free(other_xs->xenstored);
+  other_xs->xenstored = g_strdup("/tmp/other/socket");
+  DmProcInfo *nobody = proc(5002, 'S', s->launcher_exe, argv);
+  g_ptr_array_add(s->launchers, user);
+  g_ptr_array_add(s->launchers, other_xs);
+  g_ptr_array_add(s->launchers, nobody);
+  g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
+  cr_assert_eq(r->helper_pids->len, 0);
+  cr_assert_eq(r->story.impostors->len, 3);
+  cr_assert(strstr(g_ptr_array_index(r->story.impostors, 0), "uid 1000"));
+  cr_assert(strstr(g_ptr_array_index(r->story.impostors, 1), "/tmp/other/socket"));
+  cr_assert(strstr(g_ptr_array_index(r->story.impostors, 2), "logged its helper as pid 4300"));
 }
 
 /* After the launcher's scrub, the frontend's link names a removed node.
