@@ -2,6 +2,7 @@
 #include "log.h"
 #include "sandbox.h"
 #include "signals.h"
+#include "trust.h"
 #include "util.h"
 #include "xs.h"
 
@@ -34,12 +35,17 @@ dm_secret_read_file(const char *path, GError **error)
   char buf[SECRET_MAX + 2];
   gsize len = 0;
   ssize_t n;
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  g_autoptr(GError) local = NULL;
   char *out;
+  /* The secret file's rules (dm/trust.h): no link followed, its
+   * directories root's; a regular file (a FIFO would block the launch,
+   * /dev/zero never end), root's, not readable by everyone.  Opened
+   * non-blocking; the read below is bounded. */
+  int fd = dm_trust_open_path(path, TRUE, &local);
 
   if (fd < 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "reading the VNC password file '%s': %s",
-                path, g_strerror(errno));
+    g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "reading the VNC password file: %s",
+                local->message);
     return NULL;
   }
   while (len < sizeof(buf) && (n = read(fd, buf + len, sizeof(buf) - len)) != 0) {

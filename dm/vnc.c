@@ -2,6 +2,9 @@
 #include "escape.h"
 #include "util.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <string.h>
 
 const char *const dm_vnc_tls_files[] = { "ca-cert.pem", "server-cert.pem", "server-key.pem",
@@ -46,18 +49,107 @@ dm_vnc_secret_path(const DmDomainConfig *dc, guint domid)
   return g_build_filename(dc->run_dir, dir, "vnc-password", NULL);
 }
 
+/* What a listen address lets in, from narrowest to widest. */
+typedef enum {
+  LISTEN_LOOPBACK, /* 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104 */
+  LISTEN_ONE,      /* one address of the host */
+  LISTEN_NAME,     /* a host name: whatever it resolves to at qemu's start */
+  LISTEN_ANY,      /* every interface: "", 0.0.0.0, :: (in any spelling) */
+} ListenScope;
+
+/* Reads `host` as qemu will (brackets around an IPv6 address), as a
+ * number only: getaddrinfo(AI_NUMERICHOST) takes every spelling glibc's
+ * inet_aton does ("0", "0.0", "127.1", "0x7f.1", "::0", "[0::]").
+ * Fills `text` with the address in its one canonical form (IPv6 in
+ * brackets), or leaves it empty for a name or "". */
+static ListenScope
+listen_scope(const char *host, char *text, gsize size)
+{
+  g_autofree char *bare = NULL;
+  struct addrinfo hints = { .ai_flags = AI_NUMERICHOST, .ai_family = AF_UNSPEC };
+  struct addrinfo *ai = NULL;
+  ListenScope scope = LISTEN_ONE;
+  char buf[INET6_ADDRSTRLEN];
+  gsize len = strlen(host);
+
+  text[0] = '\0';
+  if (len == 0)
+    return LISTEN_ANY;
+  bare = len >= 2 && host[0] == '[' && host[len - 1] == ']' ? g_strndup(host + 1, len - 2)
+                                                             : g_strdup(host);
+  if (getaddrinfo(bare, NULL, &hints, &ai) != 0 || ai == NULL)
+    return LISTEN_NAME;
+  if (ai->ai_family == AF_INET) {
+    const struct in_addr *a = &((const struct sockaddr_in *)ai->ai_addr)->sin_addr;
+    guint32 v = ntohl(a->s_addr);
+    scope = v == INADDR_ANY ? LISTEN_ANY : (v >> 24) == 127 ? LISTEN_LOOPBACK : LISTEN_ONE;
+    inet_ntop(AF_INET, a, buf, sizeof(buf));
+    g_strlcpy(text, buf, size);
+  } else {
+    const struct in6_addr *a = &((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+    scope = IN6_IS_ADDR_UNSPECIFIED(a) ? LISTEN_ANY
+            : IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127)
+              ? LISTEN_LOOPBACK
+              : LISTEN_ONE;
+    inet_ntop(AF_INET6, a, buf, sizeof(buf));
+    g_snprintf(text, size, "[%s]", buf);
+  }
+  freeaddrinfo(ai);
+  return scope;
+}
+
 gboolean
 dm_vnc_host_is_loopback(const char *host)
 {
-  return g_str_has_prefix(host, "127.") || strcmp(host, "localhost") == 0 ||
-         strcmp(host, "::1") == 0 || strcmp(host, "[::1]") == 0;
+  char text[INET6_ADDRSTRLEN + 2];
+  return listen_scope(host, text, sizeof(text)) == LISTEN_LOOPBACK;
 }
 
+/* Whether listening on `to` instead of `from` (the toolstack's) lets in
+ * anyone `from` did not.  A name can resolve to anything: it is narrower
+ * than nothing but loopback. */
 static gboolean
-host_is_any(const char *host)
+listen_widens(ListenScope from, ListenScope to)
 {
-  return *host == '\0' || strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0 ||
-         strcmp(host, "[::]") == 0;
+  if (to == LISTEN_LOOPBACK)
+    return FALSE;
+  if (to == LISTEN_NAME)
+    return TRUE;
+  if (to == LISTEN_ANY)
+    return from != LISTEN_ANY;
+  /* One address: wider than loopback or a name; another address of the
+   * host is a move, not a widening. */
+  return from == LISTEN_LOOPBACK || from == LISTEN_NAME;
+}
+
+/* The host part for qemu when vnc-listen replaces the toolstack's: the
+ * address in the canonical form that was checked, so qemu listens on
+ * exactly what the check saw; a name (allowed only with
+ * vnc-listen-widen) as written. */
+static gboolean
+replace_listen(const DmDomainConfig *dc, char **host, GError **error)
+{
+  char from_text[INET6_ADDRSTRLEN + 2], to_text[INET6_ADDRSTRLEN + 2];
+  ListenScope from, to;
+
+  if (strcmp(dc->vnc_listen, *host) == 0)
+    return TRUE; /* what the toolstack asked for, in its own words */
+  from = listen_scope(*host, from_text, sizeof(from_text));
+  to = listen_scope(dc->vnc_listen, to_text, sizeof(to_text));
+
+  /* The toolstack is the authority on who may reach the console: a
+   * config value that opens it wider must say so explicitly. */
+  if (listen_widens(from, to) && !dc->vnc_listen_widen) {
+    g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
+                "VNC: vnc-listen '%s' would widen the listen address '%s' the toolstack "
+                "asked for%s; set vnc-listen-widen = true to allow it",
+                dc->vnc_listen, **host ? *host : "(all interfaces)",
+                to == LISTEN_NAME ? " (a host name can resolve to any address)" : "");
+    return FALSE;
+  }
+  g_free(*host);
+  *host = g_strdup(to == LISTEN_NAME ? dc->vnc_listen : to_text);
+  return TRUE;
 }
 
 /* Splits a qemu option string on single commas, keeping each element as
@@ -131,21 +223,8 @@ dm_vnc_rewrite(const DmRequest *request, const DmDomainConfig *dc, const char *v
     display = g_strdup(colon + 1);
   }
 
-  if (host != NULL && dc->vnc_listen != NULL && strcmp(dc->vnc_listen, host) != 0) {
-    /* The toolstack is the authority on who may reach the console: a
-     * config value that opens it wider must say so explicitly. */
-    gboolean wider = (dm_vnc_host_is_loopback(host) && !dm_vnc_host_is_loopback(dc->vnc_listen)) ||
-                     (!host_is_any(host) && host_is_any(dc->vnc_listen));
-    if (wider && !dc->vnc_listen_widen) {
-      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
-                  "VNC: vnc-listen '%s' would widen the listen address '%s' the toolstack "
-                  "asked for; set vnc-listen-widen = true to allow it",
-                  dc->vnc_listen, *host ? host : "(all interfaces)");
-      return NULL;
-    }
-    g_free(host);
-    host = g_strdup(dc->vnc_listen);
-  }
+  if (host != NULL && dc->vnc_listen != NULL && !replace_listen(dc, &host, error))
+    return NULL;
   if (display != NULL && dc->vnc_display >= 0) {
     g_free(display);
     display = g_strdup_printf("%d", dc->vnc_display);

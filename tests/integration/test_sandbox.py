@@ -23,6 +23,7 @@ class Setup(LauncherTest):
         pw = os.path.join(self.dir, "pw")
         with open(pw, "w") as f:
             f.write("sekrit99\n")
+        os.chmod(pw, 0o600)
         conf = self.conf(f"vnc-password-file = {pw}\n")
         r_fd, w_fd = os.pipe()
         args = ["-xen-domid", "4", "-chardev", f"socket,id=libxl-cmd,fd={r_fd},server=on",
@@ -116,6 +117,7 @@ class SecretReaper(LauncherTest):
         pw = os.path.join(self.dir, "pw")
         with open(pw, "w") as f:
             f.write("sekrit99")
+        os.chmod(pw, 0o600)
         marker = os.path.join(self.dir, "read-done")
         # Stands in for qemu: waits, reads the secret file named on its
         # argv as qemu's secret object does, then stays alive a while.

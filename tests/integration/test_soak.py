@@ -61,6 +61,7 @@ class Soak(unittest.TestCase):
         pw = os.path.join(self.dir, "vnc.pw")
         with open(pw, "w") as f:
             f.write("Zq8pW3xk\n")
+        os.chmod(pw, 0o600)  # the launcher refuses a password file everyone can read
         self.conf = os.path.join(self.dir, "launcher.conf")
         with open(self.conf, "w") as f:
             f.write("[launcher]\nqemu-xen = %s\nscrub-grace-ms = 0\nscrub-window-s = 60\n"

@@ -48,19 +48,20 @@ Test(secret, read_file_drops_one_newline)
                              { "a b\n\n", "a b\n" } };
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autoptr(GError) error = NULL;
-    cr_assert(g_file_set_contents(p, cases[i][0], -1, NULL));
+    cr_assert(g_file_set_contents_full(p, cases[i][0], -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
+                                       NULL));
     char *pw = dm_secret_read_file(p, &error);
     cr_assert_not_null(pw, "%s", error ? error->message : "");
     cr_assert_str_eq(pw, cases[i][1]);
     dm_secret_free(pw);
   }
   g_autoptr(GError) error = NULL;
-  cr_assert(g_file_set_contents(p, "\n", -1, NULL));
+  cr_assert(g_file_set_contents_full(p, "\n", -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL));
   cr_assert_null(dm_secret_read_file(p, &error));
   cr_assert(strstr(error->message, "must hold one password"), "%s", error->message);
   g_clear_error(&error);
   cr_assert_null(dm_secret_read_file("/nonexistent/pw", &error));
-  cr_assert(strstr(error->message, "'/nonexistent/pw': No such file or directory"), "%s",
+  cr_assert(strstr(error->message, "'/nonexistent': No such file or directory"), "%s",
             error->message);
 }
 

