@@ -191,6 +191,65 @@ guest_from_machine(const char *machine, const char *value)
   return DM_GUEST_UNKNOWN;
 }
 
+/* qemu's -name elements, ",," read as a comma (QemuOpts). */
+static GPtrArray *
+name_elements(const char *value)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+  GString *element = g_string_new(NULL);
+
+  for (const char *p = value;; p++) {
+    if (*p == ',' && p[1] == ',') {
+      g_string_append_c(element, ',');
+      p++;
+    } else if (*p == ',' || *p == '\0') {
+      g_ptr_array_add(out, g_string_free(element, FALSE));
+      if (*p == '\0')
+        return out;
+      element = g_string_new(NULL);
+    } else {
+      g_string_append_c(element, *p);
+    }
+  }
+}
+
+/* The domain's name from upstream's "-name VALUE", which also picks the
+ * [domain:NAME] config group, so it must be the name qemu and the
+ * toolstack both mean.  Two forms only:
+ *   "NAME" (libxl: the domain's name as it is, ",," read as qemu does);
+ *   "guest=NAME[,process=...][,debug-threads=...]", each key once.
+ * libxl passes the domain's name unescaped, so a comma in it reaches qemu
+ * as a split: "evil,guest=victim" is named victim by qemu (its last
+ * guest= wins), and "victim,process=x" victim too.  Such a value is
+ * refused rather than read either way: neither reading is the name the
+ * toolstack meant, and one of them is another domain's. */
+static char *
+upstream_name(const char *value, GError **error)
+{
+  g_autoptr(GPtrArray) elements = name_elements(value);
+  const char *first = g_ptr_array_index(elements, 0);
+  static const char *const keys[] = { "guest=", "process=", "debug-threads=" };
+  guint seen[G_N_ELEMENTS(keys)] = { 0 };
+
+  if (elements->len == 1 && strchr(first, '=') == NULL)
+    return g_strdup(first);
+  for (guint i = 0; i < elements->len; i++) {
+    const char *e = g_ptr_array_index(elements, i);
+    gsize k = 0;
+    while (k < G_N_ELEMENTS(keys) && !g_str_has_prefix(e, keys[k]))
+      k++;
+    if (k == G_N_ELEMENTS(keys) || seen[k]++ > 0 || (i == 0) != (k == 0)) {
+      g_autofree char *shown = dm_quote_for_message(value);
+      g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                  "-name %s: qemu would split this domain name at a comma and could take it "
+                  "for another domain's; a name needs no comma, or the form "
+                  "guest=NAME,process=...,debug-threads=... with each key once", shown);
+      return NULL;
+    }
+  }
+  return g_strdup(first + strlen(keys[0]));
+}
+
 static gboolean
 set_name(DmRequest *request, const char *option, const char *value, GError **error)
 {
@@ -201,14 +260,12 @@ set_name(DmRequest *request, const char *option, const char *value, GError **err
                 "-%s given twice: a device model serves one domain", option);
     return FALSE;
   }
-  /* Upstream -name takes "guest=NAME,..." or "NAME,process=...". */
   if (strcmp(option, "name") == 0) {
-    name = dm_qemu_opt_get(value, "guest");
+    name = upstream_name(value, error);
     if (name == NULL)
-      name = dm_qemu_opt_get(value, NULL);
-    if (name == NULL)
-      name = g_strdup("");
+      return FALSE;
   } else {
+    /* qemu-dm's -domain-name is a plain string. */
     name = g_strdup(value);
   }
   if (!dm_check_name(name, error))
