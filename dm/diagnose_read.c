@@ -179,6 +179,13 @@ node_locked(Walk *w, const char *path)
   return out;
 }
 
+gboolean
+dm_diagnose_resolve(struct xs_handle *xs, const char *arg, guint *domid, GError **error)
+{
+  Walk w = { .xs = xs, .t = XBT_NULL };
+  return resolve(&w, arg, domid, error);
+}
+
 static gboolean
 read_xenstore(Walk *w, GError **error)
 {

@@ -24,3 +24,8 @@ gboolean dm_diagnose_all_run(const DmCli *cli, gboolean *stuck, GError **error);
 /* `diagnose --watch DOMID|NAME` (dm/diagnose_watch.c). */
 gboolean dm_diagnose_watch_run(const DmCli *cli, const char *arg, gboolean *stuck,
                                GError **error);
+
+/* DOMID or NAME -> domid (names through /local/domain/N/name). */
+struct xs_handle;
+gboolean dm_diagnose_resolve(struct xs_handle *xs, const char *arg, guint *domid,
+                             GError **error);

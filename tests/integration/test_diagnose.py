@@ -515,6 +515,79 @@ class DiagnoseTest(unittest.TestCase):
                             "the launcher logged its helper as pid 1" in x
                             for x in rep["scrub_story"]["not_helpers"]))
 
+    # -- the scrub command ----------------------------------------------------
+
+    def scrub(self, *args, env=None):
+        full = self.xs.client_env()
+        full.update(env or {})
+        argv = [LAUNCHER, "scrub", "--config", self.config, "--log-dir", self.logdir]
+        return subprocess.run(argv + list(args), env=full, capture_output=True, timeout=30)
+
+    def scrub_layout(self):
+        with open(self.config, "w") as f:
+            f.write("[launcher]\nqemu-xen = %s\nscrub = console;vfb;vkbd\n"
+                    "scrub-grace-ms = 1500\n" % QEMU)
+        pairs = []
+        device(pairs, 5, "console", 0, 1, 1)
+        device(pairs, 5, "vfb", 0, 1, 1)
+        device(pairs, 5, "vkbd", 0, 4, 4)   # served: never removed
+        device(pairs, 5, "vbd", 768, 4, 1)  # not a scrubbed class
+        self.domain(5, "win7", "hvm", pairs)
+        self.log = os.path.join(self.logdir, "qemu-dm-win7.log")
+        with open(self.log, "w") as f:
+            f.write("qemu-system-i386: started by hand\n")
+
+    def test_scrub_dry_run_removes_nothing(self):
+        self.scrub_layout()
+        before = self.xs.ls("/")
+        r = self.scrub("--dry-run", "win7")
+        out = r.stdout.decode()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("dry run: scrub of domain 5 ('win7'), hvm guest", out)
+        self.assertIn("would remove %s: " % backend_path(5, "console", 0), out)
+        self.assertIn("would remove %s: " % backend_path(5, "vfb", 0), out)
+        self.assertIn("kept %s: " % backend_path(5, "vkbd", 0), out)
+        self.assertNotIn("vbd", out)
+        self.assertIn("dry run of domain 5: would remove 2, kept 1", out)
+        self.assertEqual(self.xs.ls("/"), before)
+
+    def test_scrub_removes_stale_keeps_served(self):
+        self.scrub_layout()
+        full = self.xs.client_env()
+        argv = [LAUNCHER, "scrub", "--config", self.config, "--log-dir", self.logdir, "5"]
+        p = subprocess.Popen(argv, env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # A backend driver serves vfb during the grace: it must be kept.
+        time.sleep(0.4)
+        self.xs.write(backend_path(5, "vfb", 0) + "/state", 2)
+        out, err = p.communicate(timeout=30)
+        out, err = out.decode(), err.decode()
+        self.assertEqual(p.returncode, 0, err)
+        self.assertIn("removed %s: " % backend_path(5, "console", 0), out)
+        self.assertIn("kept %s: " % backend_path(5, "vfb", 0), out)
+        self.assertIn("kept %s: " % backend_path(5, "vkbd", 0), out)
+        self.assertIn("scrubbed domain 5: removed 1, kept 2", out)
+        self.assertFalse(self.xs.exists(backend_path(5, "console", 0)))
+        self.assertEqual(self.xs.read(backend_path(5, "vfb", 0) + "/state"), "2")
+        self.assertEqual(self.xs.read(backend_path(5, "vkbd", 0) + "/state"), "4")
+        self.assertEqual(self.xs.read(backend_path(5, "vbd", 768) + "/state"), "1")
+        # Logged: on stderr and in the domain's log, where diagnose finds it.
+        self.assertRegex(err, r"qemu-dm-launcher\[scrub\]: \S+ removed stale backend %s"
+                         % re.escape(backend_path(5, "console", 0)))
+        with open(self.log) as f:
+            self.assertIn("removed stale backend %s" % backend_path(5, "console", 0), f.read())
+        rep = self.diagnose_json(5, 1)
+        self.assertEqual([(x["path"], x["by"]) for x in rep["scrub_story"]["removed"]],
+                         [(backend_path(5, "console", 0), "scrub command")])
+        self.assertFalse(rep["scrub_story"]["started_by_launcher"])
+
+    def test_scrub_refuses_a_domid_that_does_not_exist(self):
+        self.scrub_layout()
+        before = self.xs.ls("/")
+        self.assert_bad_input(self.scrub("42"), "no domain 42")
+        self.assert_bad_input(self.scrub("nosuch"), "no domain named 'nosuch'")
+        self.assert_bad_input(self.scrub(), "usage: qemu-dm-launcher scrub")
+        self.assertEqual(self.xs.ls("/"), before)
+
     # -- bad input ---------------------------------------------------------
 
     def test_unknown_domid(self):
