@@ -20,7 +20,7 @@ static const char *const no_value_options[] = {
   /* qemu-xen-traditional (qemu-dm) */
   "acpi", "vncunused", "vncviewer", "disable-opengl", "gfx_passthru",
   "localtime", "stdvga", "no-kqemu", "kernel-kqemu", "direct-pci-msitranslate",
-  "disable-vnc-password",
+  "disable-vnc-password", "isa",
   /* OpenXT's qemu (xenclient-oe's qemu patches; xenmgr adds the second
    * whenever a policy blocks audio recording) */
   "xen-acpi-pm", "disable-audio-rec",

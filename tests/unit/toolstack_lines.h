@@ -1,4 +1,5 @@
-/* Real toolstack command lines, as xend, libxl and XCP-ng write them. */
+/* Real toolstack command lines, as xend, libxl and XCP-ng write them.  The
+ * source-built corpus, each line naming its source, is corpus_lines.h. */
 #pragma once
 
 /* libxl 4.17, PV guest with vfb (upstream qemu-xen). */
@@ -47,11 +48,19 @@ static const char *const LINE_LIBXL_PROBE[] = {
   "-mon", "chardev=libxl-cmd,mode=control", NULL
 };
 
-/* XCP-ng 8.x (qemu-wrapper): upstream flags on an emulated PC board. */
+/* XCP-ng 8.3: what ocaml/xenopsd/scripts/qemu-wrapper (main, xcp-ng/xen-api
+ * branch 8.3) execs for xenopsd's Dm.qemu_args (ocaml/xenopsd/xc/device.ml,
+ * Qemu_upstream_compat, one CD drive, no NIC).  The wrapper runs it with
+ * argv[0] LINE_XCPNG_HVM_ARGV0; xenopsd passes no -name.  The wrapper's
+ * output was recorded by running the real script (tests/integration/
+ * test_field.py). */
+#define LINE_XCPNG_HVM_ARGV0 "qemu-dm-12"
 static const char *const LINE_XCPNG_HVM[] = {
-  "-machine", "pc-0.10,accel=xen,max-ram-below-4g=4026531840,allow-unassigned=true,trad_compat=true",
+  "-machine",
+  "pc-0.10,accel=xen,max-ram-below-4g=4026531840,suppress-vmdesc=on,allow-unassigned=true,"
+  "trad_compat=True",
   "-vnc", "unix:/var/run/xen/vnc-12,lock-key-sync=off", "-monitor", "null",
-  "-pidfile", "/var/run/xen/qemu-dm-12.pid", "-xen-domid", "12", "-m", "size=4096",
+  "-pidfile", "/var/run/xen/qemu-dm-12.pid", "-xen-domid", "12", "-m", "size=2048",
   "-boot", "order=cdn", "-usb", "-device", "usb-tablet,port=2", "-smp", "2,maxcpus=2",
   "-serial", "pty", "-display", "none", "-nodefaults", "-trace", "enable=xen_platform_log",
   "-sandbox", "on,obsolete=deny,elevateprivileges=allow,spawn=deny,resourcecontrol=deny",
@@ -63,9 +72,12 @@ static const char *const LINE_XCPNG_HVM[] = {
   "-parallel", "null", "-qmp", "unix:/var/run/xen/qmp-libxl-12,server,nowait",
   "-qmp", "unix:/var/run/xen/qmp-event-12,server,nowait",
   "-device", "xen-platform,addr=3,device-id=0x0001,revision=0x2,class-id=0x0100,subvendor_id=0x5853,subsystem_id=0x0001",
-  "-device", "cirrus-vga,vgamem_mb=4,rombar=1,romfile=,addr=2",
   "-drive", "file=,if=none,id=ide1-cd1,read-only=on", "-device",
-  "ide-cd,drive=ide1-cd1,bus=ide.1,unit=1", "-name", "win2019", NULL
+  "ide-cd,drive=ide1-cd1,bus=ide.1,unit=1", "-net", "none",
+  "-device", "cirrus-vga,vgamem_mb=4,addr=2,romfile=,rombar=1,subvendor_id=0x5853,subsystem_id=0x0001",
+  "-vnc-clipboard-socket-fd", "4", "-chardev", "stdio,id=ovmf", "-device",
+  "isa-debugcon,chardev=ovmf,iobase=0x402", "-xen-domid-restrict", "-chroot",
+  "/var/xen/qemu/root-12", "-runas", "65548:65548", NULL
 };
 
 static inline int
