@@ -1,10 +1,172 @@
-/* `qemu-dm-launcher diagnose --all`: one line per domain. */
+/* `qemu-dm-launcher diagnose --all`: one line per domain, like `xl list`,
+ * with the worst finding of each.  For monitoring: exit 0 when every
+ * domain is healthy, 1 when something is stuck, 2 when xenstored did not
+ * answer in time (the lines read so far are printed). */
+#include "build_config.h"
+#include "config_file.h"
+#include "diagnose_output.h"
 #include "diagnose_read.h"
+#include "json.h"
 #include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+  guint domid;
+  char *name;
+  const char *guest;
+  char *state;
+  guint devices;
+  guint stuck_devices;
+  gboolean stuck;
+  const char *helper;     /* running, stopped, none, not-launcher, unknown */
+  char *worst;
+  guint findings;
+  gboolean partial;
+} Line;
+
+static void
+line_free(Line *l)
+{
+  g_free(l->name);
+  g_free(l->state);
+  g_free(l->worst);
+  g_free(l);
+}
+
+static Line *
+line_from(const DmDiagReport *r)
+{
+  Line *l = g_new0(Line, 1);
+  l->domid = r->domid;
+  l->name = g_strdup(r->name);
+  l->guest = dm_guest_name(r->guest) ? dm_guest_name(r->guest) : "unknown";
+  l->state = g_strdup(r->domain_state);
+  l->devices = r->devices->len;
+  for (guint i = 0; i < r->devices->len; i++)
+    l->stuck_devices += ((DmDiagDevice *)r->devices->pdata[i])->stuck != 0;
+  l->stuck = r->stuck;
+  l->helper = r->helper_pids->len ? "running"
+              : r->story.stopped_at ? "stopped"
+              : r->story.launched == 0 ? "not-launcher"
+              : r->story.launched < 0 ? "unknown" : "none";
+  l->partial = r->partial != NULL;
+  l->worst = r->partial ? g_strdup_printf("partial: %s", r->partial) : g_strdup(r->worst);
+  l->findings = r->findings->len;
+  return l;
+}
+
+static char *
+format_json(const GPtrArray *lines)
+{
+  g_autoptr(DmJson) b = dm_json_new(TRUE);
+  dm_json_begin_array(b);
+  for (guint i = 0; i < lines->len; i++) {
+    const Line *l = lines->pdata[i];
+    dm_json_begin_object(b);
+    dm_json_member_int(b, "domid", l->domid, TRUE);
+    dm_json_member_string(b, "name", l->name);
+    dm_json_member_string(b, "guest", l->guest);
+    dm_json_member_string(b, "state", l->state);
+    dm_json_member_int(b, "devices", l->devices, TRUE);
+    dm_json_member_int(b, "stuck_devices", l->stuck_devices, TRUE);
+    dm_json_member_string(b, "scrub_helper", l->helper);
+    dm_json_member_bool(b, "stuck", l->stuck);
+    dm_json_member_bool(b, "partial", l->partial);
+    dm_json_member_int(b, "findings", l->findings, TRUE);
+    dm_json_member_string(b, "worst", l->worst);
+    dm_json_end_object(b);
+  }
+  dm_json_end_array(b);
+  g_autofree char *text = dm_json_finish(b);
+  return g_strconcat(text, "\n", NULL);
+}
+
+static char *
+format_table(const GPtrArray *lines)
+{
+  GString *out = g_string_new(NULL);
+  guint wname = 4;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+
+  for (guint i = 0; i < lines->len; i++) {
+    const Line *l = lines->pdata[i];
+    char *n = dm_diag_printable_cut(l->name ? l->name : "-", 32);
+    wname = MAX(wname, (guint)g_utf8_strlen(n, -1));
+    g_ptr_array_add(names, n);
+  }
+  g_string_append_printf(out, "%-5s  %-*s  %-7s  %-20s  %-7s  %-12s  %-6s  %s\n", "DOMID",
+                         (int)wname, "NAME", "TYPE", "STATE", "DEVICES", "SCRUB HELPER",
+                         "HEALTH", "WORST FINDING");
+  for (guint i = 0; i < lines->len; i++) {
+    const Line *l = lines->pdata[i];
+    g_autofree char *state = dm_diag_printable_cut(l->state, 20);
+    g_autofree char *worst = l->worst ? dm_diag_printable_cut(l->worst, 160) : g_strdup("-");
+    g_autofree char *devs = g_strdup_printf("%u/%u", l->stuck_devices, l->devices);
+    const char *name = names->pdata[i];
+    g_string_append_printf(out, "%-5u  %s%*s  %-7s  %-20s  %-7s  %-12s  %-6s  %s\n",
+                           l->domid, name, (int)(wname - g_utf8_strlen(name, -1)), "",
+                           l->guest, state, devs, l->helper,
+                           l->partial ? "?" : l->stuck ? "STUCK" : "ok", worst);
+  }
+  g_string_append(out, "DEVICES: stuck/all.  Run `qemu-dm-launcher diagnose DOMID` for one "
+                       "domain's report and advice.\n");
+  return g_string_free(out, FALSE);
+}
 
 gboolean
 dm_diagnose_all_run(const DmCli *cli, gboolean *stuck, GError **error)
 {
-  g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "diagnose --all is not built yet");
-  return FALSE;
+  const char *log_dir = cli->log_dir ? cli->log_dir : DM_XEN_LOG_DIR;
+  guint timeout_ms = dm_diagnose_timeout_ms(cli);
+  gboolean timed_out = FALSE;
+
+  if ((cli->rest && cli->rest[0] && cli->rest[1]) || cli->toolstack_argc > 0 || cli->watch) {
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                "usage: qemu-dm-launcher diagnose --all [--json] [--timeout SECONDS] "
+                "[--config FILE] [--log-dir DIR] (no domain: --all reports every one)");
+    return FALSE;
+  }
+  g_autoptr(DmConfig) config = dm_config_load(cli->config_path, error);
+  if (config == NULL)
+    return FALSE;
+  g_autoptr(GPtrArray) snaps = dm_diagnose_read_all(timeout_ms, &timed_out, error);
+  if (snaps == NULL)
+    return FALSE;
+
+  /* /proc is scanned once for all of them. */
+  g_autoptr(GPtrArray) launchers = dm_diagnose_scan_launchers();
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func((GDestroyNotify)line_free);
+  *stuck = FALSE;
+  for (guint i = 0; i < snaps->len; i++) {
+    DmDiagSnapshot *snap = snaps->pdata[i];
+    g_autofree char *name_key = g_strdup_printf("/local/domain/%u/name", snap->domid);
+    g_autoptr(GError) local = NULL;
+    g_autoptr(DmDomainConfig) dc = dm_config_for_domain(
+      config, g_hash_table_lookup(snap->nodes, name_key), &local);
+    if (dc == NULL)
+      dc = dm_config_for_domain(config, NULL, NULL);
+    if (dc == NULL)
+      continue;
+    g_autoptr(DmDiagReport) r = dm_diagnose_complete(snap, dc, log_dir, launchers);
+    *stuck = *stuck || r->stuck;
+    g_ptr_array_add(lines, line_from(r));
+  }
+  g_autofree char *text = cli->json ? format_json(lines) : format_table(lines);
+  fputs(text, stdout);
+  if (fflush(stdout) != 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot write the report: %s",
+                g_strerror(errno));
+    return FALSE;
+  }
+  if (timed_out) {
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                "diagnose --all: xenstored did not answer within %u s (--timeout); the list "
+                "on stdout is partial", timeout_ms / 1000);
+    return FALSE;
+  }
+  return TRUE;
 }

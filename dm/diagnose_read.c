@@ -30,6 +30,7 @@ typedef struct {
   GMutex *lock;      /* guards snap: the caller may read it after a timeout */
   guint budget;
   const char *area;  /* what the budget is for, for walk_note */
+  const GPtrArray *bdirs;  /* "/local/domain/B/backend/CLS", listed once for many domains */
 } Walk;
 
 /* Whatever a guest can make xenstored answer for a node it owns: gone,
@@ -186,6 +187,25 @@ dm_diagnose_resolve(struct xs_handle *xs, const char *arg, guint *domid, GError 
   return resolve(&w, arg, domid, error);
 }
 
+/* Every backend class directory of every domain that serves any. */
+static GPtrArray *
+list_backend_dirs(Walk *w, GError **error)
+{
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+  g_auto(GStrv) doms = list(w, "/local/domain", error);
+  if (doms == NULL)
+    return NULL;
+  for (char **b = doms; *b; b++) {
+    g_autofree char *bdir = g_strdup_printf("/local/domain/%s/backend", *b);
+    g_auto(GStrv) classes = list(w, bdir, error);
+    if (classes == NULL)
+      return NULL;
+    for (char **c = classes; *c; c++)
+      g_ptr_array_add(out, g_strdup_printf("%s/%s", bdir, *c));
+  }
+  return g_steal_pointer(&out);
+}
+
 static gboolean
 read_xenstore(Walk *w, GError **error)
 {
@@ -219,19 +239,14 @@ read_xenstore(Walk *w, GError **error)
     return FALSE;
 
   /* Backends of this domain, in whichever domain serves them. */
-  g_auto(GStrv) doms = list(w, "/local/domain", error);
-  if (doms == NULL)
+  g_autoptr(GPtrArray) bdirs = w->bdirs ? g_ptr_array_ref((GPtrArray *)w->bdirs)
+                                        : list_backend_dirs(w, error);
+  if (bdirs == NULL)
     return FALSE;
-  for (char **b = doms; *b; b++) {
-    g_autofree char *bdir = g_strdup_printf("/local/domain/%s/backend", *b);
-    g_auto(GStrv) classes = list(w, bdir, error);
-    if (classes == NULL)
+  for (guint i = 0; i < bdirs->len; i++) {
+    g_autofree char *path = g_strdup_printf("%s/%u", (char *)bdirs->pdata[i], d);
+    if (!read_tree(w, path, 0, error))
       return FALSE;
-    for (char **c = classes; *c; c++) {
-      g_autofree char *path = g_strdup_printf("%s/%s/%u", bdir, *c, d);
-      if (!read_tree(w, path, 0, error))
-        return FALSE;
-    }
   }
 
   /* Links that point outside what was read: a frontend's backend in an
@@ -339,8 +354,39 @@ read_proc(int pid)
   return g_steal_pointer(&p);
 }
 
+static DmProcInfo *
+proc_copy(const DmProcInfo *p)
+{
+  DmProcInfo *c = dm_proc_info_new(p->pid);
+  c->ppid = p->ppid;
+  c->state = p->state;
+  c->exe = g_strdup(p->exe);
+  c->argv = g_strdupv(p->argv);
+  c->uid = p->uid;
+  c->xenstored = g_strdup(p->xenstored);
+  return c;
+}
+
+GPtrArray *
+dm_diagnose_scan_launchers(void)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)dm_proc_info_free);
+  g_autofree char *self = read_exe(getpid());
+  g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
+  const char *name;
+  while (self && proc && (name = g_dir_read_name(proc)) != NULL) {
+    guint64 other;
+    if (!dm_parse_uint(name, G_MAXINT, &other) || (pid_t)other == getpid())
+      continue;
+    g_autofree char *exe = read_exe((int)other);
+    if (exe && strcmp(exe, self) == 0)
+      g_ptr_array_add(out, read_proc((int)other));
+  }
+  return out;
+}
+
 static void
-read_processes(DmDiagSnapshot *snap, const DmDomainConfig *dc)
+read_processes(DmDiagSnapshot *snap, const DmDomainConfig *dc, const GPtrArray *launchers)
 {
   g_autofree char *key = g_strdup_printf("/local/domain/%u/image/device-model-pid",
                                          snap->domid);
@@ -370,16 +416,10 @@ read_processes(DmDiagSnapshot *snap, const DmDomainConfig *dc)
   snap->launcher_exe = read_exe(getpid());
   snap->xenstored = g_strdup(g_getenv("XENSTORED_PATH") ? g_getenv("XENSTORED_PATH") : "");
   snap->helper_uid = dm_diagnose_helper_uid(snap->domid);
-  g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
-  const char *name;
-  while (snap->launcher_exe && proc && (name = g_dir_read_name(proc)) != NULL) {
-    guint64 other;
-    if (!dm_parse_uint(name, G_MAXINT, &other) || (pid_t)other == getpid())
-      continue;
-    g_autofree char *exe = read_exe((int)other);
-    if (exe && strcmp(exe, snap->launcher_exe) == 0)
-      g_ptr_array_add(snap->launchers, read_proc((int)other));
-  }
+  g_autoptr(GPtrArray) scanned = launchers ? NULL : dm_diagnose_scan_launchers();
+  const GPtrArray *found = launchers ? launchers : scanned;
+  for (guint i = 0; i < found->len; i++)
+    g_ptr_array_add(snap->launchers, proc_copy(found->pdata[i]));
 }
 
 /* The uid the launcher's scrub helper runs as (dm/helper.c): nobody. */
@@ -655,6 +695,128 @@ partial_snapshot(ReadJob *job, const char *arg, guint timeout_ms)
   return snap;
 }
 
+DmDiagReport *
+dm_diagnose_complete(DmDiagSnapshot *snap, const DmDomainConfig *dc, const char *log_dir,
+                     const GPtrArray *launchers)
+{
+  read_processes(snap, dc, launchers);
+  read_log(snap, log_dir);
+  read_hypervisor(snap);
+  if (snap->partial)
+    read_xenstoreds(snap);
+  return dm_diagnose_analyse(snap, dc);
+}
+
+/* --all: every domain's xenstore half, in one bounded exchange.  The
+ * backend class directories are listed once for all of them. */
+typedef struct {
+  GMutex lock;
+  GPtrArray *snaps;     /* DmDiagSnapshot *, in domid order */
+  guint listed;         /* domains listed */
+} AllJob;
+
+static void
+all_job_clear(AllJob *job)
+{
+  g_ptr_array_unref(job->snaps);
+  g_mutex_clear(&job->lock);
+}
+
+static void
+all_job_unref(gpointer job)
+{
+  g_atomic_rc_box_release_full(job, (GDestroyNotify)all_job_clear);
+}
+
+static int
+compare_domid_strs(gconstpointer a, gconstpointer b)
+{
+  guint64 x = g_ascii_strtoull(*(char *const *)a, NULL, 10);
+  guint64 y = g_ascii_strtoull(*(char *const *)b, NULL, 10);
+  return x < y ? -1 : x > y;
+}
+
+static gpointer
+all_job_run(struct xs_handle *xs, gpointer data, GError **error)
+{
+  AllJob *job = data;
+  Walk w = { .xs = xs, .t = XBT_NULL, .lock = &job->lock, .budget = MAX_NODES };
+  g_auto(GStrv) doms = list(&w, "/local/domain", error);
+  if (doms == NULL)
+    return NULL;
+  g_autoptr(GPtrArray) bdirs = list_backend_dirs(&w, error);
+  if (bdirs == NULL)
+    return NULL;
+  qsort(doms, g_strv_length(doms), sizeof(char *), compare_domid_strs);
+  w.bdirs = bdirs;
+  for (char **d = doms; *d; d++) {
+    guint64 domid;
+    if (!dm_parse_uint(*d, DM_DOMID_MAX, &domid) || domid == 0)
+      continue;
+    DmDiagSnapshot *snap = dm_diag_snapshot_new((guint)domid);
+    g_mutex_lock(&job->lock);
+    g_ptr_array_add(job->snaps, snap);
+    job->listed++;
+    g_mutex_unlock(&job->lock);
+    w.snap = snap;
+    g_autoptr(GError) local = NULL;
+    if (!read_xenstore(&w, &local)) {
+      /* One domain that cannot be read does not hide the others. */
+      g_mutex_lock(&job->lock);
+      snap->partial = g_strdup_printf("cannot read it: %s", local->message);
+      g_mutex_unlock(&job->lock);
+    }
+  }
+  return GINT_TO_POINTER(1);
+}
+
+GPtrArray *
+dm_diagnose_read_all(guint timeout_ms, gboolean *timed_out, GError **error)
+{
+  AllJob *job = g_atomic_rc_box_new0(AllJob);
+  g_autoptr(GError) local = NULL;
+  GPtrArray *out = NULL;
+
+  g_mutex_init(&job->lock);
+  job->snaps = g_ptr_array_new_with_free_func((GDestroyNotify)dm_diag_snapshot_free);
+  *timed_out = FALSE;
+  gpointer ok = dm_xs_bounded(all_job_run, g_atomic_rc_box_acquire(job), all_job_unref, NULL,
+                              timeout_ms, &local);
+  if (ok == NULL && !g_error_matches(local, DM_ERROR, DM_ERROR_TIMEOUT)) {
+    local->domain = DM_ERROR;
+    local->code = DM_ERROR_INVALID;
+    g_propagate_prefixed_error(error, g_steal_pointer(&local), "diagnose --all: ");
+    all_job_unref(job);
+    return NULL;
+  }
+  /* Hand the snapshots over; after a timeout, copies of what was read
+   * (the worker may still be writing into the last one). */
+  g_mutex_lock(&job->lock);
+  if (ok) {
+    out = g_steal_pointer(&job->snaps);
+    job->snaps = g_ptr_array_new_with_free_func((GDestroyNotify)dm_diag_snapshot_free);
+  } else {
+    *timed_out = TRUE;
+    out = g_ptr_array_new_with_free_func((GDestroyNotify)dm_diag_snapshot_free);
+    for (guint i = 0; i < job->snaps->len; i++) {
+      const DmDiagSnapshot *from = job->snaps->pdata[i];
+      DmDiagSnapshot *copy = dm_diag_snapshot_new(from->domid);
+      GHashTableIter it;
+      gpointer k, v;
+      g_hash_table_iter_init(&it, from->nodes);
+      while (g_hash_table_iter_next(&it, &k, &v))
+        dm_diag_snapshot_set(copy, k, v);
+      copy->partial = g_strdup(i + 1 == job->snaps->len
+                                 ? "xenstored stopped answering while this domain was read"
+                                 : from->partial);
+      g_ptr_array_add(out, copy);
+    }
+  }
+  g_mutex_unlock(&job->lock);
+  all_job_unref(job);
+  return out;
+}
+
 static gboolean
 finish(const DmCli *cli, DmDiagSnapshot *snap, const char *log_dir, gboolean *stuck,
        GError **error)
@@ -670,13 +832,7 @@ finish(const DmCli *cli, DmDiagSnapshot *snap, const char *log_dir, gboolean *st
   dc = dm_config_for_domain(config, g_hash_table_lookup(snap->nodes, name_key), error);
   if (dc == NULL)
     return FALSE;
-  read_processes(snap, dc);
-  read_log(snap, log_dir);
-  read_hypervisor(snap);
-  if (snap->partial)
-    read_xenstoreds(snap);
-
-  report = dm_diagnose_analyse(snap, dc);
+  report = dm_diagnose_complete(snap, dc, log_dir, NULL);
   text = cli->json ? dm_diagnose_format_json(report)
                    : dm_diagnose_format_table(report, use_colour());
   fputs(text, stdout);

@@ -29,3 +29,17 @@ gboolean dm_diagnose_watch_run(const DmCli *cli, const char *arg, gboolean *stuc
 struct xs_handle;
 gboolean dm_diagnose_resolve(struct xs_handle *xs, const char *arg, guint *domid,
                              GError **error);
+
+/* The processes running the launcher binary (possible scrub helpers). */
+GPtrArray *dm_diagnose_scan_launchers(void);
+
+/* Adds /proc, the log and the hypervisor to a snapshot whose xenstore half
+ * is read, and analyses it.  `launchers` (NULL: scan /proc) is shared by
+ * many domains' diagnoses. */
+DmDiagReport *dm_diagnose_complete(DmDiagSnapshot *snap, const DmDomainConfig *dc,
+                                   const char *log_dir, const GPtrArray *launchers);
+
+/* Every domain's xenstore half (domid order, dom0 left out), in one
+ * exchange bounded by timeout_ms.  On a timeout, what was read, with
+ * *timed_out set. */
+GPtrArray *dm_diagnose_read_all(guint timeout_ms, gboolean *timed_out, GError **error);

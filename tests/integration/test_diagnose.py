@@ -515,6 +515,61 @@ class DiagnoseTest(unittest.TestCase):
                             "the launcher logged its helper as pid 1" in x
                             for x in rep["scrub_story"]["not_helpers"]))
 
+    # -- every domain -----------------------------------------------------------
+
+    def test_all_lists_200_domains_with_the_worst_finding(self):
+        pairs = []
+        for domid in range(1, 201):
+            device(pairs, domid, "vbd", 768, 4, 4)
+            if domid % 50 == 0:  # four stuck guests
+                device(pairs, domid, "console", 0, 1, 1)
+            pairs += [("/local/domain/%d/name" % domid, "guest-%03d" % domid),
+                      ("/local/domain/%d/domid" % domid, domid),
+                      ("/libxl/%d/type" % domid, "hvm")]
+        for i in range(0, len(pairs), 2000):
+            self.xs.write_many(pairs[i:i + 2000])
+        self.xs.write("/local/domain/0/name", "Domain-0")
+
+        # Within the timeout: a run that did not finish would exit 2.
+        r = self.diagnose("--all", "--json", "--timeout", "20")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        rows = json.loads(r.stdout)
+        self.assertEqual([x["domid"] for x in rows], list(range(1, 201)))
+        stuck = [x["domid"] for x in rows if x["stuck"]]
+        self.assertEqual(stuck, [50, 100, 150, 200])
+        self.assertTrue(rows[49]["worst"].startswith("console 0: frontend"), rows[49])
+        self.assertEqual(rows[49]["stuck_devices"], 1)
+        # Not stuck, but still worth a word: no device model recorded.
+        self.assertFalse(rows[0]["stuck"])
+        self.assertTrue(rows[0]["worst"].startswith("device model: "), rows[0])
+        self.assertEqual(rows[0]["name"], "guest-001")
+
+        r = self.diagnose("--all")
+        lines = r.stdout.decode().splitlines()
+        self.assertEqual(r.returncode, 1)
+        self.assertTrue(lines[0].startswith("DOMID  NAME"), lines[0])
+        self.assertEqual(len(lines), 202)
+        self.assertEqual(lines[50].split()[:2], ["50", "guest-050"])
+        self.assertIn("STUCK", lines[50])
+        self.assertIn(" ok ", lines[1])
+
+        # Healthy everywhere: exit 0, for monitoring.
+        for domid in (50, 100, 150, 200):
+            self.xs.write(backend_path(domid, "console", 0) + "/state", 4)
+            self.xs.write(frontend_path(domid, "console", 0) + "/state", 4)
+        r = self.diagnose("--all")
+        self.assertEqual(r.returncode, 0, r.stdout.decode()[-2000:])
+
+    def test_all_with_a_hung_xenstored(self):
+        self.domain(5, "win7", "hvm")
+        self.xs.proc.send_signal(signal.SIGSTOP)
+        self.addCleanup(lambda: self.xs.proc and self.xs.proc.send_signal(signal.SIGCONT))
+        r = self.diagnose("--all", "--timeout", "1")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("xenstored did not answer within 1 s", r.stderr.decode())
+        self.assertTrue(r.stdout.decode().startswith("DOMID"))
+        self.xs.proc.send_signal(signal.SIGCONT)
+
     # -- the scrub command ----------------------------------------------------
 
     def scrub(self, *args, env=None):
