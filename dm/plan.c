@@ -21,6 +21,37 @@ dm_scrub_paths(const DmRequest *request, const DmDomainConfig *config)
   return paths;
 }
 
+gboolean
+dm_request_may_serve_stubdom(const DmRequest *request)
+{
+  return request->flavour == DM_FLAVOUR_QEMU_XEN && request->guest == DM_GUEST_PV &&
+         request->name != NULL && g_str_has_suffix(request->name, "-dm") &&
+         strlen(request->name) > 3;
+}
+
+/* In stale mode the boot never waits for xenstore (see dm_plan_build). */
+static void
+plan_scrub_steps(DmPlan *plan)
+{
+  const DmDomainConfig *config = plan->config;
+  plan->helper = config->helper && plan->scrub_paths->len > 0;
+  plan->scrub_before_exec = plan->scrub_paths->len > 0 &&
+                            (config->scrub_mode == DM_SCRUB_ALWAYS ||
+                             config->scrub_grace_ms == 0);
+}
+
+guint
+dm_plan_add_stubdom_target(DmPlan *plan, guint target)
+{
+  DmRequest hvm = { .flavour = DM_FLAVOUR_QEMU_XEN, .guest = DM_GUEST_HVM, .domid = target };
+  g_autoptr(GPtrArray) paths = dm_scrub_paths(&hvm, plan->config);
+
+  for (guint i = 0; i < paths->len; i++)
+    g_ptr_array_add(plan->scrub_paths, g_strdup(g_ptr_array_index(paths, i)));
+  plan_scrub_steps(plan);
+  return paths->len;
+}
+
 DmPlan *
 dm_plan_build(DmRequest *request, DmDomainConfig *config, const DmQemuFacts *facts,
               GError **error)
@@ -34,13 +65,10 @@ dm_plan_build(DmRequest *request, DmDomainConfig *config, const DmQemuFacts *fac
   if (plan->argv == NULL)
     return NULL;
   plan->scrub_paths = dm_scrub_paths(request, config);
-  plan->helper = config->helper && plan->scrub_paths->len > 0;
   /* In stale mode a backend must stay unserved for the grace, and nothing
    * can serve it before qemu runs, so a pass before exec could remove
    * nothing: then the boot does not wait for xenstore at all. */
-  plan->scrub_before_exec = plan->scrub_paths->len > 0 &&
-                            (config->scrub_mode == DM_SCRUB_ALWAYS ||
-                             config->scrub_grace_ms == 0);
+  plan_scrub_steps(plan);
   return g_steal_pointer(&plan);
 }
 

@@ -27,6 +27,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmPlan, dm_plan_free)
  * this guest type is not scrubbed (PV guests' vfb is served by qemu). */
 GPtrArray *dm_scrub_paths(const DmRequest *request, const DmDomainConfig *config);
 
+/* Whether this request may be dom0's qemu for a stub domain: libxl names
+ * the stub domain NAME-dm and runs its PV qemu with -xen-attach. */
+gboolean dm_request_may_serve_stubdom(const DmRequest *request);
+
+/* The stub domain's target: an HVM guest whose own qemu runs in the stub
+ * domain, so no launcher in dom0 ever plans for it.  Adds the target's
+ * backend directories by the HVM policy (scrub-guests, scrub classes) to
+ * the plan's scrub, and starts the helper or the pass before exec for
+ * them as dm_plan_build would.  Returns how many were added. */
+guint dm_plan_add_stubdom_target(DmPlan *plan, guint target);
+
 /* The plan as one line of JSON, secrets redacted. */
 char *dm_plan_to_json(const DmPlan *plan);
 

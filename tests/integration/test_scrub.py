@@ -165,6 +165,59 @@ class ScrubTest(unittest.TestCase):
         self.assertEqual(launch.processes(), [], launch.log())
 
 
+class TestStubdomTarget(ScrubTest):
+    """dom0's launcher for a stub domain NAME-dm (libxl's PV qemu for the
+    stub domain's consoles, libxl_dm.c libxl__spawn_stub_dm, 4.17) is the
+    only launcher that ever runs for the HVM guest NAME: it scrubs the
+    guest's stale console and vfb backends too, by the HVM policy."""
+    STUB_ARGS = ["-xen-domid", "5", "-no-shutdown", "-nodefaults", "-no-user-config",
+                 "-xen-attach", "-name", "g-dm", "-vnc", "none", "-display", "none",
+                 "-machine", "xenpv", "-m", "128"]
+
+    def wait_helper_done(self, launch):
+        pid = launch.helper_pid()
+        if pid is not None:
+            self.assertEqual(reap(pid, 10), 0, launch.log())
+
+    def test_target_backends_scrubbed(self):
+        self.xs.write_domain(4, "g")                    # the HVM guest, stale backends
+        self.xs.write_domain(5, "g-dm", backends=())    # its stub domain
+        self.xs.write("/local/domain/5/target", "4")
+        launch = self.launch(self.STUB_ARGS, self.config(scrub_grace_ms=200,
+                                                         scrub_window_s=5))
+        self.assertEqual(launch.wait(), 0, launch.log())
+        self.assert_gone(backend_path(4, "console", 0))
+        self.assert_gone(backend_path(4, "vfb", 0))
+        self.assertIn("stub domain g-dm serves HVM guest 4: scrubbing its 2 backend "
+                      "directories too", launch.log())
+        self.xs.release(5)
+        self.xs.release(4)
+        self.finish(launch)
+
+    def test_not_a_stub_domain_touches_no_other_domain(self):
+        # A PV guest that only happens to be called *-dm: no target node.
+        self.xs.write_domain(4, "g")
+        self.xs.write_domain(5, "g-dm", backends=())
+        launch = self.launch(self.STUB_ARGS, self.config(scrub_grace_ms=200,
+                                                         scrub_window_s=1))
+        self.assertEqual(launch.wait(), 0, launch.log())
+        self.wait_helper_done(launch)  # past the grace and the window
+        self.assertEqual(self.xs.read(backend_path(4, "vfb", 0) + "/state"), "1")
+        self.assertNotIn("serves HVM guest", launch.log())
+
+    def test_target_of_another_name_is_refused(self):
+        self.xs.write_domain(4, "other")
+        self.xs.write_domain(5, "g-dm", backends=())
+        self.xs.write("/local/domain/5/target", "4")
+        launch = self.launch(self.STUB_ARGS, self.config(scrub_grace_ms=200,
+                                                         scrub_window_s=1))
+        self.assertEqual(launch.wait(), 0, launch.log())
+        self.assertIn("the target of g-dm (domain 4) is 'other', not the stub domain's "
+                      "guest", launch.log())
+        self.wait_helper_done(launch)
+        self.assertEqual(self.xs.read(backend_path(4, "vfb", 0) + "/state"), "1")
+
+
 class TestScrub(ScrubTest):
     def test_unserved_backend_removed_and_logged(self):
         # libxl's HVM line: domid 7.  Console and vfb are the scrubbed

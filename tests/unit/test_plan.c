@@ -168,3 +168,26 @@ Test(plan, json_stays_valid_for_non_utf8_image_paths)
   g_autoptr(JsonParser) parser = parse_plan_json(p, &o);
   cr_assert(strstr(json, "caf\xef\xbf\xbd.img") != NULL, "%s", json);
 }
+
+/* libxl runs dom0's qemu for a stub domain as a PV device model named
+ * NAME-dm with -xen-attach (libxl_dm.c, libxl__spawn_stub_dm, 4.17). */
+Test(plan, stubdom_target_scrubbed_by_the_hvm_policy)
+{
+  const char *stub[] = { "-xen-domid", "5", "-xen-attach", "-name", "g-dm", "-vnc", "none",
+                         "-machine", "xenpv", NULL };
+  g_autoptr(DmPlan) p = plan_for(stub, "[launcher]\nscrub-guests = hvm\n");
+  cr_assert(dm_request_may_serve_stubdom(p->request));
+  cr_assert_eq(p->scrub_paths->len, 0);
+  cr_assert_not(p->helper);
+  cr_assert_eq(dm_plan_add_stubdom_target(p, 4), 2);
+  cr_assert_str_eq(g_ptr_array_index(p->scrub_paths, 0), "/local/domain/0/backend/console/4");
+  cr_assert_str_eq(g_ptr_array_index(p->scrub_paths, 1), "/local/domain/0/backend/vfb/4");
+  cr_assert(p->helper);
+
+  g_autoptr(DmPlan) pv = plan_for(LINE_LIBXL_PV_VFB, NULL);
+  cr_assert_not(dm_request_may_serve_stubdom(pv->request));
+  g_autoptr(DmPlan) hvm = plan_for(LINE_LIBXL_HVM, NULL);
+  cr_assert_not(dm_request_may_serve_stubdom(hvm->request));
+  g_autoptr(DmPlan) none = plan_for(stub, "[launcher]\nscrub-guests = pv\n");
+  cr_assert_eq(dm_plan_add_stubdom_target(none, 4), 0);
+}
