@@ -14,7 +14,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
 from dmtest import LAUNCHER, EXEC_PROBE, LIBXL_HVM, wait_until  # noqa: E402
-from xenstored import Xenstored, backend_path  # noqa: E402
+from xenstored import Xenstored, backend_path, proc_status  # noqa: E402
 
 QEMU = "/usr/bin/qemu-system-x86_64"
 
@@ -569,6 +569,86 @@ class DiagnoseTest(unittest.TestCase):
         self.assertIn("xenstored did not answer within 1 s", r.stderr.decode())
         self.assertTrue(r.stdout.decode().startswith("DOMID"))
         self.xs.proc.send_signal(signal.SIGCONT)
+
+    # -- --watch ----------------------------------------------------------------
+
+    def watch(self, *args):
+        out = os.path.join(self.tmp.name, "watch.%d.out" % len(os.listdir(self.tmp.name)))
+        argv = [LAUNCHER, "diagnose", "--watch", "--config", self.config,
+                "--log-dir", self.logdir] + list(args)
+        with open(out, "wb") as o:
+            p = subprocess.Popen(argv, env=self.xs.client_env(), stdin=subprocess.DEVNULL,
+                                 stdout=o, stderr=subprocess.PIPE)
+        self.addCleanup(lambda: p.poll() is None and p.kill())
+
+        def text():
+            with open(out, errors="replace") as f:
+                return f.read()
+        return p, text
+
+    def test_watch_follows_states_flags_stuck_and_ends_on_release(self):
+        be_con = backend_path(5, "console", 0)
+        self.domain(5, "win7", "hvm", [(be_con + "/state", 1), (be_con + "/frontend-id", 5)])
+        self.xs.introduce(5)
+        p, text = self.watch("--json", "--stuck-after", "1", "win7")
+        self.assertTrue(wait_until(lambda: '"event":"note"' in text(), 10), text())
+        fe, be = frontend_path(5, "vbd", 768), backend_path(5, "vbd", 768)
+        self.xs.write_many([(be + "/frontend", fe), (be + "/state", 1),
+                            (fe + "/backend", be), (fe + "/state", 1)])
+        for path, state in ((be, 2), (fe, 3), (be, 4), (fe, 4)):
+            time.sleep(0.3)
+            self.xs.write(path + "/state", state)
+        self.assertTrue(wait_until(lambda: '"event":"stuck"' in text(), 10), text())
+        self.assertTrue(wait_until(lambda: text().count('"side":"frontend"') >= 3, 10), text())
+        self.xs.release(5)
+        _, err = p.communicate(timeout=15)
+        self.assertEqual(p.returncode, 1, err)  # the console pair was still stuck
+        events = [json.loads(l) for l in text().splitlines()]
+        vbd_be = [(e["event"], e["from"], e["to"], e["previous_lasted_ms"])
+                  for e in events if e.get("path") == be]
+        self.assertEqual([x[:3] for x in vbd_be],
+                         [("new", None, "Initialising"), ("change", "Initialising", "InitWait"),
+                          ("change", "InitWait", "Connected")])
+        self.assertIsNone(vbd_be[0][3])
+        self.assertTrue(all(isinstance(x[3], int) and x[3] > 0 for x in vbd_be[1:]), vbd_be)
+        vbd_fe = [(e["from"], e["to"]) for e in events if e.get("path") == fe]
+        self.assertEqual(vbd_fe, [(None, "Initialising"), ("Initialising", "Initialised"),
+                                  ("Initialised", "Connected")])
+        stuck = [e for e in events if e["event"] == "stuck"]
+        self.assertEqual([(e["device"], e["frontend"], e["backend"]) for e in stuck],
+                         [("console/0", None, "Initialising")])
+        self.assertRegex(events[0]["time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        self.assertEqual(events[-1]["event"], "end")
+        self.assertEqual(events[-1]["why"], "the domain was released")
+
+    def test_watch_holds_up_under_a_flood_of_10000_writes(self):
+        """10,000 writes below the domain's device directory, as a guest
+        flooding its own tree makes a watcher see them: memory stays
+        bounded, the flood is coalesced with a note, and a real change
+        after it is still reported."""
+        fe, be = frontend_path(5, "vbd", 768), backend_path(5, "vbd", 768)
+        self.domain(5, "win7", "hvm", [(be + "/frontend", fe), (be + "/state", 1),
+                                       (fe + "/backend", be), (fe + "/state", 1)])
+        p, text = self.watch("--for", "8", "5")
+        self.assertTrue(wait_until(lambda: "note: watching domain 5" in text(), 10), text())
+        pairs = []
+        for i in range(5000):
+            pairs.append((fe + "/state", 1 + i % 2))
+            pairs.append(("/local/domain/5/device/junk/%d/state" % i, 1))
+        for i in range(0, len(pairs), 2000):
+            self.xs.write_many(pairs[i:i + 2000])
+        self.xs.write(be + "/state", 4)
+        self.assertTrue(wait_until(lambda: "vbd 768 backend  Initialising -> Connected" in
+                                   text(), 8), text()[-3000:])
+        peak_kb = int(proc_status(p.pid)["VmHWM"].split()[0])
+        _, err = p.communicate(timeout=20)
+        self.assertEqual(p.returncode, 0, err)
+        out = text()
+        self.assertLess(peak_kb, 64 * 1024, "peak memory %d kB" % peak_kb)
+        self.assertRegex(out, r"note: \d+ watch events in [0-9.]+ s coalesced into \d+ reads")
+        self.assertIn("devices beyond the 4096 followed were dropped", out)
+        self.assertLessEqual(out.count(" new -> "), 4096)
+        self.assertTrue(out.rstrip().endswith("end: --for elapsed"), out[-500:])
 
     # -- the scrub command ----------------------------------------------------
 
