@@ -62,6 +62,9 @@ launch(const DmCli *cli, const char *argv0, const DmFdSet *inherited)
   g_clear_pointer(&config, dm_config_free);
   if (cli->no_helper)
     dc->helper = FALSE;
+  /* From here until the exec a SIGTERM or SIGHUP undoes what was started
+   * (dm/signals.h): first the qemu probes, which run real processes. */
+  dm_signals_install(request->domid);
   dm_qemu_facts_gather(request, dc, cli->dry_run, &facts);
   facts.caller_argv0 = dm_caller_argv0(argv0);
   facts.environ = (const char *const *)environ;
@@ -75,9 +78,7 @@ launch(const DmCli *cli, const char *argv0, const DmFdSet *inherited)
     return fflush(stdout) == 0 ? 0 : 1;
   }
 
-  /* Act, then exec.  A probe touches nothing.  From here until the exec
-   * a SIGTERM or SIGHUP undoes what was started (dm/signals.h). */
-  dm_signals_install(plan->request->domid);
+  /* Act, then exec.  A probe touches nothing. */
   if (!dm_prepare_qemu(plan, &error))
     return fail(error);
   /* After prepare, which may fork its reaper: the scrub starts a thread. */

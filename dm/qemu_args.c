@@ -137,11 +137,19 @@ restrict_setup(const DmRequest *request, const DmDomainConfig *dc, const DmQemuF
                                 "restriction is kept and the launcher's dm-restrict adds none";
     return TRUE;
   }
+  /* Each of the three, or no start: a qemu that keeps its handles on
+   * every domain (no -xen-domid-restrict) is not restricted, whatever
+   * its uid.  "Not known" (a probe that timed out) is refused too, and
+   * says so: the next launch probes again. */
   if (request->flavour != DM_FLAVOUR_QEMU_XEN || !facts->qemu_has_runas_ids ||
-      !facts->qemu_has_chroot) {
+      !facts->qemu_has_chroot || !facts->qemu_has_domid_restrict) {
+    g_autofree char *unknown =
+      facts->qemu_unknown ? g_strdup_printf(" (not known: the probe %s)", facts->probe_error)
+                          : NULL;
     g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
-                "dm-restrict = true needs an upstream qemu-xen that takes -runas UID:GID "
-                "and -chroot (QEMU 7.1 to 8.x); '%s' does not", binary);
+                "dm-restrict = true needs an upstream qemu-xen that takes -runas UID:GID, "
+                "-chroot and -xen-domid-restrict (QEMU 7.1 to 8.x); '%s' is not known to%s",
+                binary, unknown ? unknown : "");
     return FALSE;
   }
   /* qemu drops to the per-domain uid itself, after it has opened
@@ -153,8 +161,7 @@ restrict_setup(const DmRequest *request, const DmDomainConfig *dc, const DmQemuF
   g_ptr_array_add(argv, g_strdup_printf("%u:%u", id, id));
   g_ptr_array_add(argv, g_strdup("-chroot"));
   g_ptr_array_add(argv, g_strdup(chroot_dir));
-  if (facts->qemu_has_domid_restrict)
-    g_ptr_array_add(argv, g_strdup("-xen-domid-restrict"));
+  g_ptr_array_add(argv, g_strdup("-xen-domid-restrict"));
   if (setup)
     setup->chroot_dir = g_steal_pointer(&chroot_dir);
   return TRUE;
@@ -245,6 +252,11 @@ sandbox_setup(const DmRequest *request, const DmDomainConfig *dc, const DmQemuFa
                           facts->sandbox_error);
   } else if (facts->qemu_probed) {
     why = g_strdup_printf("qemu '%s' does not take -sandbox " DM_QEMU_SANDBOX_ARG, binary);
+  } else if (facts->qemu_unknown) {
+    /* A probe that did not finish: warned about at every launch it
+     * happens to, never cached. */
+    why = g_strdup_printf("whether qemu '%s' takes -sandbox is not known: the probe %s",
+                          binary, facts->probe_error);
   } else {
     why = g_strdup_printf("whether qemu '%s' takes -sandbox is not known (not probed, or "
                           "it did not answer -version like qemu)", binary);

@@ -25,6 +25,11 @@ typedef struct {
   /* The options probe ran and the binary answered -version like qemu:
    * the qemu_has_* above are its answers, not mere defaults. */
   gboolean qemu_probed;
+  /* The options probe did not finish (a run timed out, could not start,
+   * or died of a signal): qemu_has_* are not answers, nothing was cached,
+   * and `probe_error` says why. */
+  gboolean qemu_unknown;
+  char probe_error[256];
   /* qemu's reason for refusing the -sandbox line, as it said it ("" if it
    * did not say, or accepted it). */
   char sandbox_error[256];

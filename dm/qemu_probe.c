@@ -1,8 +1,12 @@
 #include "qemu_probe.h"
 #include "escape.h"
+#include "signals.h"
+#include "trust.h"
 #include "vnc.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <glib/gstdio.h>
 #include <poll.h>
 #include <signal.h>
@@ -51,7 +55,15 @@ typedef struct {
   int status;          /* waitpid's */
   GString *out;        /* stdout (bounded) */
   GString *err;        /* stderr (bounded) */
+  char why[160];       /* why it did not run, when it did not */
 } Run;
+
+/* What one probe learned.  Only ANSWER_YES and ANSWER_NO are answers
+ * that qemu gave, and only they are cached: a probe that timed out on a
+ * loaded host, or that fork could not start (EAGAIN, ENOMEM), says
+ * nothing about the binary, and caching it as "no" switched -sandbox and
+ * -xen-domid-restrict off for good. */
+typedef enum { ANSWER_NO, ANSWER_YES, ANSWER_UNKNOWN } Answer;
 
 static void
 run_clear(Run *r)
@@ -69,12 +81,40 @@ run_succeeded(const Run *r)
   return r->ran && !r->timed_out && WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0;
 }
 
-/* Runs in the child: its own process group, so that a timeout kills
- * whatever it started too. */
+/* It ran to its own end: what it said is an answer. */
+static gboolean
+run_answered(const Run *r)
+{
+  return r->ran && !r->timed_out && WIFEXITED(r->status);
+}
+
+static void
+run_why_unknown(const Run *r, char *out, gsize size)
+{
+  if (!r->ran)
+    g_snprintf(out, size, "it could not be started: %s", r->why);
+  else if (r->timed_out)
+    g_snprintf(out, size, "it did not answer within %d ms", PROBE_TIMEOUT_MS);
+  else if (WIFSIGNALED(r->status))
+    g_snprintf(out, size, "it was killed by signal %d", WTERMSIG(r->status));
+  else
+    g_snprintf(out, size, "it did not finish");
+}
+
+/* Runs in the child: its own process group, so that a timeout (or the
+ * launcher's signal handler) kills whatever it started too; and the
+ * signals the launcher held while it forked, unblocked again for qemu. */
 static void
 own_process_group(gpointer data)
 {
+  sigset_t set;
+
   setpgid(0, 0);
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGINT);
+  sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
 /* Runs "BINARY ARGS..." with stdin from `stdin_fd` (or /dev/null when -1),
@@ -85,9 +125,11 @@ run_binary(const char *binary, const char *const *args, int stdin_fd, Run *r)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new_null_terminated(16, NULL, TRUE);
   gint64 deadline = g_get_monotonic_time() + PROBE_TIMEOUT_MS * 1000;
+  g_autoptr(GError) spawn_error = NULL;
   GPid pid;
   int fds[2] = { -1, -1 };
   GString *into[2];
+  sigset_t held;
 
   r->out = g_string_new(NULL);
   r->err = g_string_new(NULL);
@@ -97,13 +139,23 @@ run_binary(const char *binary, const char *const *args, int stdin_fd, Run *r)
   for (const char *const *a = args; a && *a; a++)
     g_ptr_array_add(argv, (gpointer)*a);
   /* GLib closes every fd but 0-2 in the child: the toolstack's fds do
-   * not reach the probe. */
+   * not reach the probe.  The signals are held until the handler knows
+   * the probe's process group (dm/signals.h). */
+  dm_signals_hold(&held);
   if (!g_spawn_async_with_pipes_and_fds(NULL, (const char *const *)argv->pdata, NULL,
                                         G_SPAWN_DO_NOT_REAP_CHILD |
                                           (stdin_fd < 0 ? G_SPAWN_STDIN_FROM_DEV_NULL : 0),
                                         own_process_group, NULL, stdin_fd, -1, -1, NULL, NULL,
-                                        0, &pid, NULL, &fds[0], &fds[1], NULL))
+                                        0, &pid, NULL, &fds[0], &fds[1], &spawn_error)) {
+    dm_signals_release(&held);
+    g_strlcpy(r->why, spawn_error->message, sizeof(r->why));
     return;
+  }
+  /* The child may not have run setpgid yet: do it from here too, so
+   * that the group exists before the handler could kill it. */
+  setpgid(pid, pid);
+  dm_signals_track_probe(pid);
+  dm_signals_release(&held);
   while (fds[0] >= 0 || fds[1] >= 0) {
     struct pollfd pfd[2] = { { .fd = fds[0], .events = POLLIN },
                              { .fd = fds[1], .events = POLLIN } };
@@ -140,6 +192,8 @@ run_binary(const char *binary, const char *const *args, int stdin_fd, Run *r)
   }
   while (waitpid(pid, &r->status, 0) < 0 && errno == EINTR)
     ;
+  /* Reaped: the group may be gone, and its number reused. */
+  dm_signals_track_probe(0);
   g_spawn_close_pid(pid);
   r->ran = TRUE;
 }
@@ -174,8 +228,9 @@ qemu_reason(const char *err, const char *needle, char *out, gsize size)
       *p = ' ';
 }
 
-static gboolean
-run_version(const char *binary, const char *const *args, char *reason, gsize reason_size)
+static Answer
+run_version(const char *binary, const char *const *args, char *reason, gsize reason_size,
+            char *unknown, gsize unknown_size)
 {
   g_autoptr(GPtrArray) argv = g_ptr_array_new_null_terminated(8, NULL, TRUE);
   g_auto(Run) r = { 0 };
@@ -184,9 +239,14 @@ run_version(const char *binary, const char *const *args, char *reason, gsize rea
     g_ptr_array_add(argv, (gpointer)*a);
   g_ptr_array_add(argv, (gpointer) "-version");
   run_binary(binary, (const char *const *)argv->pdata, -1, &r);
+  if (!run_answered(&r)) {
+    run_why_unknown(&r, unknown, unknown_size);
+    return ANSWER_UNKNOWN;
+  }
   if (reason)
     qemu_reason(r.err ? r.err->str : "", NULL, reason, reason_size);
-  return run_succeeded(&r) && strstr(r.out->str, "QEMU emulator version") != NULL;
+  return run_succeeded(&r) && strstr(r.out->str, "QEMU emulator version") != NULL ? ANSWER_YES
+                                                                                : ANSWER_NO;
 }
 
 /* The options probe: which of the options the launcher may add the
@@ -194,18 +254,41 @@ run_version(const char *binary, const char *const *args, char *reason, gsize rea
 static void
 probe_options(const char *binary, DmQemuFacts *facts)
 {
-  facts->qemu_probed = run_version(binary, NULL, NULL, 0);
+  char why[160];
+  Answer a = run_version(binary, NULL, NULL, 0, why, sizeof(why));
+
+  if (a == ANSWER_UNKNOWN) {
+    facts->qemu_unknown = TRUE;
+    g_snprintf(facts->probe_error, sizeof(facts->probe_error), "'%s -version': %s", binary,
+               why);
+    return;
+  }
+  facts->qemu_probed = a == ANSWER_YES;
   if (!facts->qemu_probed) {
     g_debug("%s does not answer -version like qemu: no optional options", binary);
     return;
   }
-  for (gsize i = 0; i < G_N_ELEMENTS(probes); i++)
-    FACT(facts, &probes[i]) =
-      run_version(binary, probes[i].args,
-                  probes[i].args == sandbox_args ? facts->sandbox_error : NULL,
-                  sizeof(facts->sandbox_error));
+  for (gsize i = 0; i < G_N_ELEMENTS(probes); i++) {
+    a = run_version(binary, probes[i].args,
+                    probes[i].args == sandbox_args ? facts->sandbox_error : NULL,
+                    sizeof(facts->sandbox_error), why, sizeof(why));
+    FACT(facts, &probes[i]) = a == ANSWER_YES;
+    if (a == ANSWER_UNKNOWN && !facts->qemu_unknown) {
+      facts->qemu_unknown = TRUE;
+      g_snprintf(facts->probe_error, sizeof(facts->probe_error), "'%s %s -version': %s",
+                 binary, probes[i].args[0], why);
+    }
+  }
   if (facts->qemu_has_sandbox)
     facts->sandbox_error[0] = '\0';
+  if (facts->qemu_unknown) {
+    /* Half an answer is no answer: nothing of it is used or cached. */
+    facts->qemu_probed = FALSE;
+    for (gsize i = 0; i < G_N_ELEMENTS(probes); i++)
+      FACT(facts, &probes[i]) = FALSE;
+    facts->sandbox_error[0] = '\0';
+    return;
+  }
   g_debug("probed %s: sandbox=%d domid-restrict=%d runas-ids=%d chroot=%d", binary,
           facts->qemu_has_sandbox, facts->qemu_has_domid_restrict,
           facts->qemu_has_runas_ids, facts->qemu_has_chroot);
@@ -297,11 +380,13 @@ probe_start(const char *binary, StartProbe kind, char *error)
     const char *const args[] = { "-no-user-config", "-nodefaults", "-machine", "none",
                                  "-accel", "qtest", "-accel", "tcg", "-display", "none",
                                  "-object", object, "-vnc", vnc, "-qmp", "stdio", NULL };
+    dm_signals_track_probe_dir(dir, socket);
     run_binary(binary, args, in_fd, &r);
     close(in_fd);
   }
   g_remove(socket);
   g_rmdir(dir);
+  dm_signals_track_probe_dir(NULL, NULL);
   if (!r.ran)
     return FALSE;
   if (g_strrstr(r.err->str, spec->no_needle)) {
@@ -346,20 +431,114 @@ start_fact(GKeyFile *kf, const char *binary, StartProbe kind, DmQemuFacts *facts
   return TRUE;
 }
 
+#define CACHE_NAME "qemu-facts.ini"
+#define CACHE_MAX (1024 * 1024)
+
+/* The run dir, checked by the secret file's rules (dm/trust.h): a cache
+ * that another user could plant or redirect would decide whether qemu
+ * gets -sandbox.  With `write_cache`, the directory fd also carries the
+ * probe lock (flock): 20 guests started at once after a reboot (the run
+ * dir is in /run, so the cache is gone) probe once; the others wait here
+ * for its answers.  -1 when there is no cache to use (then every launch
+ * probes). */
+static int
+cache_open(const char *cache_dir, gboolean write_cache)
+{
+  g_autoptr(GError) error = NULL;
+  int dir_fd;
+
+  if (!write_cache && access(cache_dir, F_OK) < 0)
+    return -1; /* a dry run before any launch */
+  dir_fd = dm_trust_open_dir(cache_dir, write_cache ? 0700 : 0, &error);
+  if (dir_fd < 0) {
+    g_warning("not using the qemu probe cache in run-dir '%s': %s", cache_dir,
+              error->message);
+    return -1;
+  }
+  /* Bounded by the holder's probes, each killed at PROBE_TIMEOUT_MS; a
+   * signal to a waiter runs the handler and ends it. */
+  if (write_cache)
+    while (flock(dir_fd, LOCK_EX) < 0 && errno == EINTR)
+      ;
+  return dir_fd;
+}
+
+static void
+cache_load(int dir_fd, const char *cache_dir, GKeyFile *kf)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename(cache_dir, CACHE_NAME, NULL);
+  g_autofree char *data = g_malloc(CACHE_MAX + 1);
+  gsize len = 0;
+  ssize_t n;
+  int fd = dm_trust_open_file(dir_fd, CACHE_NAME, path, FALSE, &error);
+
+  if (fd < 0) {
+    if (errno != ENOENT)
+      g_warning("not using the qemu probe cache: %s", error->message);
+    return;
+  }
+  while (len < CACHE_MAX && (n = read(fd, data + len, CACHE_MAX - len)) != 0) {
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      break;
+    len += (gsize)n;
+  }
+  close(fd);
+  data[len] = '\0';
+  g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, NULL);
+}
+
+/* Written beside it and renamed over it, all relative to the checked
+ * directory, never through a link. */
+static void
+cache_save(int dir_fd, const char *cache_dir, GKeyFile *kf)
+{
+  g_autofree char *data = g_key_file_to_data(kf, NULL, NULL);
+  g_autofree char *tmp = g_strdup_printf(CACHE_NAME ".%d", (int)getpid());
+  gsize len = strlen(data), done = 0;
+  int fd;
+
+  unlinkat(dir_fd, tmp, 0);
+  fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  while (fd >= 0 && done < len) {
+    ssize_t n = write(fd, data + done, len - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    done += (gsize)n;
+  }
+  {
+    gboolean ok = fd >= 0 && done == len && fsync(fd) == 0;
+    if (fd >= 0 && close(fd) < 0)
+      ok = FALSE;
+    if (!ok || renameat(dir_fd, tmp, dir_fd, CACHE_NAME) < 0) {
+      /* The cache only saves time: a full or read-only run dir costs a
+       * probe per launch, never a launch. */
+      g_debug("not caching qemu facts in %s/%s: %s", cache_dir, CACHE_NAME,
+              g_strerror(errno));
+      unlinkat(dir_fd, tmp, 0);
+    }
+  }
+}
+
 void
 dm_qemu_probe(const char *binary, const char *cache_dir, gboolean write_cache,
               gboolean options, gboolean vnc_des, gboolean vnc_tls, DmQemuFacts *facts)
 {
-  g_autofree char *cache = g_build_filename(cache_dir, "qemu-facts.ini", NULL);
   g_autoptr(GKeyFile) kf = g_key_file_new();
   g_autofree char *stamp = NULL;
-  g_autoptr(GError) error = NULL;
   gboolean dirty = FALSE;
   struct stat st;
+  int dir_fd;
 
   for (gsize i = 0; i < G_N_ELEMENTS(probes); i++)
     FACT(facts, &probes[i]) = FALSE;
   facts->qemu_probed = FALSE;
+  facts->qemu_unknown = FALSE;
+  facts->probe_error[0] = '\0';
   facts->sandbox_error[0] = '\0';
   facts->vnc_des_error[0] = '\0';
   facts->vnc_tls_error[0] = '\0';
@@ -371,7 +550,9 @@ dm_qemu_probe(const char *binary, const char *cache_dir, gboolean write_cache,
 
   /* One group per binary; a different stamp (a new binary) starts it
    * afresh.  Each probe's answers are cached as they are first needed. */
-  g_key_file_load_from_file(kf, cache, G_KEY_FILE_NONE, NULL);
+  dir_fd = cache_open(cache_dir, write_cache);
+  if (dir_fd >= 0)
+    cache_load(dir_fd, cache_dir, kf);
   {
     g_autofree char *cached = g_key_file_get_string(kf, binary, KEY_STAMP, NULL);
     if (cached == NULL || strcmp(cached, stamp) != 0) {
@@ -386,21 +567,27 @@ dm_qemu_probe(const char *binary, const char *cache_dir, gboolean write_cache,
     for (gsize i = 0; i < G_N_ELEMENTS(probes); i++)
       FACT(facts, &probes[i]) = g_key_file_get_boolean(kf, binary, probes[i].key, NULL);
     g_strlcpy(facts->sandbox_error, why ? why : "", sizeof(facts->sandbox_error));
-    g_debug("qemu options of %s from the cache %s", binary, cache);
+    g_debug("qemu options of %s from the cache in %s", binary, cache_dir);
   } else if (options) {
     probe_options(binary, facts);
-    g_key_file_set_boolean(kf, binary, KEY_QEMU, facts->qemu_probed);
-    for (gsize i = 0; i < G_N_ELEMENTS(probes); i++)
-      g_key_file_set_boolean(kf, binary, probes[i].key, FACT(facts, &probes[i]));
-    g_key_file_set_string(kf, binary, KEY_SANDBOX_ERROR, facts->sandbox_error);
-    dirty = TRUE;
+    if (facts->qemu_unknown) {
+      g_warning("could not tell which options qemu '%s' takes: the probe %s.  This launch "
+                "adds none of them; nothing is cached, the next launch asks again",
+                binary, facts->probe_error);
+    } else {
+      g_key_file_set_boolean(kf, binary, KEY_QEMU, facts->qemu_probed);
+      for (gsize i = 0; i < G_N_ELEMENTS(probes); i++)
+        g_key_file_set_boolean(kf, binary, probes[i].key, FACT(facts, &probes[i]));
+      g_key_file_set_string(kf, binary, KEY_SANDBOX_ERROR, facts->sandbox_error);
+      dirty = TRUE;
+    }
   }
 
   /* The start-up probes learn nothing from a binary that is known not to
    * answer like qemu (a wrapper that only execs, a test stand-in): its
    * exit status would say "can" for anything. */
   if (options && !facts->qemu_probed && (vnc_des || vnc_tls)) {
-    g_debug("%s does not answer -version like qemu: VNC crypto not probed", binary);
+    g_debug("%s did not answer -version like qemu: VNC crypto not probed", binary);
     vnc_des = vnc_tls = FALSE;
   }
   if (vnc_des && start_fact(kf, binary, START_VNC_DES, facts))
@@ -411,18 +598,10 @@ dm_qemu_probe(const char *binary, const char *cache_dir, gboolean write_cache,
       start_fact(kf, binary, START_VNC_TLS, facts))
     dirty = TRUE;
 
-  if (!write_cache || !dirty)
-    return;
-  {
-    g_autofree char *data = g_key_file_to_data(kf, NULL, NULL);
-    /* The cache only saves time: a read-only or missing run dir costs a
-     * probe per launch, never a launch. */
-    if (g_mkdir_with_parents(cache_dir, 0700) < 0 ||
-        !g_file_set_contents_full(cache, data, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
-                                  &error))
-      g_debug("not caching qemu facts in %s: %s", cache,
-              error ? error->message : g_strerror(errno));
-  }
+  if (write_cache && dirty && dir_fd >= 0)
+    cache_save(dir_fd, cache_dir, kf);
+  if (dir_fd >= 0)
+    close(dir_fd); /* and with it the lock */
 }
 
 void

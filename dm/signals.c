@@ -18,9 +18,13 @@ static volatile sig_atomic_t helper_pid;
 static volatile sig_atomic_t helper_pidfd = -1;
 static volatile sig_atomic_t have_secret;
 static char secret_path[PATH_MAX];
+static volatile sig_atomic_t probe_pgid;
+static volatile sig_atomic_t have_probe_dir;
+static char probe_dir[PATH_MAX];
+static char probe_inside[PATH_MAX];
 
 typedef struct {
-  char text[PATH_MAX + 256];
+  char text[2 * PATH_MAX + 256];
   size_t len;
 } Line;
 
@@ -73,7 +77,15 @@ on_signal(int sig)
     Line l = { .len = 0 };
     pid_t helper = (pid_t)helper_pid;
     int unlinked = have_secret && unlink(secret_path) == 0;
+    pid_t probe = (pid_t)probe_pgid;
+    int probe_killed = probe > 0 && kill(-probe, SIGKILL) == 0;
+    int probe_removed = 0;
     int killed = 0;
+
+    if (have_probe_dir) {
+      unlink(probe_inside);
+      probe_removed = rmdir(probe_dir) == 0;
+    }
 
     /* Through the pidfd: the helper is init's child, not ours, and its
      * pid could have been reused had it exited on its own by now. */
@@ -94,6 +106,15 @@ on_signal(int sig)
     put(&l, " before the exec: qemu for domain ");
     put_uint(&l, target_domid, 1);
     put(&l, " not started");
+    if (probe_killed) {
+      put(&l, "; killed the qemu probe (process group ");
+      put_uint(&l, (unsigned long long)probe, 1);
+      put(&l, ")");
+    }
+    if (probe_removed) {
+      put(&l, "; removed the probe's directory ");
+      put(&l, probe_dir);
+    }
     if (killed) {
       put(&l, "; killed the scrub helper (pid ");
       put_uint(&l, (unsigned long long)helper, 1);
@@ -166,6 +187,24 @@ dm_signals_track_secret(const char *path)
     return;
   memcpy(secret_path, path, strlen(path) + 1);
   have_secret = 1;
+}
+
+void
+dm_signals_track_probe(pid_t pgid)
+{
+  probe_pgid = pgid;
+}
+
+void
+dm_signals_track_probe_dir(const char *dir, const char *inside)
+{
+  have_probe_dir = 0;
+  if (dir == NULL || inside == NULL || strlen(dir) >= sizeof probe_dir ||
+      strlen(inside) >= sizeof probe_inside)
+    return;
+  memcpy(probe_dir, dir, strlen(dir) + 1);
+  memcpy(probe_inside, inside, strlen(inside) + 1);
+  have_probe_dir = 1;
 }
 
 void

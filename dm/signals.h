@@ -28,6 +28,14 @@ void dm_signals_release(const sigset_t *saved);
 void dm_signals_track_helper(pid_t pid);
 void dm_signals_track_secret(const char *path);
 
+/* The qemu probe running now (dm/qemu_probe.c), before any of the above:
+ * its process group (0: none), killed with SIGKILL, and its private
+ * directory with the one name in it that qemu may have made (NULL:
+ * none), removed.  The launcher's reply to the toolstack's SIGHUP then
+ * leaves no probe qemu running and no directory behind. */
+void dm_signals_track_probe(pid_t pgid);
+void dm_signals_track_probe_dir(const char *dir, const char *inside);
+
 /* First thing in a forked child that does not exec (helper, reaper):
  * default dispositions, nothing held; it is not the launcher. */
 void dm_signals_child(void);

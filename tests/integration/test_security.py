@@ -239,5 +239,143 @@ class DomainGroup(LauncherTest):
         self.assertIn("0.0.0.0:0,to=99", json.loads(r.stdout)["argv"])
 
 
+def wrapper(path, real, when, then, log=None):
+    """A shell script standing in front of a real qemu: when its arguments
+    match the case pattern `when`, it runs `then` first (a sleep: a loaded
+    host); it logs its pid and arguments to `log`; then it execs `real`."""
+    log_line = f'echo "$$ $*" >> {log}\n' if log else ""
+    with open(path, "w") as f:
+        f.write(f"#!/bin/sh\n{log_line}case \"$*\" in\n  {when}) {then} ;;\nesac\n"
+                f"exec {real} \"$@\"\n")
+    os.chmod(path, 0o755)
+    return path
+
+
+def argv_of(stderr):
+    """The argv the launcher logged before exec, one item per line."""
+    return [line.split(" = ", 1)[1] for line in stderr.splitlines() if "  argv[" in line]
+
+
+@unittest.skipUnless(QEMU and os.path.exists(XEN_QEMU), "qemu-system-x86_64 or qemu-xen missing")
+class ProbeAnswers(LauncherTest):
+    """Item 1: only answers are cached; a probe that timed out is
+    "unknown", warned about, and asked again next launch."""
+
+    def setUp(self):
+        super().setUp()
+        self.run_dir = os.path.join(self.dir, "run")
+        self.slow = os.path.join(self.dir, "slow")
+
+    def launch(self, qemu, extra="", domid=4):
+        conf = self.write_config(f"[launcher]\nqemu-xen = {qemu}\nscrub =\n"
+                                 f"run-dir = {self.run_dir}\n{extra}")
+        r = self.run_launcher(hvm_args(domid), own=["--config", conf], timeout=120)
+        return r.returncode, r.stderr.decode(errors="replace")
+
+    def cache(self):
+        try:
+            with open(os.path.join(self.run_dir, "qemu-facts.ini")) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def test_slow_probe_is_not_cached_as_no(self):
+        # qemu-system-x86_64 takes -sandbox; on a loaded host its -version
+        # does not answer within the 5 s.  (It then refuses -xen-domid
+        # after the exec: the argv the launcher logged is what counts.)
+        qemu = wrapper(os.path.join(self.dir, "qemu"), QEMU, "*-version*",
+                       f"[ -e {self.slow} ] && sleep 30")
+        open(self.slow, "w").close()
+        _, err = self.launch(qemu)
+        self.assertNotIn("-sandbox", argv_of(err))
+        self.assertIn("could not tell which options", err)
+        self.assertIn("did not answer within 5000 ms", err)
+        # Warned, not informed: qemu runs without its filter this time.
+        self.assertIn("WARNING", err.upper())
+        self.assertNotIn("sandbox=false", self.cache())
+        self.assertNotIn("qemu=false", self.cache())
+        # The host is no longer loaded: the next launch asks again, and qemu
+        # gets its filter.
+        os.unlink(self.slow)
+        _, err = self.launch(qemu)
+        self.assertIn("-sandbox", argv_of(err), err)
+        self.assertIn("sandbox=true", self.cache())
+
+    def test_dm_restrict_refused_when_domid_restrict_unknown(self):
+        # Only the -xen-domid-restrict probe is slow: before, qemu started
+        # with -runas and -chroot but with its handles on every domain.
+        qemu = wrapper(os.path.join(self.dir, "qemu"), XEN_QEMU, "-xen-domid-restrict*",
+                       f"[ -e {self.slow} ] && sleep 30")
+        open(self.slow, "w").close()
+        code, err = self.launch(qemu, "dm-restrict = true\n")
+        self.assertEqual(code, 2, err)
+        self.assertIn("is not known to (not known: the probe", err)
+        self.assertNotIn("argv[", err)
+        os.unlink(self.slow)
+        _, err = self.launch(qemu, "dm-restrict = true\n")
+        self.assertIn("-xen-domid-restrict", argv_of(err), err)
+
+    def test_dm_restrict_refused_when_qemu_lacks_domid_restrict(self):
+        code, err = self.launch(QEMU, "dm-restrict = true\n")
+        self.assertEqual(code, 2, err)
+        self.assertIn("-xen-domid-restrict", err)
+        self.assertNotIn("argv[", err)
+
+    def test_twenty_at_once_probe_once(self):
+        # After a reboot the run dir (in /run) is empty: 20 guests start at
+        # once, and the real qemu-xen is asked once.
+        log = os.path.join(self.dir, "calls")
+        qemu = wrapper(os.path.join(self.dir, "qemu"), XEN_QEMU, "*-version*", "true", log)
+        conf = self.write_config(f"[launcher]\nqemu-xen = {qemu}\nscrub =\n"
+                                 f"run-dir = {self.run_dir}\n")
+        procs = [subprocess.Popen([LAUNCHER, "--config", conf, "--"] + hvm_args(100 + i),
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                 for i in range(20)]
+        errs = [p.communicate(timeout=120)[1].decode(errors="replace") for p in procs]
+        with open(log) as f:
+            calls = [line.split(" ", 1)[1].strip() for line in f]
+        self.assertEqual(calls.count("-version"), 1, calls)
+        self.assertEqual(calls.count("-sandbox " + "on,obsolete=deny,elevateprivileges=deny,"
+                                     "spawn=deny,resourcecontrol=deny -version"), 1, calls)
+        # Every launch reached its exec with the same answers.
+        self.assertEqual(sum("argv[0]" in e for e in errs), 20, errs[0])
+
+
+class ProbeSignal(LauncherTest):
+    """Item 12: SIGHUP (libxl's way to stop a device model) while the
+    probes run kills the probe's qemu, removes its directory, and says
+    so."""
+
+    @unittest.skipUnless(QEMU, "qemu-system-x86_64 missing")
+    def test_sighup_during_the_vnc_probe(self):
+        log = os.path.join(self.dir, "calls")
+        qemu = wrapper(os.path.join(self.dir, "qemu"), QEMU, "*-qmp*", "exec sleep 60", log)
+        pw = os.path.join(self.dir, "pw")
+        with open(pw, "w") as f:
+            f.write("Zq8pW3xk\n")
+        os.chmod(pw, 0o600)
+        conf = self.write_config(f"[launcher]\nqemu-xen = {qemu}\nscrub =\n"
+                                 f"qemu-sandbox = false\nrun-dir = {self.dir}/run\n"
+                                 f"vnc-password-file = {pw}\n")
+        p = subprocess.Popen([LAUNCHER, "--config", conf, "--"] + hvm_args(5),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.assertTrue(wait_until(lambda: os.path.exists(log) and os.path.getsize(log), 20))
+        time.sleep(0.2)
+        with open(log) as f:
+            pid, args = f.readline().split(" ", 1)
+        probe_dir = os.path.dirname(args.split("unix:", 1)[1].split(",", 1)[0])
+        self.assertTrue(os.path.isdir(probe_dir))
+        p.send_signal(signal.SIGHUP)
+        _, err = p.communicate(timeout=20)
+        err = err.decode(errors="replace")
+        self.assertEqual(p.returncode, -signal.SIGHUP, err)
+        self.assertIn("SIGHUP before the exec", err)
+        self.assertIn(f"killed the qemu probe (process group {pid})", err)
+        self.assertIn(f"removed the probe's directory {probe_dir}", err)
+        self.assertTrue(wait_until(lambda: not os.path.exists(f"/proc/{pid}"), 5),
+                        "the probe's qemu is still running")
+        self.assertFalse(os.path.exists(probe_dir))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
