@@ -53,6 +53,7 @@ class FaultTest(ScrubTest):
         self.pwfile = os.path.join(self.dir, "vnc.pw")
         with open(self.pwfile, "w") as f:
             f.write("Zq8pW3xk\n")
+        os.chmod(self.pwfile, 0o600)  # refused when everyone can read it
         self.stopped = False
 
     def tearDown(self):
