@@ -21,8 +21,11 @@
  * no kill: a compromised helper can only do xenstore requests, which a
  * dom0 toolstack process can do anyway. */
 const char *const dm_helper_syscalls[] = {
-  /* xenstore socket and the log */
-  "read", "write", "readv", "writev", "close", "poll", "ppoll",
+  /* xenstore socket and the log.  libxenstore 4.20 (Debian 13) sends each
+   * request with one sendmsg(MSG_NOSIGNAL) where 4.17 wrote it between two
+   * SIGPIPE rt_sigactions; without sendmsg here the helper's first
+   * xs_watch fails with EPERM (strace of both; the nested 4.20 suite). */
+  "read", "write", "readv", "writev", "sendmsg", "close", "poll", "ppoll",
   /* threads: libxenstore's watch reader and the timer */
   "futex", "clone", "clone3", "set_robust_list", "rseq", "rt_sigprocmask",
   "sched_yield", "madvise", "mprotect",
