@@ -455,12 +455,28 @@ cache_open(const char *cache_dir, gboolean write_cache)
               error->message);
     return -1;
   }
-  /* Bounded by the holder's probes, each killed at PROBE_TIMEOUT_MS; a
-   * signal to a waiter runs the handler and ends it. */
-  if (write_cache)
-    while (flock(dir_fd, LOCK_EX) < 0 && errno == EINTR)
-      ;
   return dir_fd;
+}
+
+/* Whether the cache answers everything this launch asks, so that it
+ * need not take the lock. */
+static gboolean
+cache_answers(GKeyFile *kf, const char *binary, const char *stamp, gboolean options,
+              gboolean vnc_des, gboolean vnc_tls)
+{
+  g_autofree char *cached = g_key_file_get_string(kf, binary, KEY_STAMP, NULL);
+
+  if (cached == NULL || strcmp(cached, stamp) != 0)
+    return FALSE;
+  if (options && !g_key_file_has_key(kf, binary, KEY_QEMU, NULL))
+    return FALSE;
+  if (options && !g_key_file_get_boolean(kf, binary, KEY_QEMU, NULL))
+    return TRUE; /* no start-up probes for it */
+  if (vnc_des && !g_key_file_has_key(kf, binary, start_specs[START_VNC_DES].key, NULL))
+    return FALSE;
+  if (vnc_des && !g_key_file_get_boolean(kf, binary, start_specs[START_VNC_DES].key, NULL))
+    vnc_tls = TRUE; /* asked too, for the advice */
+  return !vnc_tls || g_key_file_has_key(kf, binary, start_specs[START_VNC_TLS].key, NULL);
 }
 
 static void
@@ -553,6 +569,18 @@ dm_qemu_probe(const char *binary, const char *cache_dir, gboolean write_cache,
   dir_fd = cache_open(cache_dir, write_cache);
   if (dir_fd >= 0)
     cache_load(dir_fd, cache_dir, kf);
+  if (dir_fd >= 0 && write_cache &&
+      !cache_answers(kf, binary, stamp, options, vnc_des, vnc_tls)) {
+    /* Something to probe: one launcher at a time, and the others then
+     * read its answers.  Bounded by the holder's probes, each killed at
+     * PROBE_TIMEOUT_MS; a signal to a waiter runs the handler and ends
+     * it.  The lock goes with the fd. */
+    while (flock(dir_fd, LOCK_EX) < 0 && errno == EINTR)
+      ;
+    g_key_file_free(kf);
+    kf = g_key_file_new();
+    cache_load(dir_fd, cache_dir, kf);
+  }
   {
     g_autofree char *cached = g_key_file_get_string(kf, binary, KEY_STAMP, NULL);
     if (cached == NULL || strcmp(cached, stamp) != 0) {
