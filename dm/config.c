@@ -57,6 +57,7 @@ static const KeySpec keys[] = {
   { "qemu-sandbox", KEY_BOOL_OR_AUTO, 0 },
   { "dm-restrict", KEY_BOOL, 0 },
   { "dm-uid-base", KEY_UINT, G_MAXUINT32 - DM_DOMID_MAX - 1 },
+  { "helper-uid-base", KEY_UINT, G_MAXUINT32 - DM_DOMID_MAX - 1 },
   { "dm-chroot-dir", KEY_PATH, 0 },
 };
 
@@ -428,6 +429,8 @@ apply_group(GKeyFile *file, const char *group, DmDomainConfig *dc)
       dc->dm_restrict = parse_bool(value);
     } else if (strcmp(*key, "dm-uid-base") == 0) {
       dc->dm_uid_base = (guint32)number;
+    } else if (strcmp(*key, "helper-uid-base") == 0) {
+      dc->helper_uid_base = (guint32)number;
     } else if (strcmp(*key, "dm-chroot-dir") == 0) {
       g_free(dc->dm_chroot_dir);
       dc->dm_chroot_dir = g_strdup(value);
@@ -457,6 +460,7 @@ dm_config_for_domain(const DmConfig *config, const char *name, GError **error)
   dc->rlimit_fsize = DM_DEFAULT_RLIMIT_FSIZE;
   dc->qemu_sandbox = DM_QEMU_SANDBOX_AUTO;
   dc->dm_uid_base = DM_DEFAULT_UID_BASE;
+  dc->helper_uid_base = DM_DEFAULT_HELPER_UID_BASE;
 
   if (config->file != NULL) {
     if (g_key_file_has_group(config->file, GLOBAL_GROUP))
@@ -466,6 +470,18 @@ dm_config_for_domain(const DmConfig *config, const char *name, GError **error)
       if (g_key_file_has_group(config->file, group))
         apply_group(config->file, group, dc);
     }
+  }
+  /* A helper must share its uid with nothing: not with root's users
+   * below it, and not with any qemu (a guest that took over its qemu
+   * could then stop or kill the helper). */
+  if (dc->helper_uid_base == 0 ||
+      (dc->helper_uid_base <= dc->dm_uid_base + DM_DOMID_MAX &&
+       dc->dm_uid_base <= dc->helper_uid_base + DM_DOMID_MAX)) {
+    g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
+                "helper-uid-base %u: the helpers' uids (base + domid, up to base + %u) "
+                "must not be 0 nor overlap qemu's (dm-uid-base %u + domid)",
+                dc->helper_uid_base, DM_DOMID_MAX, dc->dm_uid_base);
+    return NULL;
   }
   return g_steal_pointer(&dc);
 }

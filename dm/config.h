@@ -48,6 +48,8 @@ typedef struct {
   DmQemuSandbox qemu_sandbox; /* -sandbox ...: auto, false or true (required) */
   gboolean dm_restrict;     /* per-domain uid, empty chroot, domid restrict */
   guint32 dm_uid_base;      /* qemu runs as uid = gid = base + domid */
+  guint32 helper_uid_base;  /* the scrub helper runs as uid = gid = base +
+                               domid (docs/helper-uids.md) */
   char *dm_chroot_dir;      /* per-domain chroots under here; NULL:
                                <run-dir>/root */
 } DmDomainConfig;
@@ -59,6 +61,12 @@ typedef struct {
 /* libxl asks for a 'xen-qemuuser-range-base' user; 131072 is past the
  * ranges Debian hands out (users < 60000, subuids from 100000 by 65536). */
 #define DM_DEFAULT_UID_BASE 131072u
+/* The scrub helpers' range: 0x70000000 + domid.  Past every range that
+ * Debian, shadow's subuids and systemd hand out (systemd's "Users,
+ * Groups, UIDs and GIDs" lists 1879048192..2147352575 as unused), below
+ * 2^31 where tools that treat uids as signed go wrong.  Must not overlap
+ * dm-uid-base's range (docs/helper-uids.md). */
+#define DM_DEFAULT_HELPER_UID_BASE 1879048192u
 
 /* Whether `value` may be used as a listen address (host name, IPv4 or
  * bracketed IPv6 literal). */

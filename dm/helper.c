@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +18,10 @@
  * libxenstore reader thread and our timer thread), create those two
  * threads, allocate, log to stderr, exit.  No open, no socket, no exec,
  * no kill: a compromised helper can only do xenstore requests, which a
- * dom0 toolstack process can do anyway. */
+ * dom0 toolstack process can do anyway.  Threads, but no fork and no new
+ * namespaces: clone only with thread flags, clone3 answered ENOSYS so that
+ * glibc falls back to clone (DmSeccompPolicy.threads_only), and
+ * RLIMIT_NPROC at the helper's own thread count. */
 const char *const dm_helper_syscalls[] = {
   /* xenstore socket and the log.  libxenstore 4.20 (Debian 13) sends each
    * request with one sendmsg(MSG_NOSIGNAL) where 4.17 wrote it between two
@@ -27,7 +29,7 @@ const char *const dm_helper_syscalls[] = {
    * xs_watch fails with EPERM (strace of both; the nested 4.20 suite). */
   "read", "write", "readv", "writev", "sendmsg", "close", "poll", "ppoll",
   /* threads: libxenstore's watch reader and the timer */
-  "futex", "clone", "clone3", "set_robust_list", "rseq", "rt_sigprocmask",
+  "futex", "set_robust_list", "rseq", "rt_sigprocmask",
   "sched_yield", "madvise", "mprotect",
   /* memory */
   "brk", "mmap", "munmap", "mremap",
@@ -52,6 +54,10 @@ dm_helper_sandbox_policy(DmSandboxPolicy *policy, uid_t uid, gid_t gid)
    * core dumps (xenstore contents can be secrets, e.g. VNC passwords). */
   dm_sandbox_policy_set_rlimit(policy, RLIMIT_NOFILE, 16);
   dm_sandbox_policy_set_rlimit(policy, RLIMIT_CORE, 0);
+  /* Counted per uid, and each helper has a uid of its own
+   * (docs/helper-uids.md): its own threads and not one task more, so a
+   * fork fails with EAGAIN even if the filter let it through. */
+  dm_sandbox_policy_set_rlimit(policy, RLIMIT_NPROC, DM_HELPER_TASKS);
   policy->change_ids = TRUE;
   policy->uid = uid;
   policy->gid = gid;
@@ -61,12 +67,19 @@ dm_helper_sandbox_policy(DmSandboxPolicy *policy, uid_t uid, gid_t gid)
   policy->seccomp.mode = DM_SECCOMP_ALLOWLIST;
   policy->seccomp.deny_errno = EPERM;
   policy->seccomp.syscalls = dm_helper_syscalls;
+  policy->seccomp.threads_only = TRUE;
 }
 
 typedef struct {
   struct xs_handle *xs;
   guint domid;
   char *domain_dir;
+  /* The instance served (dm_scrub_dir checks it before removing), and its
+   * node's watch: any event after the first (registration) means the
+   * domain was destroyed or its domid reused.  path NULL: the toolstack
+   * wrote neither node, and the domain's directory is watched instead. */
+  DmScrubInstance instance;
+  gboolean instance_primed;
   const GPtrArray *dirs;
   DmScrubTracker *tracker;
   GMutex lock;  /* guards the tracker and the xenstore passes */
@@ -90,6 +103,7 @@ typedef struct {
 
 #define RELEASE_TOKEN "release"
 #define DOMAIN_TOKEN "domain"
+#define INSTANCE_TOKEN "instance"
 
 static void G_GNUC_NORETURN
 helper_exit(int status)
@@ -106,7 +120,12 @@ scan(Helper *h, const char *only)
     g_autoptr(GError) error = NULL;
     if (only && strcmp(only, dir) != 0)
       continue;
-    if (!dm_scrub_dir(h->xs, h->tracker, dir, NULL, NULL, &error)) {
+    if (!dm_scrub_dir(h->xs, h->tracker, dir, h->instance.path ? &h->instance : NULL, NULL,
+                      NULL, &error)) {
+      if (h->instance.changed) {
+        g_message("%s; exiting", error->message);
+        helper_exit(0);
+      }
       /* E.g. a transaction that kept conflicting (many launches at once)
        * or a quota: try again soon, or the node would wait for an event
        * that may never come. */
@@ -224,38 +243,121 @@ watchdog_thread(gpointer data)
   helper_exit(1);
 }
 
+/* RLIMIT_NPROC counts the tasks of the helper's uid, which a helper of
+ * the domid's previous instance may still hold for a moment after a
+ * reuse (it exits on its instance watch, below).  So a thread that cannot
+ * be created yet is tried again for a while before the helper gives up. */
+#define THREAD_RETRY_MS 2000
+
+static void
+start_thread(Helper *h, const char *name, GThreadFunc fn)
+{
+  gint64 give_up = dm_scrub_now_ms() + THREAD_RETRY_MS;
+
+  for (;;) {
+    g_autoptr(GError) error = NULL;
+    GThread *thread = g_thread_try_new(name, fn, h, &error);
+    if (thread != NULL) {
+      g_thread_unref(thread);
+      return;
+    }
+    if (dm_scrub_now_ms() >= give_up) {
+      g_warning("cannot start the %s thread: %s; exiting", name, error->message);
+      helper_exit(1);
+    }
+    g_usleep(20000);
+  }
+}
+
+/* The first xs_watch also starts libxenstore's reader thread: the same
+ * wait as start_thread. */
+static void
+watch(Helper *h, const char *path, const char *token)
+{
+  gint64 give_up = dm_scrub_now_ms() + THREAD_RETRY_MS;
+
+  while (!xs_watch(h->xs, path, token)) {
+    if (dm_scrub_now_ms() >= give_up) {
+      g_warning("cannot watch %s: %s; exiting", path, g_strerror(errno));
+      helper_exit(1);
+    }
+    g_usleep(20000);
+  }
+}
+
+/* Reads the node that names the domain instance: libxl and xend write
+ * /local/domain/N/vm (/vm/<uuid>) and name, read-only to the guest,
+ * before they start the device model. */
+static char *
+read_instance(Helper *h, const char *path)
+{
+  unsigned int len = 0;
+  char *value = xs_read(h->xs, XBT_NULL, path, &len);
+  char *copy = value ? g_strdup(value) : NULL;
+
+  free(value);
+  return copy;
+}
+
+static void
+pick_instance(Helper *h)
+{
+  static const char *const nodes[] = { "vm", "name" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(nodes); i++) {
+    char *path = g_strdup_printf("%s/%s", h->domain_dir, nodes[i]);
+    char *value = read_instance(h, path);
+    if (value != NULL) {
+      h->instance.path = path;
+      h->instance.value = value;
+      return;
+    }
+    g_free(path);
+  }
+}
+
+/* An event on the instance node after the registration's: the domain's
+ * directory was removed (destroy), or the node rewritten (a new domain
+ * on this domid).  Either way this helper's work is over. */
+static void G_GNUC_NORETURN
+instance_ended(Helper *h)
+{
+  g_autofree char *now = read_instance(h, h->instance.path);
+
+  if (now == NULL)
+    g_message("domain %u is gone; exiting", h->domid);
+  else
+    g_message("domain %u's %s changed from %s to %s: the domid now belongs to a new "
+              "domain; exiting", h->domid, h->instance.path, h->instance.value, now);
+  helper_exit(0);
+}
+
 static void G_GNUC_NORETURN
 helper_run(Helper *h)
 {
-  g_autoptr(GError) error = NULL;
-  GThread *timer;
-  GThread *watchdog;
-
   /* First: every xenstore request below may block. */
-  watchdog = g_thread_try_new("watchdog", watchdog_thread, h, &error);
-  if (watchdog == NULL) {
-    g_warning("cannot start the watchdog thread: %s; exiting", error->message);
-    helper_exit(1);
-  }
-  g_thread_unref(watchdog);
+  start_thread(h, "watchdog", watchdog_thread);
 
   g_mutex_lock(&h->lock);
+  pick_instance(h);
   /* Watches fire once at registration, so the first pass happens through
    * the loop below; registering before the timer starts keeps one order. */
   for (guint i = 0; i < h->dirs->len; i++)
-    if (!xs_watch(h->xs, h->dirs->pdata[i], h->dirs->pdata[i])) {
-      g_warning("cannot watch %s: %s; exiting", (char *)h->dirs->pdata[i], g_strerror(errno));
-      helper_exit(1);
-    }
-  if (!xs_watch(h->xs, "@releaseDomain", RELEASE_TOKEN)) {
-    g_warning("cannot watch @releaseDomain: %s; exiting", g_strerror(errno));
-    helper_exit(1);
-  }
-  /* For a domain released before we first saw it introduced: the
-   * toolstack then removes its directory. */
-  if (!xs_watch(h->xs, h->domain_dir, DOMAIN_TOKEN)) {
-    g_warning("cannot watch %s: %s; exiting", h->domain_dir, g_strerror(errno));
-    helper_exit(1);
+    watch(h, h->dirs->pdata[i], h->dirs->pdata[i]);
+  watch(h, "@releaseDomain", RELEASE_TOKEN);
+  if (h->instance.path != NULL) {
+    /* Only the instance node, not the domain's directory: a watch there
+     * fires for every write the guest makes in its own tree (data/,
+     * control/, device/), which is none of the scrub's business. */
+    watch(h, h->instance.path, INSTANCE_TOKEN);
+    /* Read again once watched: a change before the watch sent no event. */
+    g_autofree char *again = read_instance(h, h->instance.path);
+    if (again == NULL || strcmp(again, h->instance.value) != 0)
+      instance_ended(h);
+  } else {
+    /* Neither node (not a toolstack we know): the directory's removal
+     * ends the helper, as the toolstack's destroy removes it. */
+    watch(h, h->domain_dir, DOMAIN_TOKEN);
   }
   if (domain_gone(h)) {
     g_message("domain %u is already gone; exiting", h->domid);
@@ -265,12 +367,7 @@ helper_run(Helper *h)
             "scrub-grace-ms %u)",
             h->dirs->len, h->dirs->len == 1 ? "" : "es", h->domid, h->window_s,
             dm_scrub_mode_name(dm_scrub_tracker_mode(h->tracker)), h->grace_ms);
-  timer = g_thread_try_new("timer", timer_thread, h, &error);
-  if (timer == NULL) {
-    g_warning("cannot start the timer thread: %s; exiting", error->message);
-    helper_exit(1);
-  }
-  g_thread_unref(timer);
+  start_thread(h, "timer", timer_thread);
   g_mutex_unlock(&h->lock);
 
   for (;;) {
@@ -289,8 +386,6 @@ helper_run(Helper *h)
     }
     g_mutex_lock(&h->lock);
     const char *token = event[XS_WATCH_TOKEN];
-    /* Changes below the domain's directory are the guest's business;
-     * only the directory itself going matters. */
     if (strcmp(token, RELEASE_TOKEN) == 0 && !h->release_primed) {
       /* Fired by registering the watch, before the check helper_run made
        * after registering: nothing new. */
@@ -303,24 +398,21 @@ helper_run(Helper *h)
         h->release_check_at_ms = due;
         g_cond_signal(&h->wake);
       }
-    } else if (strcmp(token, DOMAIN_TOKEN) == 0 &&
-               strcmp(event[XS_WATCH_PATH], h->domain_dir) == 0) {
-      exit_if_gone(h);  /* only this domain's directory: no rate to limit */
-    } else if (strcmp(token, DOMAIN_TOKEN) != 0) {
+    } else if (strcmp(token, INSTANCE_TOKEN) == 0) {
+      if (h->instance_primed)
+        instance_ended(h);
+      h->instance_primed = TRUE;  /* the registration's event */
+    } else if (strcmp(token, DOMAIN_TOKEN) == 0) {
+      /* Changes below the domain's directory are the guest's business;
+       * only the directory itself going matters. */
+      if (strcmp(event[XS_WATCH_PATH], h->domain_dir) == 0)
+        exit_if_gone(h);
+    } else {
       scan(h, token);
     }
     g_mutex_unlock(&h->lock);
     free(event);
   }
-}
-
-static void
-lookup_nobody(uid_t *uid, gid_t *gid)
-{
-  struct passwd *pw = getpwnam("nobody");
-  /* Debian's nobody:nogroup, the kernel's overflow ids. */
-  *uid = pw ? pw->pw_uid : 65534;
-  *gid = pw ? pw->pw_gid : 65534;
 }
 
 /* The grandchild.  Never returns. */
@@ -339,7 +431,9 @@ helper_main(const DmPlan *plan)
 
   g_snprintf(tag, sizeof tag, "helper %d", (int)getpid());
   dm_log_set_tag(tag);
-  lookup_nobody(&uid, &gid);
+  /* A uid of its own, shared with no other process: not nobody's, not
+   * another helper's, not qemu's (docs/helper-uids.md). */
+  uid = gid = plan->config->helper_uid_base + plan->request->domid;
 
   /* Keep only stderr (the toolstack's log for this domain).  The fds the
    * toolstack handed the launcher (a QMP socket, a migration stream) are

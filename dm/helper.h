@@ -9,10 +9,12 @@
  * The helper watches the plan's backend class directories and
  * @releaseDomain, scrubs stale devices as they appear (dm/scrub.c
  * decides, dm/scrubber.c removes), and exits when the scrub window ends
- * or within a second of the domain dying.  It waits on xenstore watches
+ * or when the domain instance it serves ends (destroyed, or its domid
+ * reused), or within a second of the domain's release.  It waits on xenstore watches
  * and on a timer thread's condition variable; it never polls.  It runs as
- * nobody with no_new_privs and a syscall allowlist: its only privilege is
- * the xenstore connection it opened before dropping the rest. */
+ * a uid of its own (helper-uid-base + domid, docs/helper-uids.md) with
+ * no_new_privs, a syscall allowlist and no way to fork: its only privilege
+ * is the xenstore connection it opened before dropping the rest. */
 #pragma once
 #include "plan.h"
 #include "sandbox.h"
@@ -24,10 +26,15 @@
  * "qemu-dm-launcher[helper PID]: ...". */
 gboolean dm_helper_spawn(const DmPlan *plan, GPid *pid, GError **error);
 
+/* The helper's tasks: its main thread, the watchdog and timer threads,
+ * and libxenstore's watch reader.  Its RLIMIT_NPROC. */
+#define DM_HELPER_TASKS 4
+
 /* The syscalls the helper may make once sandboxed; every other one fails
  * with EPERM.  NULL-terminated. */
 extern const char *const dm_helper_syscalls[];
 
-/* The helper's sandbox policy: rlimits, ids (uid/gid: the unprivileged
- * user to run as), no_new_privs, the allowlist above.  Pure. */
+/* The helper's sandbox policy: rlimits (RLIMIT_NPROC at
+ * DM_HELPER_TASKS), ids (uid/gid: the helper's own user), no_new_privs,
+ * the allowlist above plus thread-only clone.  Pure. */
 void dm_helper_sandbox_policy(DmSandboxPolicy *policy, uid_t uid, gid_t gid);

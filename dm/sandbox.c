@@ -5,9 +5,34 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+
+/* The flags glibc's pthread_create passes to clone include CLONE_THREAD
+ * (which the kernel only takes with CLONE_VM and CLONE_SIGHAND); fork and
+ * posix_spawn never do.  The namespace flags are refused even with it. */
+#define THREAD_FLAGS ((scmp_datum_t)(CLONE_THREAD | CLONE_VM | CLONE_SIGHAND))
+#define NAMESPACE_FLAGS                                                              \
+  ((scmp_datum_t)(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |      \
+                  CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET))
+
+static gboolean
+allow_threads_only(scmp_filter_ctx ctx, GError **error)
+{
+  int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                            SCMP_A0(SCMP_CMP_MASKED_EQ, THREAD_FLAGS | NAMESPACE_FLAGS,
+                                    THREAD_FLAGS));
+  if (rc == 0)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+  if (rc < 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
+                "seccomp filter: cannot add the thread-only clone rules: %s", g_strerror(-rc));
+    return FALSE;
+  }
+  return TRUE;
+}
 
 void *
 dm_seccomp_build(const DmSeccompPolicy *seccomp, GError **error)
@@ -45,6 +70,8 @@ dm_seccomp_build(const DmSeccompPolicy *seccomp, GError **error)
       return NULL;
     }
   }
+  if (seccomp->threads_only && !allow_threads_only(ctx, error))
+    return NULL;
   return g_steal_pointer(&ctx);
 }
 

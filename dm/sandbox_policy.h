@@ -36,6 +36,12 @@ typedef struct {
    * by libseccomp.  A name the kernel headers do not know is an error
    * (caught before any privilege step). */
   const char *const *syscalls;
+  /* Allowlist only: also allow clone, but only with the flags of a new
+   * thread (CLONE_THREAD set, no CLONE_NEW* namespace flag), and make
+   * clone3 fail with ENOSYS: its flags sit in a struct in memory, which a
+   * filter cannot read, and on ENOSYS glibc falls back to clone.  So the
+   * process can start threads but neither fork nor enter new namespaces. */
+  gboolean threads_only;
 } DmSeccompPolicy;
 
 typedef struct {

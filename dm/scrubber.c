@@ -14,6 +14,7 @@ typedef struct {
   DmScrubTracker *tracker;
   const char *dir;
   gboolean look_only;  /* decide, count, remove nothing */
+  DmScrubInstance *instance; /* re-checked before removing (may be NULL) */
   const gint *abandoned; /* set: give up, commit nothing (may be NULL) */
   guint to_remove;
   GPtrArray *removed;  /* paths */
@@ -25,6 +26,29 @@ xs_failed(GError **error, const char *what, const char *path)
 {
   g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "cannot %s %s: %s", what, path,
               g_strerror(errno));
+  return FALSE;
+}
+
+/* Inside the removal's transaction: is the domain still the one the
+ * helper started for?  Its read joins the transaction, so a destroy
+ * committed after it makes our commit fail (EAGAIN) and the retry sees
+ * the change. */
+static gboolean
+same_instance(struct xs_handle *xs, xs_transaction_t t, DmScrubInstance *instance,
+              GError **error)
+{
+  unsigned int len = 0;
+  g_autofree char *value = xs_read(xs, t, instance->path, &len);
+
+  if (value == NULL && errno != ENOENT)
+    return xs_failed(error, "read", instance->path);
+  if (value != NULL && strcmp(value, instance->value) == 0)
+    return TRUE;
+  instance->changed = TRUE;
+  g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE,
+              "%s is %s, not %s as when the helper started: the domain is gone or its "
+              "domid was reused; removing nothing",
+              instance->path, value ? "changed" : "gone", instance->value);
   return FALSE;
 }
 
@@ -40,6 +64,9 @@ pass_body(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **erro
   p->to_remove = 0;
   g_ptr_array_set_size(p->removed, 0);
   g_ptr_array_set_size(p->reasons, 0);
+
+  if (!p->look_only && p->instance && !same_instance(xs, t, p->instance, error))
+    return FALSE;
 
   /* libxenstore returns one malloc'd block holding the array and strings. */
   char **list = xs_directory(xs, t, p->dir, &n);
@@ -108,12 +135,13 @@ rm_if_empty(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **er
 
 gboolean
 dm_scrub_dir(struct xs_handle *xs, DmScrubTracker *tracker, const char *dir,
-             const gint *abandoned, guint *removed, GError **error)
+             DmScrubInstance *instance, const gint *abandoned, guint *removed,
+             GError **error)
 {
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GError) dir_error = NULL;
-  Pass p = { tracker, dir, TRUE, abandoned, 0, paths, reasons };
+  Pass p = { tracker, dir, TRUE, instance, abandoned, 0, paths, reasons };
 
   if (removed)
     *removed = 0;
@@ -188,7 +216,7 @@ scrub_run(struct xs_handle *xs, gpointer data, GError **error)
 
   for (char **dir = run->dirs; *dir; dir++) {
     guint n = 0;
-    if (!dm_scrub_dir(xs, tracker, *dir, &run->abandoned, &n, error)) {
+    if (!dm_scrub_dir(xs, tracker, *dir, NULL, &run->abandoned, &n, error)) {
       g_free(total);
       return NULL;
     }

@@ -337,7 +337,7 @@ reaper_main(const char *path, const char *run_dir, pid_t qemu, int ready)
    * filter (no chroot, mount, open, socket, ...) are what hold it. */
   policy.chroot_dir = run_dir;
   policy.no_new_privs = TRUE;
-  policy.seccomp = (DmSeccompPolicy){ DM_SECCOMP_ALLOWLIST, EPERM, dm_helper_allowed_syscalls };
+  policy.seccomp = (DmSeccompPolicy){ DM_SECCOMP_ALLOWLIST, EPERM, dm_helper_allowed_syscalls, FALSE };
   if (!dm_sandbox_apply(&policy, &error)) {
     dm_log_error(error);
     _exit(1);

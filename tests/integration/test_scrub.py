@@ -524,5 +524,128 @@ class TestScrub(ScrubTest):
         self.finish(launch)
 
 
+def status_ids(pid):
+    st = proc_status(pid) or {}
+    return [int(x) for x in st.get("Uid", "").split()], [int(x) for x in st.get("Gid", "").split()]
+
+
+def signal_as(uid, pid, sig):
+    """Sends sig to pid from a process running as uid (gid the same, no
+    groups): "0" if kill succeeded, else "EPERM" or kill's message."""
+    r = subprocess.run(["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid, "--clear-groups",
+                        "kill", "-s", str(int(sig)), str(pid)],
+                       capture_output=True, text=True, timeout=10)
+    if r.returncode == 0:
+        return "0"
+    return "EPERM" if "Operation not permitted" in r.stderr else r.stderr
+
+
+HELPER_UID_BASE = 1879048192  # the built-in helper-uid-base
+
+
+class TestHelperHardening(ScrubTest):
+    """Attacks on the helper from the adversarial review (issue 17),
+    replayed against the real helper and a real xenstored."""
+
+    def test_helper_has_a_uid_no_other_process_has(self):
+        # Attack: every helper ran as nobody, so any process running as
+        # nobody could SIGSTOP or SIGKILL them all.
+        launch, pid = self.watching_helper()
+        # nobody, the uid another domain's helper has, and the uid qemu of
+        # this domain gets with dm-restrict (dm-uid-base 131072 + 7):
+        # none of them may stop the helper.
+        for uid in (65534, HELPER_UID_BASE + 8, 131072 + 7):
+            self.assertEqual(signal_as(uid, pid, signal.SIGSTOP), "EPERM", uid)
+            self.assertEqual(signal_as(uid, pid, signal.SIGKILL), "EPERM", uid)
+        self.assertEqual((proc_status(pid) or {})["State"].split()[0], "S")
+        uids, gids = status_ids(pid)
+        self.assertEqual(uids, [HELPER_UID_BASE + 7] * 4, launch.log())
+        self.assertEqual(gids, [HELPER_UID_BASE + 7] * 4, launch.log())
+        self.assertEqual((proc_status(pid) or {}).get("Groups", "").split(), [])
+        # The control: the same uid can (the check above could fail).
+        self.assertEqual(signal_as(HELPER_UID_BASE + 7, pid, 0), "0")
+        self.xs.release(7)
+        self.assertEqual(reap(pid, 10), 0, launch.log())
+
+    def test_helper_uid_base_is_configurable(self):
+        launch, pid = self.watching_helper(helper_uid_base=400000)
+        self.assertEqual(status_ids(pid)[0], [400007] * 4, launch.log())
+        self.xs.release(7)
+        self.assertEqual(reap(pid, 10), 0, launch.log())
+
+    def test_helper_uid_range_overlapping_qemus_is_refused(self):
+        self.xs.write_domain(7, "win10")
+        launch = self.launch(LIBXL_HVM, self.config(helper_uid_base=131072 + 100))
+        self.assertEqual(launch.wait(), 2, launch.log())
+        self.assertIn("helper-uid-base 131172", launch.log())
+        self.assertIsNone(launch.helper_pid())
+
+    def test_helper_cannot_fork_past_its_own_threads(self):
+        # Attack: clone and clone3 were allowed with any flags and there
+        # was no process limit.  The filter itself is proven in
+        # tests/unit/test_helper.c; here, the live helper's limit.
+        launch, pid = self.watching_helper()
+        with open("/proc/%d/limits" % pid) as f:
+            limits = {line[:26].strip(): line[26:].split() for line in f}
+        self.assertEqual(limits["Max processes"][:2], ["4", "4"], limits)
+        self.assertEqual(len(os.listdir("/proc/%d/task" % pid)), 4)
+        self.xs.release(7)
+        self.assertEqual(reap(pid, 10), 0, launch.log())
+
+    def reuse_after(self, delay_s):
+        # Attack: a domid released and reused within the helper's 100 ms
+        # release-check delay; the old helper (grace 0) removed the new
+        # guest's stale-looking console backend, which was not its to judge.
+        self.xs.write_domain(7, "win10", backends=(("console", 0),))
+        self.xs.write("/local/domain/7/vm", "/vm/00000000-0000-0000-0000-00000000000a")
+        launch = self.launch(LIBXL_HVM, self.config(scrub_grace_ms=0, scrub_window_s=600))
+        self.assertEqual(launch.wait(), 0, launch.log())
+        pid = launch.helper_pid()
+        self.assertTrue(launch.helper_watching(), launch.log())
+        self.assert_gone(backend_path(7, "console", 0))
+        # Other domains' releases keep the old helper's release check
+        # rate-limited, as on a busy host.
+        self.xs.write_domain(9, "other", backends=())
+        self.xs.release(9)
+        self.xs.destroy(7)
+        time.sleep(delay_s)
+        # The new domain 7: a PV guest whose console xenconsoled will
+        # serve, started without any launcher.
+        self.xs.write_domain(7, "evil", backends=(("console", 0),))
+        self.xs.write("/local/domain/7/vm", "/vm/00000000-0000-0000-0000-00000000000b")
+        time.sleep(0.5)
+        self.assertTrue(self.xs.exists(backend_path(7, "console", 0)),
+                        "the old helper removed the new domain's backend:\n" + launch.log())
+        self.assertEqual(reap(pid, 10), 0, launch.log())
+        self.assertNotIn("removed stale backend %s" % backend_path(7, "console", 0),
+                         launch.log().split("domain 7 is gone")[-1])
+
+    def test_domid_reuse_at_once_is_not_scrubbed_by_the_old_helper(self):
+        self.reuse_after(0)
+
+    def test_domid_reuse_after_50ms_is_not_scrubbed_by_the_old_helper(self):
+        self.reuse_after(0.05)
+
+    def test_domid_reuse_after_100ms_is_not_scrubbed_by_the_old_helper(self):
+        self.reuse_after(0.1)
+
+    def test_guest_writes_do_not_wake_the_helper(self):
+        # Attack: every write the guest made in its own tree woke the
+        # helper (a watch on /local/domain/N): dom0 CPU on demand.
+        launch, pid = self.watching_helper()
+        self.xs.write_many(("/local/domain/7/data/k%d" % i, i) for i in range(500))
+        self.xs.write_many(("/local/domain/7/device/vif/%d/state" % i, 1) for i in range(100))
+        time.sleep(0.3)
+        with open(self.xs.trace_file, errors="replace") as f:
+            events = [line for line in f if "WATCH_EVENT (/local/domain/7/data/" in line
+                      or "WATCH_EVENT (/local/domain/7/device/vif/" in line]
+        self.assertEqual(events, [], "%d watch events for the guest's own writes" % len(events))
+        self.assertIsNotNone(proc_status(pid), launch.log())
+        # Still watching what matters: the directory's removal ends it.
+        self.xs.rm("/local/domain/7")
+        self.assertEqual(reap(pid, 10), 0, launch.log())
+        self.assertIn("domain 7 is gone; exiting", launch.log())
+
+
 if __name__ == "__main__":
     unittest.main()

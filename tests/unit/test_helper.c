@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "helper.h"
@@ -123,5 +125,150 @@ Test(helper_policy, is_data_with_the_expected_steps)
     cr_assert_str_neq(*s, "execve");
     cr_assert_str_neq(*s, "socket");
     cr_assert_str_neq(*s, "connect");
+  }
+}
+
+/* Issue 17, item 4: clone and clone3 were allowed with any flags. */
+static int
+try_fork(void)
+{
+  pid_t pid = fork();
+  if (pid == 0)
+    _exit(0);
+  return pid < 0 && errno == EPERM ? 0 : 1;
+}
+
+static int
+try_unshare_user(void)
+{
+  return unshare(CLONE_NEWUSER) < 0 && errno == EPERM ? 0 : 1;
+}
+
+static int
+try_clone_new_user_thread(void)
+{
+  /* Thread flags plus a namespace: the namespace makes it a denial (the
+   * kernel would refuse the mix anyway, with EINVAL, after the filter). */
+  long rc = syscall(SYS_clone, CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_NEWUSER, 0,
+                    NULL, NULL, 0);
+  return rc < 0 && errno == EPERM ? 0 : 1;
+}
+
+static int
+try_clone3(void)
+{
+  /* Any clone3: its flags are out of the filter's reach. */
+  long rc = syscall(SYS_clone3, NULL, 0);
+  return rc < 0 && errno == ENOSYS ? 0 : 1;
+}
+
+static gpointer
+thread_body(gpointer data)
+{
+  return data;
+}
+
+static int
+threads_still_start(void)
+{
+  /* glibc tries clone3 first and falls back to clone on ENOSYS. */
+  GThread *t = g_thread_try_new("t", thread_body, GINT_TO_POINTER(7), NULL);
+  if (t == NULL)
+    return 1;
+  return GPOINTER_TO_INT(g_thread_join(t)) == 7 ? 0 : 2;
+}
+
+Test(helper_filter, fork_is_denied_with_eperm)
+{
+  cr_assert_eq(under_helper_filter(try_fork), 0);
+}
+
+Test(helper_filter, unshare_newuser_is_denied_with_eperm)
+{
+  cr_assert_eq(under_helper_filter(try_unshare_user), 0);
+}
+
+Test(helper_filter, clone_with_a_namespace_flag_is_denied)
+{
+  cr_assert_eq(under_helper_filter(try_clone_new_user_thread), 0);
+}
+
+Test(helper_filter, clone3_answers_enosys)
+{
+  cr_assert_eq(under_helper_filter(try_clone3), 0);
+}
+
+Test(helper_filter, threads_still_start)
+{
+  cr_assert_eq(under_helper_filter(threads_still_start), 0);
+}
+
+Test(helper_filter, control_without_filter_fork_works)
+{
+  cr_assert_eq(try_fork(), 1);
+}
+
+/* RLIMIT_NPROC on its own, without the filter: as the helper's uid (an
+ * unused one), DM_HELPER_TASKS tasks and not one more.  Root is exempt
+ * from the limit, hence the real id change. */
+static GMutex hold;
+
+static gpointer
+blocked_thread(gpointer data)
+{
+  g_mutex_lock(&hold);  /* never returns: the child _exits first */
+  return data;
+}
+
+static int
+nproc_body(void)
+{
+  g_mutex_lock(&hold);
+  for (int i = 0; i < DM_HELPER_TASKS - 1; i++)
+    if (g_thread_try_new("t", blocked_thread, NULL, NULL) == NULL)
+      return 10 + i;
+  pid_t pid = fork();
+  if (pid == 0)
+    _exit(0);
+  return pid < 0 && errno == EAGAIN ? 0 : 1;
+}
+
+Test(helper_policy, nproc_stops_a_fork_past_the_helpers_threads)
+{
+  if (geteuid() != 0)
+    cr_skip_test("needs root to change ids");
+  pid_t pid = fork();
+  cr_assert(pid >= 0);
+  if (pid == 0) {
+    DmSandboxPolicy policy;
+    GError *error = NULL;
+    dm_helper_sandbox_policy(&policy, 1879048192u + 32700, 1879048192u + 32700);
+    policy.seccomp.mode = DM_SECCOMP_NONE;  /* the limit alone */
+    if (!dm_sandbox_apply(&policy, &error))
+      _exit(100);
+    _exit(nproc_body());
+  }
+  int status = 0;
+  cr_assert(waitpid(pid, &status, 0) == pid);
+  cr_assert(WIFEXITED(status), "child died with signal %d", WTERMSIG(status));
+  cr_assert_eq(WEXITSTATUS(status), 0);
+}
+
+Test(helper_policy, limits_its_tasks_and_filters_clone)
+{
+  DmSandboxPolicy p;
+  gboolean nproc = FALSE;
+  dm_helper_sandbox_policy(&p, 1879048199u, 1879048199u);
+  for (guint i = 0; i < p.n_rlimits; i++)
+    if (p.rlimits[i].resource == RLIMIT_NPROC) {
+      cr_assert_eq(p.rlimits[i].limit, DM_HELPER_TASKS);
+      nproc = TRUE;
+    }
+  cr_assert(nproc);
+  cr_assert(p.seccomp.threads_only);
+  for (const char *const *s = dm_helper_syscalls; *s; s++) {
+    cr_assert_str_neq(*s, "clone");
+    cr_assert_str_neq(*s, "clone3");
+    cr_assert_str_neq(*s, "unshare");
   }
 }

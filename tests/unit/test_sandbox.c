@@ -81,7 +81,7 @@ Test(sandbox, unknown_syscall_name_fails_before_any_change)
 
   getrlimit(RLIMIT_FSIZE, &before);
   dm_sandbox_policy_set_rlimit(&policy, RLIMIT_FSIZE, 4096);
-  policy.seccomp = (DmSeccompPolicy){ DM_SECCOMP_DENYLIST, EPERM, names };
+  policy.seccomp = (DmSeccompPolicy){ DM_SECCOMP_DENYLIST, EPERM, names, FALSE };
   cr_assert_not(dm_sandbox_apply(&policy, &error));
   cr_assert(strstr(error->message, "no_such_syscall_xyz"), "%s", error->message);
   getrlimit(RLIMIT_FSIZE, &after);
