@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -415,19 +414,18 @@ read_processes(DmDiagSnapshot *snap, const DmDomainConfig *dc, const GPtrArray *
    * processes running our own binary. */
   snap->launcher_exe = read_exe(getpid());
   snap->xenstored = g_strdup(g_getenv("XENSTORED_PATH") ? g_getenv("XENSTORED_PATH") : "");
-  snap->helper_uid = dm_diagnose_helper_uid(snap->domid);
+  snap->helper_uid = dm_diagnose_helper_uid(dc, snap->domid);
   g_autoptr(GPtrArray) scanned = launchers ? NULL : dm_diagnose_scan_launchers();
   const GPtrArray *found = launchers ? launchers : scanned;
   for (guint i = 0; i < found->len; i++)
     g_ptr_array_add(snap->launchers, proc_copy(found->pdata[i]));
 }
 
-/* The uid the launcher's scrub helper runs as (dm/helper.c): nobody. */
+/* The uid the launcher's scrub helper runs as (dm/helper.c). */
 gint64
-dm_diagnose_helper_uid(guint domid)
+dm_diagnose_helper_uid(const DmDomainConfig *dc, guint domid)
 {
-  struct passwd *pw = getpwnam("nobody");
-  return pw ? (gint64)pw->pw_uid : 65534;
+  return (gint64)dc->helper_uid_base + domid;
 }
 
 /* The xenstored processes that serve what we asked: the ones whose

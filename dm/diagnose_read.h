@@ -12,8 +12,9 @@
  * report on stdout and sets `stuck`. */
 gboolean dm_diagnose_run(const DmCli *cli, gboolean *stuck, GError **error);
 
-/* The uid the launcher's scrub helper for `domid` runs as. */
-gint64 dm_diagnose_helper_uid(guint domid);
+/* The uid the launcher's scrub helper for `domid` runs as, under the
+ * domain's config: helper-uid-base + domid (docs/helper-uids.md). */
+gint64 dm_diagnose_helper_uid(const DmDomainConfig *dc, guint domid);
 
 /* The bound on xenstore for diagnose and scrub (--timeout, default 5 s). */
 guint dm_diagnose_timeout_ms(const DmCli *cli);

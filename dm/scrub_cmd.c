@@ -126,7 +126,7 @@ sweep(struct xs_handle *xs, gpointer data, GError **error)
   job->removed = 0;
   for (char **dir = job->dirs; *dir; dir++) {
     guint n = 0;
-    if (!dm_scrub_dir(xs, job->tracker, *dir, NULL, &n, error))
+    if (!dm_scrub_dir(xs, job->tracker, *dir, NULL, NULL, &n, error))
       return NULL;
     job->removed += n;
   }

@@ -18,6 +18,8 @@ from xenstored import Xenstored, backend_path, proc_status  # noqa: E402
 
 QEMU = "/usr/bin/qemu-system-x86_64"
 
+HELPER_UID_BASE = 1879048192  # the built-in helper-uid-base
+
 
 def frontend_path(domid, cls, devid):
     return "/local/domain/%d/device/%s/%d" % (domid, cls, devid)
@@ -494,7 +496,9 @@ class DiagnoseTest(unittest.TestCase):
         other = Xenstored().start()
         self.addCleanup(other.stop)
         user = self.look_alike(1000, self.xs.socket)
-        foreign = self.look_alike(65534, other.socket)
+        # The helper of domain 7 runs as helper-uid-base + 7
+        # (docs/helper-uids.md).
+        foreign = self.look_alike(HELPER_UID_BASE + 7, other.socket)
         rep = self.diagnose_json(7, 1)
         self.assertEqual(rep["scrub_helper"], {"running": False, "pids": []})
         why = {int(re.match(r"pid (\d+) ", x).group(1)): x
@@ -507,7 +511,7 @@ class DiagnoseTest(unittest.TestCase):
         # helper's uid and our xenstored, but another pid, is not it.
         with open(os.path.join(self.logdir, "qemu-dm-win10.log"), "w") as f:
             f.write("qemu-dm-launcher: 10:00:00.000 started scrub helper, pid 1\n")
-        same = self.look_alike(65534, self.xs.socket)
+        same = self.look_alike(HELPER_UID_BASE + 7, self.xs.socket)
         rep = self.diagnose_json(7, 1)
         self.assertEqual(rep["scrub_helper"]["running"], False)
         self.assertEqual(len(rep["scrub_story"]["not_helpers"]), 3)
