@@ -61,6 +61,17 @@ static const KeySpec keys[] = {
   { "dm-chroot-dir", KEY_PATH, 0 },
 };
 
+/* "/run/x/" and "/run/x" are one directory; paths below it are built and
+ * compared from the value, so it is kept in one spelling. */
+static char *
+dir_without_trailing_slash(const char *value)
+{
+  gsize len = strlen(value);
+  while (len > 1 && value[len - 1] == '/')
+    len--;
+  return g_strndup(value, len);
+}
+
 static const KeySpec *
 find_key(const char *name)
 {
@@ -395,7 +406,7 @@ apply_group(GKeyFile *file, const char *group, DmDomainConfig *dc)
       dc->stubdom_qmp_proxy = g_strdup(value);
     } else if (strcmp(*key, "run-dir") == 0) {
       g_free(dc->run_dir);
-      dc->run_dir = g_strdup(value);
+      dc->run_dir = dir_without_trailing_slash(value);
     } else if (strcmp(*key, "vnc-listen") == 0) {
       g_free(dc->vnc_listen);
       dc->vnc_listen = g_strdup(value);
@@ -433,7 +444,7 @@ apply_group(GKeyFile *file, const char *group, DmDomainConfig *dc)
       dc->helper_uid_base = (guint32)number;
     } else if (strcmp(*key, "dm-chroot-dir") == 0) {
       g_free(dc->dm_chroot_dir);
-      dc->dm_chroot_dir = g_strdup(value);
+      dc->dm_chroot_dir = dir_without_trailing_slash(value);
     }
   }
 }

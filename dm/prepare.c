@@ -1,11 +1,13 @@
 #include "prepare.h"
 #include "secret.h"
 #include "signals.h"
+#include "trust.h"
 #include "util.h"
 #include "vnc.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,35 +49,54 @@ check_tls(const DmQemuSetup *setup, GError **error)
   return TRUE;
 }
 
-/* qemu chroots into it after start-up: it must be empty (nothing of the
- * host to reach from inside) and root's. */
+/* qemu chroots into it after start-up, by its path: it must be empty
+ * (nothing of the host to reach from inside) and root's, and so must every
+ * directory above it (dm/trust.h), or another user could swap it between
+ * this check and qemu's chroot. */
 static gboolean
 make_chroot(const char *dir, GError **error)
 {
   g_autofree char *parent = g_path_get_dirname(dir);
-  struct stat st;
-  GDir *d;
+  g_autofree char *name = g_path_get_basename(dir);
+  g_autoptr(GError) local = NULL;
+  DIR *d = NULL;
+  struct dirent *e;
+  gboolean empty = TRUE;
+  int parent_fd, fd;
 
-  if (g_mkdir_with_parents(parent, 0711) < 0 || (mkdir(dir, 0555) < 0 && errno != EEXIST)) {
+  parent_fd = dm_trust_open_dir(parent, 0711, &local);
+  if (parent_fd < 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "the chroot '%s': %s", dir, local->message);
+    return FALSE;
+  }
+  if (mkdirat(parent_fd, name, 0555) < 0 && errno != EEXIST) {
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "creating the chroot '%s': %s", dir,
                 g_strerror(errno));
+    close(parent_fd);
     return FALSE;
   }
-  if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != 0 ||
-      (st.st_mode & 022) != 0) {
+  fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  close(parent_fd);
+  if (fd < 0 || !dm_trust_check_fd(fd, "chroot", dir, NULL)) {
+    if (fd >= 0)
+      close(fd);
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
-                "the chroot '%s' must be a directory owned by root and writable by no one "
-                "else", dir);
+                "the chroot '%s' must be a directory (not a link) owned by root and "
+                "writable by no one else", dir);
     return FALSE;
   }
-  d = g_dir_open(dir, 0, NULL);
-  if (d == NULL || g_dir_read_name(d) != NULL) {
-    if (d)
-      g_dir_close(d);
+  d = fdopendir(fd);
+  while (d && (e = readdir(d)) != NULL)
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+      empty = FALSE;
+  if (d)
+    closedir(d);
+  else
+    close(fd);
+  if (d == NULL || !empty) {
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "the chroot '%s' is not empty", dir);
     return FALSE;
   }
-  g_dir_close(d);
   return TRUE;
 }
 

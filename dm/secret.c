@@ -199,30 +199,34 @@ dm_secret_clear_xenstore(const char *node, guint timeout_ms, GError **error)
   return TRUE;
 }
 
-static gboolean
-make_private_dir(const char *path, GError **error)
+/* The domain's directory in the checked run dir: made private, opened
+ * without following a link, and checked as opened (an existing one must
+ * be ours, not planted). */
+static int
+open_private_dir(int run_fd, const char *name, const char *path, GError **error)
 {
-  struct stat st;
+  g_autoptr(GError) local = NULL;
+  int fd;
 
-  if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+  if (mkdirat(run_fd, name, 0700) < 0 && errno != EEXIST) {
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "creating directory '%s': %s", path,
                 g_strerror(errno));
-    return FALSE;
+    return -1;
   }
-  /* An existing directory must be ours and private, not a link planted
-   * by someone else. */
-  if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
-                "directory '%s' is not a directory owned by uid %u", path,
-                (unsigned)geteuid());
-    return FALSE;
+  fd = openat(run_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "directory '%s': %s", path,
+                errno == ELOOP || errno == ENOTDIR ? "not a directory (a link is not followed)"
+                                                   : g_strerror(errno));
+    return -1;
   }
-  if ((st.st_mode & 077) != 0 && chmod(path, 0700) < 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "making '%s' private: %s", path,
-                g_strerror(errno));
-    return FALSE;
+  if (!dm_trust_check_fd(fd, "directory", path, &local) || fchmod(fd, 0700) < 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "%s",
+                local ? local->message : g_strerror(errno));
+    close(fd);
+    return -1;
   }
-  return TRUE;
+  return fd;
 }
 
 gboolean
@@ -230,21 +234,31 @@ dm_secret_write(const char *path, const char *data, gsize length, GError **error
 {
   g_autofree char *dir = g_path_get_dirname(path);
   g_autofree char *run_dir = g_path_get_dirname(dir);
+  g_autofree char *dir_name = g_path_get_basename(dir);
+  g_autofree char *file_name = g_path_get_basename(path);
   gsize done = 0;
-  int fd;
+  int run_fd, dir_fd, fd;
 
-  if (!make_private_dir(run_dir, error) || !make_private_dir(dir, error)) {
+  /* The run dir and every parent by the secret file's rules (dm/trust.h),
+   * then everything relative to the fds that were checked. */
+  run_fd = dm_trust_open_dir(run_dir, 0700, error);
+  dir_fd = run_fd < 0 ? -1 : open_private_dir(run_fd, dir_name, dir, error);
+  if (run_fd >= 0)
+    close(run_fd);
+  if (dir_fd < 0) {
     g_prefix_error(error, "writing the VNC password for qemu: ");
     return FALSE;
   }
   /* A file left by a launch that crashed before its reaper ran. */
-  if (unlink(path) < 0 && errno != ENOENT) {
+  if (unlinkat(dir_fd, file_name, 0) < 0 && errno != ENOENT) {
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
                 "writing the VNC password for qemu: removing stale '%s': %s", path,
                 g_strerror(errno));
+    close(dir_fd);
     return FALSE;
   }
-  fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  fd = openat(dir_fd, file_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  close(dir_fd);
   if (fd < 0) {
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
                 "writing the VNC password for qemu to '%s': %s", path, g_strerror(errno));

@@ -377,5 +377,92 @@ class ProbeSignal(LauncherTest):
         self.assertFalse(os.path.exists(probe_dir))
 
 
+@unittest.skipUnless(QEMU and os.path.exists(XEN_QEMU), "qemu-system-x86_64 or qemu-xen missing")
+class TrustedPaths(LauncherTest):
+    """Item 2: the run dir, the probe cache and the chroot, under a
+    directory another user can write."""
+
+    def setUp(self):
+        super().setUp()
+        # Writable by everyone, not sticky: another user can put or
+        # replace anything in it.
+        self.open_dir = os.path.join(self.dir, "shared")
+        os.mkdir(self.open_dir)
+        os.chmod(self.open_dir, 0o777)
+
+    def launch(self, qemu, run_dir, extra="", domid=4, args=None):
+        conf = self.write_config(f"[launcher]\nqemu-xen = {qemu}\nscrub =\n"
+                                 f"run-dir = {run_dir}\n{extra}")
+        r = self.run_launcher(args or hvm_args(domid), own=["--config", conf], timeout=60)
+        return r.returncode, r.stderr.decode(errors="replace"), r.stdout
+
+    def test_planted_cache_does_not_drop_sandbox(self):
+        # Another user plants the answer that qemu takes no -sandbox, with
+        # the binary's right stamp: in a run dir under a directory everyone
+        # can write, or in a run dir of their own.
+        st = os.stat(QEMU)
+        stamp = "%d.%09d:%d:%d" % (st.st_mtime_ns // 10**9, st.st_mtime_ns % 10**9,
+                                   st.st_size, st.st_ino)
+        for parent, why in ((self.open_dir, "writable by everyone"),
+                            (self.dir, "owned by uid 65534")):
+            with self.subTest(why=why):
+                run_dir = os.path.join(parent, "run")
+                os.mkdir(run_dir)
+                cache = os.path.join(run_dir, "qemu-facts.ini")
+                with open(cache, "w") as f:
+                    f.write(f"[{QEMU}]\nstamp={stamp}\nqemu=true\nsandbox=false\n"
+                            "domid-restrict=false\nrunas-ids=false\nchroot=false\n"
+                            "sandbox-error=\n")
+                os.chown(cache, 65534, 65534)
+                os.chown(run_dir, 65534, 65534)
+                _, err, _ = self.launch(QEMU, run_dir)
+                self.assertIn("-sandbox", argv_of(err), err)
+                self.assertIn("not using the qemu probe cache", err)
+                self.assertIn(why, err)
+
+    def test_cache_not_written_through_a_link(self):
+        # The run dir, in a directory everyone can write, replaced by a
+        # link to a directory of root's: root must not write there.
+        target = os.path.join(self.dir, "etc")
+        os.mkdir(target, 0o755)
+        run_dir = os.path.join(self.open_dir, "run")
+        os.symlink(target, run_dir)
+        _, err, _ = self.launch(QEMU, run_dir)
+        self.assertEqual(os.listdir(target), [], err)
+        self.assertIn("not using the qemu probe cache", err)
+
+    def test_chroot_under_a_shared_directory_refused(self):
+        chroot = os.path.join(self.open_dir, "roots")
+        code, err, _ = self.launch(XEN_QEMU, os.path.join(self.dir, "run"),
+                                   f"dm-restrict = true\ndm-chroot-dir = {chroot}\n")
+        self.assertEqual(code, 1, err)
+        self.assertIn(f"the chroot '{chroot}/4'", err)
+        self.assertIn("writable by everyone", err)
+        self.assertNotIn("argv[", err)
+
+    def test_password_refused_under_a_shared_run_dir(self):
+        pw = os.path.join(self.dir, "pw")
+        with open(pw, "w") as f:
+            f.write("Zq8pW3xk\n")
+        os.chmod(pw, 0o600)
+        run_dir = os.path.join(self.open_dir, "run")
+        code, err, _ = self.launch(EXEC_PROBE, run_dir, f"vnc-password-file = {pw}\n")
+        self.assertEqual(code, 1, err)
+        self.assertIn("writing the VNC password for qemu", err)
+        self.assertIn("writable by everyone", err)
+
+    def test_run_dir_with_a_trailing_slash(self):
+        pw = os.path.join(self.dir, "pw")
+        with open(pw, "w") as f:
+            f.write("Zq8pW3xk\n")
+        os.chmod(pw, 0o600)
+        run_dir = os.path.join(self.dir, "run") + "/"
+        code, err, out = self.launch(EXEC_PROBE, run_dir, f"vnc-password-file = {pw}\n")
+        self.assertEqual(code, 0, err)
+        secret = os.path.join(self.dir, "run", "4", "vnc-password")
+        self.assertIn(f"secret,id=dm-vnc-password,file={secret},format=raw",
+                      json.loads(out)["argv"])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
