@@ -32,9 +32,15 @@ check_images(const DmQemuSetup *setup, GError **error)
   return TRUE;
 }
 
+/* qemu reads the credentials as root: the directory and the files go by
+ * the secret file's rules (dm/trust.h), and the server's private key must
+ * not be readable by everyone. */
 static gboolean
 check_tls(const DmQemuSetup *setup, GError **error)
 {
+  g_autoptr(GError) local = NULL;
+  int dir_fd;
+
   if (setup->tls_dir == NULL)
     return TRUE;
   for (const char *const *f = dm_vnc_tls_files; *f; f++) {
@@ -46,6 +52,22 @@ check_tls(const DmQemuSetup *setup, GError **error)
       return FALSE;
     }
   }
+  dir_fd = dm_trust_open_dir(setup->tls_dir, 0, &local);
+  for (const char *const *f = dm_vnc_tls_files; dir_fd >= 0 && *f; f++) {
+    g_autofree char *path = g_build_filename(setup->tls_dir, *f, NULL);
+    int fd = dm_trust_open_file(dir_fd, *f, path, strcmp(*f, "server-key.pem") == 0, &local);
+    if (fd < 0) {
+      close(dir_fd);
+      dir_fd = -1;
+    } else {
+      close(fd);
+    }
+  }
+  if (dir_fd < 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "VNC TLS: %s", local->message);
+    return FALSE;
+  }
+  close(dir_fd);
   return TRUE;
 }
 

@@ -306,6 +306,7 @@ class VncTlsWithoutGnutls(QemuBuildTest):
         os.mkdir(pki)
         for name in ("ca-cert.pem", "server-cert.pem", "server-key.pem"):
             open(os.path.join(pki, name), "w").close()  # the launcher checks they exist
+        os.chmod(os.path.join(pki, "server-key.pem"), 0o600)  # and that the key is private
         conf = self.conf(DES_QEMU, f"vnc-tls-dir = {pki}\n", password=False)
         # A real launch runs (and caches) the probe; qemu-system-x86_64
         # then refuses -xen-domid, which is not under test here (test_vnc

@@ -451,6 +451,30 @@ class TrustedPaths(LauncherTest):
         self.assertIn("writing the VNC password for qemu", err)
         self.assertIn("writable by everyone", err)
 
+    def test_tls_credentials_another_user_could_swap(self):
+        # qemu reads them as root: a key everyone can read, or a directory
+        # everyone can write, is refused before exec.
+        for case in ("key readable by everyone", "directory writable by everyone"):
+            with self.subTest(case=case):
+                pki = os.path.join(self.dir, "pki-" + case.split()[0])
+                os.mkdir(pki, 0o755)
+                for name in ("ca-cert.pem", "server-cert.pem", "server-key.pem"):
+                    with open(os.path.join(pki, name), "w") as f:
+                        f.write("placeholder\n")
+                    os.chmod(os.path.join(pki, name), 0o600 if "key" in name else 0o644)
+                if case.startswith("key"):
+                    os.chmod(os.path.join(pki, "server-key.pem"), 0o644)
+                    why = "readable by everyone"
+                else:
+                    os.chmod(pki, 0o777)
+                    why = "writable by everyone"
+                code, err, _ = self.launch(EXEC_PROBE, os.path.join(self.dir, "run"),
+                                           f"vnc-tls-dir = {pki}\n")
+                self.assertEqual(code, 2, err)
+                self.assertIn("VNC TLS: ", err)
+                self.assertIn(why, err)
+                self.assertNotIn("argv[", err)
+
     def test_run_dir_with_a_trailing_slash(self):
         pw = os.path.join(self.dir, "pw")
         with open(pw, "w") as f:
