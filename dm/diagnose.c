@@ -936,7 +936,9 @@ helpers(const DmDiagSnapshot *snap, DmDiagReport *r)
       continue;
     if (dm_diagnose_argv_domid((const char *const *)p->argv, NULL) != snap->domid)
       continue;
-    if (snap->helper_uid >= 0 && p->uid != snap->helper_uid)
+    /* uid 0: the helper in its first moments, before it drops to its own
+     * uid (only root can start a process as root). */
+    if (snap->helper_uid >= 0 && p->uid != snap->helper_uid && p->uid != 0)
       g_string_append_printf(why, "%sit runs as uid %" G_GINT64_FORMAT ", not the helper's "
                              "uid %" G_GINT64_FORMAT, why->len ? "; " : "", p->uid,
                              snap->helper_uid);

@@ -332,7 +332,7 @@ class DiagnoseTest(unittest.TestCase):
         self.assertTrue(dmr["alive"])
         self.assertTrue(dmr["is_configured_qemu"], dmr)
         self.assertEqual(dmr["exe"], os.path.realpath(EXEC_PROBE))
-        self.assertEqual(rep["scrub_helper"], {"running": True, "pids": [hpid]})
+        self.assertEqual(rep["scrub_helper"], {"running": True, "pids": [hpid]}, rep["scrub_story"])
         story = rep["scrub_story"]
         self.assertTrue(story["started_by_launcher"], story)
         self.assertEqual(story["helper_logged_pid"], hpid)
