@@ -60,7 +60,7 @@ dm_cli_parse(int argc, char **argv, DmCli *cli, GError **error)
     { "log-dir", 0, 0, G_OPTION_ARG_FILENAME, &cli->log_dir,
       "diagnose: where the qemu-dm-NAME.log files are", "DIR" },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &cli->timeout_s,
-      "diagnose, scrub: wait at most SECONDS for xenstored (default 5)", "SECONDS" },
+      "diagnose, scrub: wait at most SECONDS for xenstored (default 10)", "SECONDS" },
     { "watch", 0, 0, G_OPTION_ARG_NONE, &cli->watch,
       "diagnose: follow the domain's xenbus devices live", NULL },
     { "all", 0, 0, G_OPTION_ARG_NONE, &cli->all, "diagnose: one line per domain", NULL },

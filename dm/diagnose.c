@@ -854,12 +854,17 @@ story_line(DmDiagStory *st, guint domid, const char *line)
     const char *colon = strstr(path, ": ");
     g_autofree char *p = colon ? g_strndup(path, (gsize)(colon - path)) : g_strdup(path);
     g_autofree char *mine = g_strdup_printf("/%u/", domid);
-    if (strstr(p, mine) == NULL || !g_str_has_prefix(p, "/local/domain/"))
+    /* domid 0: not known (xenstored did not answer); the log is this
+     * domain's anyway. */
+    if ((domid != 0 && strstr(p, mine) == NULL) || !g_str_has_prefix(p, "/local/domain/"))
       return;
     DmDiagRemoval *x = g_new0(DmDiagRemoval, 1);
     x->time = g_strdup(time);
     x->path = g_steal_pointer(&p);
     x->reason = g_strdup(colon ? colon + 2 : "");
+    char *by_cmd = strstr(x->reason, " (by the scrub command");
+    if (by_cmd)
+      *by_cmd = '\0';
     x->by = pid ? g_strdup(tag) : tag && strcmp(tag, "scrub") == 0
                                       ? g_strdup("scrub command") : g_strdup("launcher");
     g_ptr_array_add(st->removals, x);

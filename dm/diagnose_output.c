@@ -158,7 +158,10 @@ dm_diagnose_format_table(const DmDiagReport *r, gboolean colour)
   }
 
   /* Domain. */
-  g_string_append_printf(out, "%sdomain %u%s", c(p, BOLD), r->domid, c(p, RESET));
+  if (r->domid == 0)  /* not resolved before xenstored stopped answering */
+    g_string_append_printf(out, "%sdomain ?%s", c(p, BOLD), c(p, RESET));
+  else
+    g_string_append_printf(out, "%sdomain %u%s", c(p, BOLD), r->domid, c(p, RESET));
   if (r->name)
     g_string_append_printf(out, " (%s)", S(r->name));
   g_string_append_printf(out, ": %s guest", dm_guest_name(r->guest) ? dm_guest_name(r->guest)
@@ -267,9 +270,9 @@ dm_diagnose_format_table(const DmDiagReport *r, gboolean colour)
     }
   }
   if (r->partial)
-    g_string_append_printf(out, "%sPARTIAL%s: domain %u could not be read whole; the above "
+    g_string_append_printf(out, "%sPARTIAL%s: the domain could not be read whole; the above "
                            "is what xenstored answered before it stopped\n", c(p, RED),
-                           c(p, RESET), r->domid);
+                           c(p, RESET));
   else if (r->stuck)
     g_string_append_printf(out, "%sSTUCK%s: domain %u is waiting on something (see "
                            "findings)\n", c(p, RED), c(p, RESET), r->domid);
@@ -339,7 +342,7 @@ dm_diagnose_format_json(const DmDiagReport *r)
   g_autoptr(DmJson) b = dm_json_new(TRUE);
 
   dm_json_begin_object(b);
-  dm_json_member_int(b, "domid", r->domid, TRUE);
+  dm_json_member_int(b, "domid", r->domid, r->domid != 0); /* 0: not resolved */
   dm_json_member_string(b, "name", r->name);
   dm_json_member_string(b, "guest", dm_guest_name(r->guest));
   dm_json_member_string(b, "guest_source", r->guest_source);

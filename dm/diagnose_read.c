@@ -661,7 +661,7 @@ read_job_run(struct xs_handle *xs, gpointer data, GError **error)
 guint
 dm_diagnose_timeout_ms(const DmCli *cli)
 {
-  return (guint)(cli->timeout_s > 0 ? cli->timeout_s : 5) * 1000;
+  return (guint)(cli->timeout_s > 0 ? cli->timeout_s : 10) * 1000;
 }
 
 /* What diagnose can still say when xenstored does not answer: the nodes

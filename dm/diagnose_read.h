@@ -16,7 +16,7 @@ gboolean dm_diagnose_run(const DmCli *cli, gboolean *stuck, GError **error);
  * domain's config: helper-uid-base + domid (docs/helper-uids.md). */
 gint64 dm_diagnose_helper_uid(const DmDomainConfig *dc, guint domid);
 
-/* The bound on xenstore for diagnose and scrub (--timeout, default 5 s). */
+/* The bound on xenstore for diagnose and scrub (--timeout, default 10 s). */
 guint dm_diagnose_timeout_ms(const DmCli *cli);
 
 /* `diagnose --all`: one line per domain (dm/diagnose_all.c). */

@@ -32,6 +32,9 @@
 typedef struct {
   char *cls;
   char *devid;
+  char *pair;              /* "cls/devid" of the pair: the backend's, which a
+                            * frontend names through its backend link (an HVM
+                            * guest's vbd is served by a qdisk backend) */
   gboolean backend;
   char *path;
   int state;               /* DM_STATE_MISSING once removed */
@@ -129,6 +132,7 @@ side_free(Side *s)
 {
   g_free(s->cls);
   g_free(s->devid);
+  g_free(s->pair);
   g_free(s->path);
   g_free(s);
 }
@@ -295,13 +299,31 @@ on_event(Watch *w, const char *path)
 static Pair *
 pair_of(Watch *w, const Side *s)
 {
-  g_autofree char *key = g_strdup_printf("%s/%s", s->cls, s->devid);
-  Pair *p = g_hash_table_lookup(w->pairs, key);
+  Pair *p = g_hash_table_lookup(w->pairs, s->pair);
   if (p == NULL) {
     p = g_new0(Pair, 1);
-    g_hash_table_insert(w->pairs, g_steal_pointer(&key), p);
+    g_hash_table_insert(w->pairs, g_strdup(s->pair), p);
   }
   return p;
+}
+
+/* A frontend's pair is the backend its link names, when the link is a
+ * backend path of this domain; else its own class and devid. */
+static char *
+pair_key(Watch *w, const char *dir, const char *cls, const char *devid, gboolean backend)
+{
+  if (!backend) {
+    g_autofree char *link_path = g_strdup_printf("%s/backend", dir);
+    g_autofree char *link = xs_get(w, link_path);
+    g_autofree char *bcls = NULL;
+    g_autofree char *bdevid = NULL;
+    gboolean is_backend = FALSE;
+    g_autofree char *bdir = link && dm_diag_valid_path(link)
+                              ? device_dir_of(w, link, &bcls, &bdevid, &is_backend) : NULL;
+    if (bdir && is_backend)
+      return g_strdup_printf("%s/%s", bcls, bdevid);
+  }
+  return g_strdup_printf("%s/%s", cls, devid);
 }
 
 static void
@@ -317,8 +339,7 @@ pair_touch(Watch *w, const Side *s, gint64 now)
   if (p->fe == NULL && p->be == NULL) {
     /* Both sides gone: forget the pair, or a guest creating and removing
      * devices under new names would grow this table without end. */
-    g_autofree char *key = g_strdup_printf("%s/%s", s->cls, s->devid);
-    g_hash_table_remove(w->pairs, key);
+    g_hash_table_remove(w->pairs, s->pair);
   }
 }
 
@@ -354,6 +375,7 @@ reread(Watch *w, const char *dir, gboolean initial)
     s->cls = g_steal_pointer(&cls);
     s->devid = g_steal_pointer(&devid);
     s->backend = backend;
+    s->pair = pair_key(w, dir, s->cls, s->devid, backend);
     s->path = g_strdup(dir);
     s->state = state;
     s->since_us = initial ? 0 : now;
@@ -438,6 +460,11 @@ check_stuck(Watch *w)
     gboolean closed_f = fs == DM_STATE_MISSING || fs == DM_XB_CLOSED;
     gboolean closed_b = bs == DM_STATE_MISSING || bs == DM_XB_CLOSED;
     if ((fs == DM_XB_CONNECTED && bs == DM_XB_CONNECTED) || (closed_f && closed_b))
+      continue;
+    /* A backend in InitWait facing a frontend in Initialising: an HVM
+     * guest whose PV driver has not loaded (or never will: it uses the
+     * emulated device), as diagnose says too. */
+    if (fs == DM_XB_INITIALISING && bs == DM_XB_INITWAIT)
       continue;
     /* A frontend whose backend the launcher's scrub removed: that is the
      * fix working (see diagnose.c), not a hang. */
