@@ -396,23 +396,19 @@ reread(Watch *w, const char *dir, gboolean initial)
     g_hash_table_remove(w->sides, dir);
 }
 
-/* Every device directory there is now, queued for a read. */
+/* Every device directory there is now, read once; and every followed
+ * side that is no longer listed, read to see it gone.  Read here rather
+ * than queued: the queue is what overflowed. */
 static void
-rescan(Watch *w, gboolean initial)
+list_device_dirs(Watch *w, GPtrArray *out)
 {
   g_auto(GStrv) classes = xs_ls(w, w->devdir);
   for (char **c = classes; *c; c++) {
     g_autofree char *cdir = g_strdup_printf("%s/%s", w->devdir, *c);
     g_auto(GStrv) ids = xs_ls(w, cdir);
-    for (char **i = ids; *i; i++) {
-      g_autofree char *dir = g_strdup_printf("%s/%s", cdir, *i);
-      if (initial)
-        reread(w, dir, TRUE);
-      else
-        queue(w, dir);
-    }
+    for (char **i = ids; *i; i++)
+      g_ptr_array_add(out, g_strdup_printf("%s/%s", cdir, *i));
   }
-  g_autofree char *console = g_strdup_printf("%s/console", w->dom);
   g_auto(GStrv) doms = xs_ls(w, "/local/domain");
   for (char **b = doms; *b; b++) {
     g_autofree char *bdir = g_strdup_printf("/local/domain/%s/backend", *b);
@@ -420,25 +416,40 @@ rescan(Watch *w, gboolean initial)
     for (char **c = bclasses; *c; c++) {
       g_autofree char *cdir = g_strdup_printf("%s/%s/%u", bdir, *c, w->domid);
       g_auto(GStrv) ids = xs_ls(w, cdir);
-      for (char **i = ids; *i; i++) {
-        g_autofree char *dir = g_strdup_printf("%s/%s", cdir, *i);
-        if (initial)
-          reread(w, dir, TRUE);
-        else
-          queue(w, dir);
-      }
+      for (char **i = ids; *i; i++)
+        g_ptr_array_add(out, g_strdup_printf("%s/%s", cdir, *i));
     }
   }
-  if (initial)
-    reread(w, console, TRUE);
-  else
-    queue(w, console);
-  /* Sides no longer listed are re-read too: they may be gone. */
+  g_ptr_array_add(out, g_strdup_printf("%s/console", w->dom));
+}
+
+static void
+rescan(Watch *w, gboolean initial)
+{
+  g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GHashTable) listed = g_hash_table_new(g_str_hash, g_str_equal);
+  list_device_dirs(w, dirs);
+  for (guint i = 0; i < dirs->len; i++) {
+    const char *dir = dirs->pdata[i];
+    g_hash_table_add(listed, (gpointer)dir);
+    g_hash_table_remove(w->pending, dir);
+    /* Past the followed limit a new device costs no read. */
+    if (!g_hash_table_contains(w->sides, dir) &&
+        g_hash_table_size(w->sides) >= MAX_TRACKED) {
+      w->dropped_devices++;
+      continue;
+    }
+    reread(w, dir, initial);
+  }
+  g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
   GHashTableIter it;
   gpointer key;
   g_hash_table_iter_init(&it, w->sides);
-  while (!initial && g_hash_table_iter_next(&it, &key, NULL))
-    queue(w, key);
+  while (g_hash_table_iter_next(&it, &key, NULL))
+    if (!g_hash_table_contains(listed, key))
+      g_ptr_array_add(gone, g_strdup(key));
+  for (guint i = 0; i < gone->len; i++)
+    reread(w, gone->pdata[i], initial);
 }
 
 /* A pair is settled when both sides are Connected, or both are closed or
