@@ -905,6 +905,15 @@ story_read(const DmDiagSnapshot *snap, DmDiagStory *st)
                       : g_strdup(snap->log_head);
   st->launched = g_str_has_prefix(st->first_line, "qemu-dm-launcher:") ||
                  g_str_has_prefix(st->first_line, "qemu-dm-launcher[");
+  /* A wrapper that runs before the launcher and then execs it (e.g. the
+   * nested suite's inject-stale, or a site's own script) writes the
+   * first lines; the launcher's own lines further down still say it ran
+   * for this start of the domain. */
+  if (!st->launched)
+    st->launched = strstr(snap->log_head, "\nqemu-dm-launcher: ") != NULL ||
+                   strstr(snap->log_head, "\nqemu-dm-launcher[helper ") != NULL;
+  /* (Not the scrub command's "qemu-dm-launcher[scrub]" lines: an admin
+   * runs it on any guest.) */
 
   /* The head and the tail may overlap (a log of 64-128 KiB): a line seen
    * twice counts once. */

@@ -103,8 +103,11 @@ story_table(GString *out, const Paint *p, const DmDiagReport *r, GPtrArray *pool
   g_string_append(out, "  started by: ");
   if (st->launched < 0)
     g_string_append(out, "unknown (no log)\n");
-  else if (st->launched)
+  else if (st->launched && g_str_has_prefix(st->first_line, "qemu-dm-launcher"))
     g_string_append(out, "qemu-dm-launcher (the log's first line is its own)\n");
+  else if (st->launched)
+    g_string_append_printf(out, "qemu-dm-launcher, run by a wrapper (the log begins \"%s\")\n",
+                           S_cut(pool, st->first_line, 80));
   else
     g_string_append_printf(out, "%snot the launcher%s (the log begins \"%s\")\n",
                            c(p, YELLOW), c(p, RESET), S_cut(pool, st->first_line, 80));

@@ -710,6 +710,15 @@ Test(diagnose, guest_not_started_through_the_launcher)
   cr_assert_eq(r->advice->len, 1);
   cr_assert(strstr(((DmDiagAdvice *)g_ptr_array_index(r->advice, 0))->text,
                    "device_model_override"));
+
+  /* A wrapper's lines first, then the launcher's: it did run. */
+  g_autoptr(DmDiagSnapshot) w = domain(5, "win7", "hvm");
+  running_qemu(w);
+  w->log_head = g_strdup("inject-stale: wrote stale /local/domain/0/backend/vfb/5/0\n"
+                         "qemu-dm-launcher: 10:20:05.100 started scrub helper, pid 4300\n");
+  g_autoptr(DmDiagReport) rw = dm_diagnose_analyse(w, dc);
+  cr_assert_eq(rw->story.launched, 1);
+  cr_assert_eq(rw->story.helper_logged_pid, 4300);
 }
 
 /* Anyone can run the launcher binary with an argv naming domain 5.  Only
