@@ -77,6 +77,7 @@ open_component(int dir_fd, const char *name, const char *so_far, gboolean last,
                 err == ELOOP || err == ENOTDIR
                   ? "not a directory (a symbolic link is not followed)"
                   : g_strerror(err));
+    errno = err;
     return -1;
   }
   if (fstat(fd, &st) < 0 || !check_stat(&st, !last, "directory", so_far, error)) {
@@ -127,9 +128,13 @@ dm_trust_open_dir(const char *path, mode_t create_mode, GError **error)
     }
     g_string_append_printf(so_far, "/%s", *p);
     next = open_component(fd, *p, so_far->str, --n == 0, create_mode, error);
-    close(fd);
-    if (next < 0)
+    if (next < 0) {
+      int err = errno;
+      close(fd);
+      errno = err;
       return -1;
+    }
+    close(fd);
     fd = next;
   }
   return fd;
@@ -180,7 +185,7 @@ dm_trust_open_path(const char *path, gboolean private, GError **error)
 
   dir_fd = dm_trust_open_dir(dir, 0, error);
   if (dir_fd < 0)
-    return -1;
+    return -1; /* errno kept */
   fd = dm_trust_open_file(dir_fd, base, path, private, error);
   err = errno;
   close(dir_fd);

@@ -17,7 +17,8 @@
 /* Opens the directory `path` (absolute; trailing and doubled slashes are
  * fine) as an O_DIRECTORY fd, checking it and every parent.  With
  * `create_mode` not 0, creates what is missing with that mode.
- * Returns -1 with `error` set on failure. */
+ * Returns -1 with `error` set on failure (errno kept: ENOENT for a
+ * missing directory). */
 int dm_trust_open_dir(const char *path, mode_t create_mode, GError **error);
 
 /* Checks an opened directory or file by its fstat: owned by root or the
