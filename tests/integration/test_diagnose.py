@@ -362,6 +362,67 @@ class DiagnoseTest(unittest.TestCase):
         self.assertIn("scrub helper: stopped watching at ", r.stdout.decode())
         self.assertIn("the domain was released", r.stdout.decode())
 
+    def test_advice_and_story_before_and_after_the_helpers_window(self):
+        """A stuck HVM guest with the real launcher and helper: while the
+        helper watches, the finding says it will remove the backend; once
+        its window ends, it says when the helper stopped and what to run."""
+        domid, name = 4079, "win10"  # a domid of its own (see above)
+        argv = list(LIBXL_HVM)
+        argv[argv.index("-xen-domid") + 1] = str(domid)
+        pairs = []
+        device(pairs, domid, "vfb", 0, 1, 1)
+        self.domain(domid, name, "hvm", pairs)
+        self.xs.introduce(domid)
+        qemu = os.path.join(self.tmp.name, "qemu-system-i386")
+        os.symlink(EXEC_PROBE, qemu)
+        with open(self.config, "w") as f:
+            # A grace longer than the window: the helper stops first.
+            f.write("[launcher]\nqemu-xen = %s\nscrub-grace-ms = 600000\n"
+                    "scrub-window-s = 5\n" % qemu)
+        log = os.path.join(self.logdir, "qemu-dm-%s.log" % name)
+        env = self.xs.client_env()
+        env["EXEC_PROBE_SLEEP_MS"] = "60000"
+        with open(log, "wb") as e:
+            dm = subprocess.Popen([LAUNCHER, "--config", self.config, "--"] + argv,
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=e, env=env)
+        self.addCleanup(dm.wait)
+        self.addCleanup(dm.kill)
+
+        def text():
+            with open(log, errors="replace") as f:
+                return f.read()
+        self.assertTrue(wait_until(lambda: "] watching " in text() or
+                                   re.search(r"\d watching \d", text()), 30), text())
+        hpid = int(re.search(r"started scrub helper, pid (\d+)", text()).group(1))
+        self.xs.write("/local/domain/%d/image/device-model-pid" % domid, dm.pid)
+        be = backend_path(domid, "vfb", 0)
+
+        rep = self.diagnose_json(domid, 1)
+        self.assertEqual(rep["scrub_helper"], {"running": True, "pids": [hpid]})
+        self.assertIn("the scrub helper (pid %d) is watching and will remove it" % hpid,
+                      rep["findings"][0])
+        advice = rep["advice"][0]
+        self.assertEqual(advice["finding"], rep["findings"][0])
+        self.assertEqual(advice["commands"], ["qemu-dm-launcher scrub %d" % domid,
+                                              "xenstore-rm %s" % be])
+
+        self.assertTrue(wait_until(lambda: "scrub window of 5 s ended" in text(), 30), text())
+        rep = self.diagnose_json(domid, 1)
+        story = rep["scrub_story"]
+        self.assertTrue(story["started_by_launcher"])
+        self.assertEqual(story["helper_stopped_why"], "window-ended", story)
+        self.assertEqual(rep["scrub_helper"]["running"], False)
+        self.assertIn("the helper stopped watching at %s (its scrub window ended); run "
+                      "`qemu-dm-launcher scrub %d`" % (story["helper_stopped_at"], domid),
+                      rep["findings"][0])
+        self.assertNotIn("would remove it", rep["findings"][0])
+        self.assertIn("the helper stopped watching", rep["advice"][0]["advice"])
+        table = self.diagnose(str(domid)).stdout.decode()
+        self.assertIn("scrub helper: stopped watching at %s: the window ended"
+                      % story["helper_stopped_at"], table)
+        self.assertIn("      $ qemu-dm-launcher scrub %d\n" % domid, table)
+
     # -- a hung xenstored ----------------------------------------------------
 
     def test_hung_xenstored_bounded_with_a_partial_report(self):
