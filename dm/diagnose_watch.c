@@ -67,6 +67,19 @@ typedef struct {
   GStrv scrubbed;          /* classes the launcher scrubs for this guest */
 } Watch;
 
+static void
+watch_clear(Watch *w)
+{
+  g_clear_pointer(&w->pairs, g_hash_table_unref);
+  g_clear_pointer(&w->sides, g_hash_table_unref);
+  g_clear_pointer(&w->pending, g_hash_table_unref);
+  g_clear_pointer(&w->scrubbed, g_strfreev);
+  g_clear_pointer(&w->dom, g_free);
+  g_clear_pointer(&w->devdir, g_free);
+  g_clear_pointer(&w->xs, xs_close);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Watch, watch_clear)
+
 static volatile sig_atomic_t interrupted;
 static gint request_started_s;  /* atomic: monotonic seconds of the read under way, 0: none */
 
@@ -630,7 +643,7 @@ dm_diagnose_watch_run(const DmCli *cli, const char *arg, gboolean *stuck, GError
   Start copy = { .domid = st->domid, .type = g_strdup(st->type), .name = g_strdup(st->name) };
   start_unref(st);
 
-  Watch w = { .cli = cli, .domid = copy.domid };
+  g_auto(Watch) w = { .cli = cli, .domid = copy.domid };
   w.pv = copy.type && strcmp(copy.type, "pv") == 0;
   g_free(copy.type);
   g_autofree char *copy_name = copy.name;
@@ -755,6 +768,5 @@ dm_diagnose_watch_run(const DmCli *cli, const char *arg, gboolean *stuck, GError
     printf("%s end: %s%s\n", t, why, *stuck ? "; a pair is still flagged stuck" : "");
   }
   fflush(stdout);
-  /* Left to the process's exit: the connection, the tables. */
   return TRUE;
 }
