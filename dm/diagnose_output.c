@@ -138,12 +138,10 @@ story_table(GString *out, const Paint *p, const DmDiagReport *r, GPtrArray *pool
   }
 }
 
-char *
-dm_diagnose_format_table(const DmDiagReport *r, gboolean colour)
+/* The device table: one row per device, '*' on guest-written values. */
+static void
+devices_table(GString *out, const Paint *p, const DmDiagReport *r, GPtrArray *pool)
 {
-  Paint paint = { colour };
-  const Paint *p = &paint;
-  GString *out = g_string_new(NULL);
   static const char *const heads[N_COLS] = {
     "CLASS", "DEVID", "FRONTEND", "FE STATE", "BACKEND", "BE STATE", "BE DOM",
     "SCRUB", "STUCK",
@@ -151,57 +149,8 @@ dm_diagnose_format_table(const DmDiagReport *r, gboolean colour)
   guint width[N_COLS];
   guint rows = r->devices->len;
   g_autoptr(GPtrArray) cells = g_ptr_array_new_with_free_func(g_free);
-  g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func(g_free);
   gboolean guest_marks = FALSE;
 
-  if (r->partial) {
-    g_string_append_printf(out, "%sPARTIAL%s: %s\n", c(p, RED), c(p, RESET), S(r->partial));
-    for (guint i = 0; i < r->xenstoreds->len; i++)
-      g_string_append_printf(out, "  xenstored %s\n", S(r->xenstoreds->pdata[i]));
-  }
-
-  /* Domain. */
-  if (r->domid == 0)  /* not resolved before xenstored stopped answering */
-    g_string_append_printf(out, "%sdomain ?%s", c(p, BOLD), c(p, RESET));
-  else
-    g_string_append_printf(out, "%sdomain %u%s", c(p, BOLD), r->domid, c(p, RESET));
-  if (r->name)
-    g_string_append_printf(out, " (%s)", S(r->name));
-  g_string_append_printf(out, ": %s guest", dm_guest_name(r->guest) ? dm_guest_name(r->guest)
-                                                                    : "unknown");
-  if (r->guest_source)
-    g_string_append_printf(out, " (from %s)", S(r->guest_source));
-  g_string_append_printf(out, "\n  state: %s (from %s)\n", S(r->domain_state),
-                         S(r->domain_source));
-  if (r->domain_note)
-    g_string_append_printf(out, "  %snote:%s %s\n", c(p, YELLOW), c(p, RESET),
-                           S(r->domain_note));
-
-  /* Device model. */
-  g_string_append_printf(out, "%sdevice model%s\n", c(p, BOLD), c(p, RESET));
-  g_string_append_printf(out, "  state (device-model/%u/state): %s\n", r->domid,
-                         r->dm_state ? S(r->dm_state) : "missing");
-  if (r->dm_pid)
-    g_string_append_printf(out, "  pid %d: %s%s%s\n", r->dm_pid,
-                           c(p, r->dm_alive && r->dm_is_qemu ? GREEN
-                                : r->dm_alive ? YELLOW : RED),
-                           S(r->dm_note), c(p, RESET));
-  else
-    g_string_append_printf(out, "  %s\n", S(r->dm_note));
-  g_string_append_printf(out, "  log %s: ", r->log_path ? S(r->log_path) : "(none)");
-  if (r->log_errors->len == 0)
-    g_string_append_printf(out, "%s\n", r->log_note ? S(r->log_note) : "no error lines");
-  else {
-    g_string_append(out, "last error lines:\n");
-    for (guint i = 0; i < r->log_errors->len; i++)
-      g_string_append_printf(out, "    %s\n", S(g_ptr_array_index(r->log_errors, i)));
-  }
-
-  /* The scrub's story. */
-  g_string_append_printf(out, "%sscrub%s\n", c(p, BOLD), c(p, RESET));
-  story_table(out, p, r, pool);
-
-  /* Devices. */
   g_string_append_printf(out, "%sdevices%s\n", c(p, BOLD), c(p, RESET));
   if (rows == 0)
     g_string_append(out, "  none in xenstore\n");
@@ -254,6 +203,66 @@ dm_diagnose_format_table(const DmDiagReport *r, gboolean colour)
   }
   if (guest_marks)
     g_string_append(out, "  * written by the guest: data to report, not to trust\n");
+
+}
+
+char *
+dm_diagnose_format_table(const DmDiagReport *r, gboolean colour)
+{
+  Paint paint = { colour };
+  const Paint *p = &paint;
+  GString *out = g_string_new(NULL);
+  g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func(g_free);
+
+  if (r->partial) {
+    g_string_append_printf(out, "%sPARTIAL%s: %s\n", c(p, RED), c(p, RESET), S(r->partial));
+    for (guint i = 0; i < r->xenstoreds->len; i++)
+      g_string_append_printf(out, "  xenstored %s\n", S(r->xenstoreds->pdata[i]));
+  }
+
+  /* Domain. */
+  if (r->domid == 0)  /* not resolved before xenstored stopped answering */
+    g_string_append_printf(out, "%sdomain ?%s", c(p, BOLD), c(p, RESET));
+  else
+    g_string_append_printf(out, "%sdomain %u%s", c(p, BOLD), r->domid, c(p, RESET));
+  if (r->name)
+    g_string_append_printf(out, " (%s)", S(r->name));
+  g_string_append_printf(out, ": %s guest", dm_guest_name(r->guest) ? dm_guest_name(r->guest)
+                                                                    : "unknown");
+  if (r->guest_source)
+    g_string_append_printf(out, " (from %s)", S(r->guest_source));
+  g_string_append_printf(out, "\n  state: %s (from %s)\n", S(r->domain_state),
+                         S(r->domain_source));
+  if (r->domain_note)
+    g_string_append_printf(out, "  %snote:%s %s\n", c(p, YELLOW), c(p, RESET),
+                           S(r->domain_note));
+
+  /* Device model. */
+  g_string_append_printf(out, "%sdevice model%s\n", c(p, BOLD), c(p, RESET));
+  g_autofree char *dm_node = r->domid ? g_strdup_printf("%u", r->domid) : g_strdup("?");
+  g_string_append_printf(out, "  state (device-model/%s/state): %s\n", dm_node,
+                         r->dm_state ? S(r->dm_state) : "missing");
+  if (r->dm_pid)
+    g_string_append_printf(out, "  pid %d: %s%s%s\n", r->dm_pid,
+                           c(p, r->dm_alive && r->dm_is_qemu ? GREEN
+                                : r->dm_alive ? YELLOW : RED),
+                           S(r->dm_note), c(p, RESET));
+  else
+    g_string_append_printf(out, "  %s\n", S(r->dm_note));
+  g_string_append_printf(out, "  log %s: ", r->log_path ? S(r->log_path) : "(none)");
+  if (r->log_errors->len == 0)
+    g_string_append_printf(out, "%s\n", r->log_note ? S(r->log_note) : "no error lines");
+  else {
+    g_string_append(out, "last error lines:\n");
+    for (guint i = 0; i < r->log_errors->len; i++)
+      g_string_append_printf(out, "    %s\n", S(g_ptr_array_index(r->log_errors, i)));
+  }
+
+  /* The scrub's story. */
+  g_string_append_printf(out, "%sscrub%s\n", c(p, BOLD), c(p, RESET));
+  story_table(out, p, r, pool);
+
+  devices_table(out, p, r, pool);
 
   /* Findings, each with its advice, and the verdict. */
   if (r->findings->len > 0) {

@@ -623,13 +623,12 @@ start_run(struct xs_handle *xs, gpointer data, GError **error)
   return GINT_TO_POINTER(1);
 }
 
-gboolean
-dm_diagnose_watch_run(const DmCli *cli, const char *arg, gboolean *stuck, GError **error)
+/* The start, bounded like any diagnosis: the domid, its type and name.
+ * An abandoned worker keeps its reference to the Start. */
+static gboolean
+watch_start(const char *arg, guint timeout_ms, Start *out, GError **error)
 {
-  guint timeout_ms = dm_diagnose_timeout_ms(cli);
   g_autoptr(GError) local = NULL;
-  /* The start is bounded like any diagnosis; an abandoned worker keeps
-   * its reference to `st`. */
   Start *st = g_atomic_rc_box_new0(Start);
   st->arg = g_strdup(arg);
   if (dm_xs_bounded(start_run, g_atomic_rc_box_acquire(st), start_unref, NULL, timeout_ms,
@@ -640,30 +639,141 @@ dm_diagnose_watch_run(const DmCli *cli, const char *arg, gboolean *stuck, GError
     g_propagate_prefixed_error(error, g_steal_pointer(&local), "diagnose --watch %s: ", arg);
     return FALSE;
   }
-  Start copy = { .domid = st->domid, .type = g_strdup(st->type), .name = g_strdup(st->name) };
+  out->domid = st->domid;
+  out->type = g_strdup(st->type);
+  out->name = g_strdup(st->name);
   start_unref(st);
+  return TRUE;
+}
 
-  g_auto(Watch) w = { .cli = cli, .domid = copy.domid };
-  w.pv = copy.type && strcmp(copy.type, "pv") == 0;
-  g_free(copy.type);
-  g_autofree char *copy_name = copy.name;
+/* The classes the launcher's config scrubs for this guest (NULL: none). */
+static gboolean
+watch_scrubbed(Watch *w, const DmCli *cli, const char *name, GError **error)
+{
+  g_autoptr(DmConfig) config = dm_config_load(cli->config_path, error);
+  if (config == NULL)
+    return FALSE;
+  g_autoptr(DmDomainConfig) dc = dm_config_for_domain(config, name, NULL);
+  DmRequest req = { .flavour = DM_FLAVOUR_QEMU_XEN, .domid = w->domid,
+                    .guest = w->pv ? DM_GUEST_PV : DM_GUEST_HVM };
+  g_autoptr(GPtrArray) paths = dc ? dm_scrub_paths(&req, dc) : NULL;
+  if (paths && paths->len > 0)
+    w->scrubbed = g_strdupv(dc->scrub);
+  return TRUE;
+}
+
+/* What there is now, then watches on what changes.  Each watch fires
+ * once when it is set: those events are only a rescan of what was just
+ * read. */
+static gboolean
+watch_begin(Watch *w, const char *arg, GError **error)
+{
+  rescan(w, TRUE);
+  g_autofree char *console = g_strdup_printf("%s/console", w->dom);
+  g_auto(GStrv) doms = xs_ls(w, "/local/domain");
+  request_begin();
+  gboolean watched = xs_watch(w->xs, w->devdir, "dev") && xs_watch(w->xs, console, "dev") &&
+                     xs_watch(w->xs, "@releaseDomain", "release");
+  for (char **b = doms; watched && *b; b++) {
+    g_autofree char *bdir = g_strdup_printf("/local/domain/%s/backend", *b);
+    watched = xs_watch(w->xs, bdir, "dev");
+  }
+  request_end();
+  if (!watched) {
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "diagnose --watch %s: cannot set a "
+                "xenstore watch: %s", arg, g_strerror(errno));
+    return FALSE;
+  }
+  (void)domain_gone(w);
+  g_autofree char *for_text = w->cli->for_s > 0 ? g_strdup_printf(" for %d s", w->cli->for_s)
+                                                : g_strdup(" until it is released or Ctrl-C");
+  g_autofree char *begin = g_strdup_printf(
+    "watching domain %u's xenbus devices%s; pairs unsettled for %u s are flagged", w->domid,
+    for_text, w->stuck_after_s);
+  emit_note(w, begin);
+  return TRUE;
+}
+
+/* One turn: the events that came, coalesced, then one read per device.
+ * Returns whether the domain was released. */
+static gboolean
+watch_turn(Watch *w)
+{
+  gboolean release = FALSE;
+  char **ev;
+  guint drained = 0;
+  while (drained < MAX_DRAIN && (ev = xs_check_watch(w->xs)) != NULL) {
+    drained++;
+    if (strcmp(ev[XS_WATCH_TOKEN], "release") == 0)
+      release = TRUE;
+    else
+      on_event(w, ev[XS_WATCH_PATH]);
+    free(ev);
+  }
+  if (w->rescan) {
+    w->rescan = FALSE;
+    rescan(w, FALSE);
+  }
+  /* Re-read each queued device once, however many events named it. */
+  GHashTableIter it;
+  gpointer key;
+  g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func(g_free);
+  g_hash_table_iter_init(&it, w->pending);
+  while (g_hash_table_iter_next(&it, &key, NULL)) {
+    g_ptr_array_add(dirs, key);
+    g_hash_table_iter_steal(&it);
+  }
+  for (guint i = 0; i < dirs->len; i++)
+    reread(w, dirs->pdata[i], FALSE);
+  gboolean gone = (release || drained) && domain_gone(w);
+  check_stuck(w);
+  flood_note(w, FALSE);
+  return gone;
+}
+
+/* Until Ctrl-C, SIGTERM, --for or the domain's release: why it ended. */
+static const char *
+watch_loop(Watch *w, GError **error)
+{
+  gint64 end_us = w->cli->for_s > 0 ? w->start_us + (gint64)w->cli->for_s * G_USEC_PER_SEC
+                                    : G_MAXINT64;
+  struct pollfd pfd = { .fd = xs_fileno(w->xs), .events = POLLIN };
+  for (;;) {
+    gint64 now = g_get_monotonic_time();
+    if (interrupted)
+      return interrupted == SIGINT ? "interrupted (Ctrl-C)" : "terminated";
+    if (now >= end_us)
+      return "--for elapsed";
+    int wait_ms = (int)MIN(1000, (end_us - now) / 1000 + 1);
+    if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR) {
+      g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "poll: %s", g_strerror(errno));
+      return NULL;
+    }
+    if (watch_turn(w))
+      return "the domain was released";
+  }
+}
+
+gboolean
+dm_diagnose_watch_run(const DmCli *cli, const char *arg, gboolean *stuck, GError **error)
+{
+  guint timeout_ms = dm_diagnose_timeout_ms(cli);
+  Start st = { 0 };
+  if (!watch_start(arg, timeout_ms, &st, error))
+    return FALSE;
+  g_autofree char *type = st.type;
+  g_autofree char *name = st.name;
+
+  g_auto(Watch) w = { .cli = cli, .domid = st.domid };
+  w.pv = type && strcmp(type, "pv") == 0;
   w.dom = g_strdup_printf("/local/domain/%u", w.domid);
   w.devdir = g_strdup_printf("%s/device", w.dom);
   w.sides = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)side_free);
   w.pairs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   w.pending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   w.stuck_after_s = cli->stuck_after_s > 0 ? (guint)cli->stuck_after_s : 30;
-  {
-    g_autoptr(DmConfig) config = dm_config_load(cli->config_path, error);
-    if (config == NULL)
-      return FALSE;
-    g_autoptr(DmDomainConfig) dc = dm_config_for_domain(config, copy.name, NULL);
-    DmRequest req = { .flavour = DM_FLAVOUR_QEMU_XEN, .domid = w.domid,
-                      .guest = w.pv ? DM_GUEST_PV : DM_GUEST_HVM };
-    g_autoptr(GPtrArray) paths = dc ? dm_scrub_paths(&req, dc) : NULL;
-    if (paths && paths->len > 0)
-      w.scrubbed = g_strdupv(dc->scrub);
-  }
+  if (!watch_scrubbed(&w, cli, name, error))
+    return FALSE;
   w.start_us = w.last_note_us = g_get_monotonic_time();
   w.xs = dm_xs_open(error);
   if (w.xs == NULL) {
@@ -678,83 +788,11 @@ dm_diagnose_watch_run(const DmCli *cli, const char *arg, gboolean *stuck, GError
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
 
-  /* What there is now, then what changes.  Each watch fires once when it
-   * is set: those events are only a rescan of what was just read. */
-  rescan(&w, TRUE);
-  g_autofree char *console = g_strdup_printf("%s/console", w.dom);
-  g_auto(GStrv) doms = xs_ls(&w, "/local/domain");
-  request_begin();
-  gboolean watched = xs_watch(w.xs, w.devdir, "dev") && xs_watch(w.xs, console, "dev") &&
-                     xs_watch(w.xs, "@releaseDomain", "release");
-  for (char **b = doms; watched && *b; b++) {
-    g_autofree char *bdir = g_strdup_printf("/local/domain/%s/backend", *b);
-    watched = xs_watch(w.xs, bdir, "dev");
-  }
-  request_end();
-  if (!watched) {
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "diagnose --watch %s: cannot set a "
-                "xenstore watch: %s", arg, g_strerror(errno));
+  if (!watch_begin(&w, arg, error))
     return FALSE;
-  }
-  (void)domain_gone(&w);
-  g_autofree char *for_text = cli->for_s > 0 ? g_strdup_printf(" for %d s", cli->for_s)
-                                              : g_strdup(" until it is released or Ctrl-C");
-  g_autofree char *begin = g_strdup_printf(
-    "watching domain %u's xenbus devices%s; pairs unsettled for %u s are flagged", w.domid,
-    for_text, w.stuck_after_s);
-  emit_note(&w, begin);
-
-  gint64 end_us = cli->for_s > 0 ? w.start_us + (gint64)cli->for_s * G_USEC_PER_SEC
-                                 : G_MAXINT64;
-  const char *why = NULL;
-  struct pollfd pfd = { .fd = xs_fileno(w.xs), .events = POLLIN };
-  while (why == NULL) {
-    gint64 now = g_get_monotonic_time();
-    if (interrupted) {
-      why = interrupted == SIGINT ? "interrupted (Ctrl-C)" : "terminated";
-      break;
-    }
-    if (now >= end_us) {
-      why = "--for elapsed";
-      break;
-    }
-    int wait_ms = (int)MIN(1000, (end_us - now) / 1000 + 1);
-    int n = poll(&pfd, 1, wait_ms);
-    if (n < 0 && errno != EINTR) {
-      g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "poll: %s", g_strerror(errno));
-      return FALSE;
-    }
-    gboolean release = FALSE;
-    char **ev;
-    guint drained = 0;
-    while (drained < MAX_DRAIN && (ev = xs_check_watch(w.xs)) != NULL) {
-      drained++;
-      if (strcmp(ev[XS_WATCH_TOKEN], "release") == 0)
-        release = TRUE;
-      else
-        on_event(&w, ev[XS_WATCH_PATH]);
-      free(ev);
-    }
-    if (w.rescan) {
-      w.rescan = FALSE;
-      rescan(&w, FALSE);
-    }
-    /* Re-read each queued device once, however many events named it. */
-    GHashTableIter it;
-    gpointer key;
-    g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func(g_free);
-    g_hash_table_iter_init(&it, w.pending);
-    while (g_hash_table_iter_next(&it, &key, NULL)) {
-      g_ptr_array_add(dirs, key);
-      g_hash_table_iter_steal(&it);
-    }
-    for (guint i = 0; i < dirs->len; i++)
-      reread(&w, dirs->pdata[i], FALSE);
-    if ((release || drained) && domain_gone(&w))
-      why = "the domain was released";
-    check_stuck(&w);
-    flood_note(&w, FALSE);
-  }
+  const char *why = watch_loop(&w, error);
+  if (why == NULL)
+    return FALSE;
   flood_note(&w, TRUE);
   *stuck = any_flagged(&w);
   g_autofree char *t = stamp();
