@@ -39,6 +39,19 @@ Test(json, strings_round_trip_with_every_escape)
   }
 }
 
+/* A guest's C1 and bidi controls: escaped so that the document shown raw
+ * cannot drive a terminal, and the value read back unchanged. */
+Test(json, c1_bidi_and_separators_are_escaped_and_kept)
+{
+  const char *value = "a\xc2\x9b" "31m\xc2\x9d\xe2\x80\xae" "b\xe2\x81\xa6\xe2\x80\xa8"
+                      "\xd8\x9c\xe2\x80\x8f" "c\xc2\xa0\xc3\xa9";
+  g_autofree char *text = one_string(value, FALSE);
+  cr_assert_str_eq(text, "[\"a\\u009b31m\\u009d\\u202eb\\u2066\\u2028\\u061c\\u200fc"
+                         "\xc2\xa0\xc3\xa9\"]");
+  g_autoptr(JsonNode) root = parse(text);
+  cr_assert_str_eq(json_array_get_string_element(json_node_get_array(root), 0), value);
+}
+
 Test(json, invalid_utf8_becomes_replacement_character)
 {
   g_autofree char *text = one_string("/img/caf\xe9.vhd", FALSE);
