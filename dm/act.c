@@ -90,6 +90,28 @@ add_stubdom_target(DmPlan *plan)
             "too", plan->request->name, *target, dm_plan_add_stubdom_target(plan, *target));
 }
 
+/* A helper started and not yet collected (see dm_act_finish). */
+static DmHelperStart pending;
+static sigset_t pending_held;
+
+void
+dm_act_finish(void)
+{
+  g_autoptr(GError) error = NULL;
+  GPid pid = 0;
+
+  if (pending.intermediate == 0)
+    return;
+  if (dm_helper_collect(&pending, &pid, &error))
+    dm_signals_track_helper(pid);
+  dm_signals_release(&pending_held);
+  if (pid > 0)
+    g_message("started scrub helper, pid %d", (int)pid);
+  else
+    g_warning("%s; stale backends that appear after exec will not be scrubbed",
+              error->message);
+}
+
 void
 dm_act(DmPlan *plan)
 {
@@ -110,22 +132,23 @@ dm_act(DmPlan *plan)
   /* The helper first, while the launcher is single-threaded: forking
    * after the scrub's worker thread exists could copy a lock it holds. */
   if (plan->helper) {
-    GPid pid = 0;
-    sigset_t held;
-    dm_signals_hold(&held);
-    helper = dm_helper_spawn(plan, &pid, &error);
-    if (helper)
-      dm_signals_track_helper(pid);
-    dm_signals_release(&held);
-    if (helper)
-      g_message("started scrub helper, pid %d", (int)pid);
-    else
+    /* Signals wait until the helper's pid is known and tracked (a SIGTERM
+     * before then would leave it running): held from the fork to
+     * dm_act_finish(). */
+    dm_signals_hold(&pending_held);
+    helper = dm_helper_spawn(plan, &pending, &error);
+    if (!helper) {
+      dm_signals_release(&pending_held);
       g_warning("%s; stale backends that appear after exec will not be scrubbed",
                 error->message);
+    }
   }
 
-  if (plan->scrub_before_exec)
+  if (plan->scrub_before_exec) {
+    /* That pass may wait up to xenstore-timeout-ms: not with signals held. */
+    dm_act_finish();
     dm_scrub_before_exec(plan);
+  }
   else if (!helper)
     g_message("no scrub helper: stale backends are left alone "
               "(scrub-mode stale needs the helper to wait out scrub-grace-ms %u)",

@@ -21,7 +21,7 @@
  * dom0 toolstack process can do anyway.  Threads, but no fork and no new
  * namespaces: clone only with thread flags, clone3 answered ENOSYS so that
  * glibc falls back to clone (DmSeccompPolicy.threads_only), and
- * RLIMIT_NPROC at the helper's own thread count. */
+ * RLIMIT_NPROC 0 once its threads run (dm_helper_forbid_new_tasks). */
 const char *const dm_helper_syscalls[] = {
   /* xenstore socket and the log.  libxenstore 4.20 (Debian 13) sends each
    * request with one sendmsg(MSG_NOSIGNAL) where 4.17 wrote it between two
@@ -46,6 +46,19 @@ const char *const dm_helper_syscalls[] = {
   NULL,
 };
 
+/* RLIMIT_NPROC counts every task of the uid, zombies included, and is
+ * checked at each clone: a limit set before the helper's threads start
+ * would make them fail whenever another task of the uid is still counted
+ * (a previous instance's helper, a zombie its reaper has not collected
+ * yet).  So the limit comes once they run, and at 0: from then on any
+ * clone, thread or fork, fails with EAGAIN, whatever the filter says. */
+gboolean
+dm_helper_forbid_new_tasks(void)
+{
+  struct rlimit none = { 0, 0 };
+  return setrlimit(RLIMIT_NPROC, &none) == 0;
+}
+
 void
 dm_helper_sandbox_policy(DmSandboxPolicy *policy, uid_t uid, gid_t gid)
 {
@@ -54,10 +67,6 @@ dm_helper_sandbox_policy(DmSandboxPolicy *policy, uid_t uid, gid_t gid)
    * core dumps (xenstore contents can be secrets, e.g. VNC passwords). */
   dm_sandbox_policy_set_rlimit(policy, RLIMIT_NOFILE, 16);
   dm_sandbox_policy_set_rlimit(policy, RLIMIT_CORE, 0);
-  /* Counted per uid, and each helper has a uid of its own
-   * (docs/helper-uids.md): its own threads and not one task more, so a
-   * fork fails with EAGAIN even if the filter let it through. */
-  dm_sandbox_policy_set_rlimit(policy, RLIMIT_NPROC, DM_HELPER_TASKS);
   policy->change_ids = TRUE;
   policy->uid = uid;
   policy->gid = gid;
@@ -243,45 +252,25 @@ watchdog_thread(gpointer data)
   helper_exit(1);
 }
 
-/* RLIMIT_NPROC counts the tasks of the helper's uid, which a helper of
- * the domid's previous instance may still hold for a moment after a
- * reuse (it exits on its instance watch, below).  So a thread that cannot
- * be created yet is tried again for a while before the helper gives up. */
-#define THREAD_RETRY_MS 2000
-
 static void
 start_thread(Helper *h, const char *name, GThreadFunc fn)
 {
-  gint64 give_up = dm_scrub_now_ms() + THREAD_RETRY_MS;
+  g_autoptr(GError) error = NULL;
+  GThread *thread = g_thread_try_new(name, fn, h, &error);
 
-  for (;;) {
-    g_autoptr(GError) error = NULL;
-    GThread *thread = g_thread_try_new(name, fn, h, &error);
-    if (thread != NULL) {
-      g_thread_unref(thread);
-      return;
-    }
-    if (dm_scrub_now_ms() >= give_up) {
-      g_warning("cannot start the %s thread: %s; exiting", name, error->message);
-      helper_exit(1);
-    }
-    g_usleep(20000);
+  if (thread == NULL) {
+    g_warning("cannot start the %s thread: %s; exiting", name, error->message);
+    helper_exit(1);
   }
+  g_thread_unref(thread);
 }
 
-/* The first xs_watch also starts libxenstore's reader thread: the same
- * wait as start_thread. */
 static void
 watch(Helper *h, const char *path, const char *token)
 {
-  gint64 give_up = dm_scrub_now_ms() + THREAD_RETRY_MS;
-
-  while (!xs_watch(h->xs, path, token)) {
-    if (dm_scrub_now_ms() >= give_up) {
-      g_warning("cannot watch %s: %s; exiting", path, g_strerror(errno));
-      helper_exit(1);
-    }
-    g_usleep(20000);
+  if (!xs_watch(h->xs, path, token)) {
+    g_warning("cannot watch %s: %s; exiting", path, g_strerror(errno));
+    helper_exit(1);
   }
 }
 
@@ -368,6 +357,12 @@ helper_run(Helper *h)
             h->dirs->len, h->dirs->len == 1 ? "" : "es", h->domid, h->window_s,
             dm_scrub_mode_name(dm_scrub_tracker_mode(h->tracker)), h->grace_ms);
   start_thread(h, "timer", timer_thread);
+  /* Every task the helper will have now runs (this thread, the watchdog,
+   * libxenstore's reader, the timer): no new one, thread or process. */
+  if (!dm_helper_forbid_new_tasks()) {
+    g_warning("cannot set RLIMIT_NPROC: %s; exiting", g_strerror(errno));
+    helper_exit(1);
+  }
   g_mutex_unlock(&h->lock);
 
   for (;;) {
@@ -485,46 +480,72 @@ helper_main(const DmPlan *plan)
 }
 
 gboolean
-dm_helper_spawn(const DmPlan *plan, GPid *pid, GError **error)
+dm_helper_spawn(const DmPlan *plan, DmHelperStart *start, GError **error)
 {
-  /* Written by the intermediate, which shares our memory until it exits. */
-  volatile pid_t helper = -1;
-  volatile int fork_errno = 0;
+  int fds[2];
   pid_t child;
-  int status = 0;
 
+  start->intermediate = 0;
+  start->pid_pipe = -1;
+  if (pipe2(fds, O_CLOEXEC) < 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot make a pipe: %s", g_strerror(errno));
+    return FALSE;
+  }
   fflush(stderr);
-  /* The intermediate only starts a new session, forks the helper and
-   * exits, so that the helper is adopted by init (or the toolstack's
-   * subreaper), not by the process that becomes qemu, and is not a
-   * session leader that could acquire a terminal.  vfork: it borrows our
-   * memory instead of copying it, and we sleep until it has exited, which
-   * saves one address-space copy on every guest's boot.  The helper
-   * itself gets a copy of our memory as fork() makes it. */
-  child = vfork();
+  /* The intermediate only starts a new session, forks the helper, says
+   * its pid and exits, so that the helper is adopted by init (or the
+   * toolstack's subreaper), not by the process that becomes qemu, and is
+   * not a session leader that could acquire a terminal.  fork, not
+   * vfork: the launcher does not sleep until the intermediate has been
+   * scheduled, run and exited (on a loaded host the wait for a CPU was
+   * most of the helper's cost on the launch path, docs/launch-cost.md);
+   * it goes on towards its exec and reaps the intermediate just before,
+   * by when it has long finished. */
+  child = fork();
   if (child < 0) {
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot fork: %s", g_strerror(errno));
+    close(fds[0]);
+    close(fds[1]);
     return FALSE;
   }
   if (child == 0) {
+    close(fds[0]);
     setsid();
     pid_t grandchild = fork();
     if (grandchild == 0) {
       dm_signals_child();
       helper_main(plan);
     }
-    if (grandchild < 0)
-      fork_errno = errno;
-    helper = grandchild;
+    int said = grandchild > 0 ? (int)grandchild : -errno;
+    (void)!write(fds[1], &said, sizeof said);
     _exit(grandchild > 0 ? 0 : 1);
   }
-  while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+  close(fds[1]);
+  start->intermediate = child;
+  start->pid_pipe = fds[0];
+  return TRUE;
+}
+
+gboolean
+dm_helper_collect(DmHelperStart *start, GPid *pid, GError **error)
+{
+  int said = 0;
+  ssize_t n;
+  int status = 0;
+
+  while ((n = read(start->pid_pipe, &said, sizeof said)) < 0 && errno == EINTR)
     ;
-  if (helper <= 0) {
+  close(start->pid_pipe);
+  while (waitpid(start->intermediate, &status, 0) < 0 && errno == EINTR)
+    ;
+  start->intermediate = 0;
+  start->pid_pipe = -1;
+  if (n != (ssize_t)sizeof said || said <= 0) {
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot fork the helper: %s",
-                fork_errno ? g_strerror(fork_errno) : "the intermediate process failed");
+                n == (ssize_t)sizeof said && said < 0 ? g_strerror(-said)
+                                                      : "the intermediate process failed");
     return FALSE;
   }
-  *pid = helper;
+  *pid = said;
   return TRUE;
 }

@@ -19,22 +19,37 @@
 #include "plan.h"
 #include "sandbox.h"
 
-/* Forks the helper for `plan` (call only when plan->helper is TRUE, and
+/* Starts the helper for `plan` (call only when plan->helper is TRUE, and
  * while the launcher is still single-threaded: before any worker thread
- * exists).  Returns once the intermediate child has exited, with the
- * helper's pid in `pid`.  The helper logs to the inherited stderr as
- * "qemu-dm-launcher[helper PID]: ...". */
-gboolean dm_helper_spawn(const DmPlan *plan, GPid *pid, GError **error);
+ * exists) and returns at once: the intermediate process that detaches the
+ * helper runs while the launcher goes on towards its exec.  Collect it
+ * with dm_helper_collect() before the exec, or qemu inherits a zombie.
+ * The helper logs to the inherited stderr as "qemu-dm-launcher[helper
+ * PID]: ...". */
+typedef struct {
+  pid_t intermediate;  /* 0: nothing started */
+  int pid_pipe;        /* the intermediate writes the helper's pid here */
+} DmHelperStart;
+
+gboolean dm_helper_spawn(const DmPlan *plan, DmHelperStart *start, GError **error);
+
+/* Reaps the intermediate and gives the helper's pid.  Waits only if the
+ * intermediate has not finished yet. */
+gboolean dm_helper_collect(DmHelperStart *start, GPid *pid, GError **error);
 
 /* The helper's tasks: its main thread, the watchdog and timer threads,
- * and libxenstore's watch reader.  Its RLIMIT_NPROC. */
+ * and libxenstore's watch reader. */
 #define DM_HELPER_TASKS 4
+
+/* Once the helper's DM_HELPER_TASKS tasks run: RLIMIT_NPROC 0, so that no
+ * clone (thread or fork) succeeds any more.  FALSE with errno on failure. */
+gboolean dm_helper_forbid_new_tasks(void);
 
 /* The syscalls the helper may make once sandboxed; every other one fails
  * with EPERM.  NULL-terminated. */
 extern const char *const dm_helper_syscalls[];
 
-/* The helper's sandbox policy: rlimits (RLIMIT_NPROC at
- * DM_HELPER_TASKS), ids (uid/gid: the helper's own user), no_new_privs,
- * the allowlist above plus thread-only clone.  Pure. */
+/* The helper's sandbox policy: rlimits, ids (uid/gid: the helper's own
+ * user), no_new_privs, the allowlist above plus thread-only clone and
+ * prlimit64 on itself (dm_helper_forbid_new_tasks).  Pure. */
 void dm_helper_sandbox_policy(DmSandboxPolicy *policy, uid_t uid, gid_t gid);

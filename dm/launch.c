@@ -1,4 +1,5 @@
 #include "launch.h"
+#include "act.h"
 #include "build_config.h"
 #include "sandbox.h"
 #include "util.h"
@@ -166,6 +167,9 @@ dm_exec_plan(const DmPlan *plan, const DmFdSet *inherited, GError **error)
       g_message("qemu-sandbox: no -sandbox: %s", plan->setup.qemu_sandbox_skipped);
   }
   dm_fds_seal(inherited);
+  /* The scrub helper's intermediate has had the time above to finish;
+   * before the sandbox, whose filter may deny what collecting needs. */
+  dm_act_finish();
   if (!dm_sandbox_policy_is_empty(&plan->setup.sandbox)) {
     const DmSandboxPolicy *policy = &plan->setup.sandbox;
     for (guint i = 0; i < policy->n_rlimits; i++)

@@ -26,6 +26,11 @@ allow_threads_only(scmp_filter_ctx ctx, GError **error)
                                     THREAD_FLAGS));
   if (rc == 0)
     rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+  /* setrlimit on itself only (pid 0), to set RLIMIT_NPROC to 0 once its
+   * threads run; an unprivileged process can only lower its limits. */
+  if (rc == 0)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1,
+                          SCMP_A0(SCMP_CMP_EQ, 0));
   if (rc < 0) {
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
                 "seccomp filter: cannot add the thread-only clone rules: %s", g_strerror(-rc));

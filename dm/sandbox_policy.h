@@ -40,7 +40,9 @@ typedef struct {
    * thread (CLONE_THREAD set, no CLONE_NEW* namespace flag), and make
    * clone3 fail with ENOSYS: its flags sit in a struct in memory, which a
    * filter cannot read, and on ENOSYS glibc falls back to clone.  So the
-   * process can start threads but neither fork nor enter new namespaces. */
+   * process can start threads but neither fork nor enter new namespaces.
+   * Also allows prlimit64 on itself (pid 0), to lower RLIMIT_NPROC once
+   * its threads run. */
   gboolean threads_only;
 } DmSeccompPolicy;
 

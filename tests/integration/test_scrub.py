@@ -587,7 +587,7 @@ class TestHelperHardening(ScrubTest):
         launch, pid = self.watching_helper()
         with open("/proc/%d/limits" % pid) as f:
             limits = {line[:26].strip(): line[26:].split() for line in f}
-        self.assertEqual(limits["Max processes"][:2], ["4", "4"], limits)
+        self.assertEqual(limits["Max processes"][:2], ["0", "0"], limits)
         self.assertEqual(len(os.listdir("/proc/%d/task" % pid)), 4)
         self.xs.release(7)
         self.assertEqual(reap(pid, 10), 0, launch.log())
