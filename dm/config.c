@@ -59,6 +59,8 @@ static const KeySpec keys[] = {
   { "dm-uid-base", KEY_UINT, G_MAXUINT32 - DM_DOMID_MAX - 1 },
   { "helper-uid-base", KEY_UINT, G_MAXUINT32 - DM_DOMID_MAX - 1 },
   { "dm-chroot-dir", KEY_PATH, 0 },
+  /* Logging */
+  { "syslog", KEY_BOOL, 0 },
 };
 
 /* "/run/x/" and "/run/x" are one directory; paths below it are built and
@@ -147,6 +149,16 @@ check_value(const KeySpec *spec, const char *value, const char *where, GError **
     }
     return TRUE;
   case KEY_UINT:
+    /* A port where a display number was meant: 5901 would listen on TCP
+     * 11801.  No one numbers displays that high on purpose. */
+    if (g_str_has_prefix(spec->name, "vnc-display") && dm_parse_uint(value, spec->max, &number) &&
+        number >= 5900) {
+      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
+                  "%s: '%s' looks like a TCP port; this is a display number, port minus "
+                  "5900 (for port %s write %" G_GUINT64_FORMAT ")",
+                  where, value, value, number - 5900);
+      return FALSE;
+    }
     if (!dm_parse_uint(value, spec->max, &number)) {
       g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
                   "%s: '%s' is not a whole number from 0 to %" G_GUINT64_FORMAT,
@@ -445,6 +457,8 @@ apply_group(GKeyFile *file, const char *group, DmDomainConfig *dc)
     } else if (strcmp(*key, "dm-chroot-dir") == 0) {
       g_free(dc->dm_chroot_dir);
       dc->dm_chroot_dir = dir_without_trailing_slash(value);
+    } else if (strcmp(*key, "syslog") == 0) {
+      dc->syslog = parse_bool(value);
     }
   }
 }
@@ -495,4 +509,127 @@ dm_config_for_domain(const DmConfig *config, const char *name, GError **error)
     return NULL;
   }
   return g_steal_pointer(&dc);
+}
+
+/* check: every problem, each with its line.  The same checks as parsing,
+ * plus the spellings an xl.cfg habit produces, which GKeyFile would take
+ * silently as part of the value. */
+static void
+lint_value(const KeySpec *spec, const char *key, const char *value, const char *group,
+           guint n, GPtrArray *problems)
+{
+  g_autoptr(GError) local = NULL;
+  g_autofree char *where = g_strdup_printf("line %u: [%s] %s", n, group, key);
+  gsize len = strlen(value);
+  const char *hash = strchr(value, '#');
+
+  if (len >= 2 && (value[0] == '"' || value[0] == '\'') && value[len - 1] == value[0]) {
+    g_autofree char *inner = g_strndup(value + 1, len - 2);
+    g_ptr_array_add(problems, g_strdup_printf("%s: quoted value %s: write %s = %s (no quotes: "
+                                              "they would be part of the value)",
+                                              where, value, key, inner));
+    return;
+  }
+  if (hash != NULL) {
+    g_ptr_array_add(problems, g_strdup_printf("%s: '#' inside a value is part of the value, not "
+                                              "a comment: put the comment on a line of its own",
+                                              where));
+    return;
+  }
+  if ((spec->type == KEY_CLASSES || spec->type == KEY_GUESTS) &&
+      (strchr(value, ',') || strchr(value, '['))) {
+    g_autofree char *fixed = g_strdup(value);
+    g_strdelimit(fixed, ",", ';');
+    g_autoptr(GString) clean = g_string_new(NULL);
+    for (const char *p = fixed; *p; p++)
+      if (!strchr("[]\"' ", *p))
+        g_string_append_c(clean, *p);
+    g_ptr_array_add(problems, g_strdup_printf("%s: lists are separated by ';', not written the "
+                                              "xl.cfg way: %s = %s", where, key, clean->str));
+    return;
+  }
+  if (!check_value(spec, value, where, &local))
+    g_ptr_array_add(problems, g_strdup(local->message));
+}
+
+static char *
+dashed(const char *key)
+{
+  char *out = g_ascii_strdown(key, -1);
+  g_strdelimit(out, "_", '-');
+  return out;
+}
+
+void
+dm_config_lint(const char *text, GPtrArray *problems)
+{
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  g_autofree char *group = NULL;
+  gboolean group_known = FALSE;
+
+  for (guint n = 0; lines[n]; n++) {
+    g_autofree char *line = g_strstrip(g_strdup(lines[n]));
+    if (*line == '\0' || *line == '#')
+      continue;
+    if (*line == '[') {
+      gsize len = strlen(line);
+      g_free(group);
+      group = len >= 3 && line[len - 1] == ']' ? g_strndup(line + 1, len - 2) : NULL;
+      if (group == NULL) {
+        g_ptr_array_add(problems, g_strdup_printf("line %u: a group header must look like "
+                                                  "[launcher] or [domain:NAME]", n + 1));
+        continue;
+      }
+      g_autoptr(GError) local = NULL;
+      group_known = strcmp(group, GLOBAL_GROUP) == 0 ||
+                    (g_str_has_prefix(group, DOMAIN_PREFIX) &&
+                     dm_check_name(group + strlen(DOMAIN_PREFIX), &local));
+      if (!group_known)
+        g_ptr_array_add(problems, g_strdup_printf(
+          "line %u: group [%s] is not [%s] or [%sNAME]%s%s", n + 1, group, GLOBAL_GROUP,
+          DOMAIN_PREFIX, local ? ": " : "", local ? local->message : ""));
+      continue;
+    }
+    const char *eq = strchr(line, '=');
+    if (eq == NULL || eq == line) {
+      g_ptr_array_add(problems, g_strdup_printf(
+        "line %u: expected KEY = VALUE, a [group] header or a # comment", n + 1));
+      continue;
+    }
+    g_autofree char *key = g_strstrip(g_strndup(line, (gsize)(eq - line)));
+    g_autofree char *value = g_strstrip(g_strdup(eq + 1));
+    if (group == NULL) {
+      g_ptr_array_add(problems, g_strdup_printf(
+        "line %u: %s comes before the first [group] header", n + 1, key));
+      continue;
+    }
+    if (!group_known)
+      continue;
+    const KeySpec *spec = find_key(key);
+    if (spec == NULL) {
+      g_autofree char *guess = dashed(key);
+      if (find_key(guess))
+        g_ptr_array_add(problems, g_strdup_printf(
+          "line %u: [%s] unknown key %s: did you mean %s?", n + 1, group, key, guess));
+      else
+        g_ptr_array_add(problems, g_strdup_printf(
+          "line %u: [%s] unknown key %s (ignored at launch)", n + 1, group, key));
+      continue;
+    }
+    lint_value(spec, key, value, group, n + 1, problems);
+  }
+}
+
+GStrv
+dm_config_domain_groups(const DmConfig *config)
+{
+  g_autoptr(GPtrArray) out = g_ptr_array_new();
+  if (config->file) {
+    g_auto(GStrv) groups = g_key_file_get_groups(config->file, NULL);
+    for (char **g = groups; *g; g++)
+      if (g_str_has_prefix(*g, DOMAIN_PREFIX))
+        g_ptr_array_add(out, g_strdup(*g + strlen(DOMAIN_PREFIX)));
+  }
+  g_ptr_array_add(out, NULL);
+  return (GStrv)g_ptr_array_free(g_steal_pointer(&out), FALSE);
 }

@@ -52,6 +52,7 @@ typedef struct {
                                domid (docs/helper-uids.md) */
   char *dm_chroot_dir;      /* per-domain chroots under here; NULL:
                                <run-dir>/root */
+  gboolean syslog;          /* copy log lines to syslog too */
 } DmDomainConfig;
 
 /* Highest VNC display number: port 5900 + N must fit in 16 bits. */
@@ -93,6 +94,15 @@ void dm_domain_config_free(DmDomainConfig *dc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmDomainConfig, dm_domain_config_free)
 
 const char *dm_scrub_mode_name(DmScrubMode mode);
+
+/* `check`: appends to `problems` one message per problem in config text,
+ * each naming its line ("line 7: [launcher] unknown key scrub_mode: did
+ * you mean scrub-mode?"): what parsing refuses, and the xl.cfg habits it
+ * would take silently (quotes, comma lists, inline '#'). */
+void dm_config_lint(const char *text, GPtrArray *problems);
+
+/* The NAMEs of the config's [domain:NAME] groups. */
+GStrv dm_config_domain_groups(const DmConfig *config);
 
 /* Whether `name` may be a backend class in `scrub =`: it becomes a
  * xenstore path component, so letters, digits, - and _ only, 1..32 bytes. */

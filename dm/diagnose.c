@@ -1,4 +1,5 @@
 #include "diagnose.h"
+#include "build_config.h"
 #include "plan.h"
 #include "scrub.h"
 #include "util.h"
@@ -795,8 +796,9 @@ story_clear(DmDiagStory *st)
   g_clear_pointer(&st->impostors, g_ptr_array_unref);
 }
 
-/* One line of the launcher's log (dm/log.c): "qemu-dm-launcher[TAG]: HH:MM:SS.mmm
- * [warning: ]MESSAGE".  The log is written by root-run processes only
+/* One line of the launcher's log (dm/log.c): "qemu-dm-launcher[TAG]:
+ * YYYY-MM-DDTHH:MM:SS.mmm+HH:MM [warning: ]MESSAGE" (before 2026-12,
+ * "HH:MM:SS.mmm" alone).  The log is written by root-run processes only
  * (libxl opens it for the device model's stderr), so its lines are facts
  * about this domain's launch, unlike anything a guest wrote. */
 static gboolean
@@ -805,7 +807,8 @@ log_line(const char *line, char **tag, char **time, const char **message)
   static GRegex *re;
   if (g_once_init_enter(&re)) {
     GRegex *x = g_regex_new("^qemu-dm-launcher(?:\\[([^\\]]*)\\])?: "
-                            "([0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]+)?) ", G_REGEX_OPTIMIZE,
+                            "((?:[0-9]{4}-[0-9]{2}-[0-9]{2}T)?[0-9]{2}:[0-9]{2}:[0-9]{2}"
+                            "(?:\\.[0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?) ", G_REGEX_OPTIMIZE,
                             0, NULL);
     g_once_init_leave(&re, x);
   }
@@ -890,6 +893,20 @@ story_line(DmDiagStory *st, guint domid, const char *line)
   }
 }
 
+/* The helper's process title (dm/proctitle.h): "qemu-dm-launcher: scrub
+ * helper for domain N (NAME)".  0 when argv0 is not one. */
+static guint
+helper_title_domid(const char *argv0)
+{
+  static const char prefix[] = DM_PROGRAM_NAME ": scrub helper for domain ";
+  guint64 domid;
+  if (argv0 == NULL || !g_str_has_prefix(argv0, prefix))
+    return 0;
+  g_autofree char *digits = g_strndup(argv0 + strlen(prefix),
+                                      strspn(argv0 + strlen(prefix), "0123456789"));
+  return dm_parse_uint(digits, DM_DOMID_MAX, &domid) ? (guint)domid : 0;
+}
+
 static void
 story_read(const DmDiagSnapshot *snap, DmDiagStory *st)
 {
@@ -948,7 +965,9 @@ helpers(const DmDiagSnapshot *snap, DmDiagReport *r)
     g_autoptr(GString) why = g_string_new(NULL);
     if (p->pid == r->dm_pid || !proc_alive(p) || p->argv == NULL)
       continue;
-    if (dm_diagnose_argv_domid((const char *const *)p->argv, NULL) != snap->domid)
+    /* By its argv, or by the title it gives itself (dm/proctitle.h). */
+    if (dm_diagnose_argv_domid((const char *const *)p->argv, NULL) != snap->domid &&
+        helper_title_domid(p->argv[0]) != snap->domid)
       continue;
     /* uid 0: the helper in its first moments, before it drops to its own
      * uid (only root can start a process as root). */

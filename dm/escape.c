@@ -56,3 +56,25 @@ dm_redact_arg(const char *arg)
   }
   return g_string_free(out, FALSE);
 }
+
+char *
+dm_escape_control(const char *value)
+{
+  GString *out = g_string_sized_new(strlen(value) + 8);
+
+  for (const char *p = value; *p; p++) {
+    unsigned char c = (unsigned char)*p;
+    switch (c) {
+    case '\\': g_string_append(out, "\\\\"); break;
+    case '\n': g_string_append(out, "\\n"); break;
+    case '\r': g_string_append(out, "\\r"); break;
+    case '\t': g_string_append(out, "\\t"); break;
+    default:
+      if (c < 0x20 || c == 0x7f)
+        g_string_append_printf(out, "\\x%02x", c);
+      else
+        g_string_append_c(out, (char)c);
+    }
+  }
+  return g_string_free(out, FALSE);
+}

@@ -1,4 +1,5 @@
 #include "helper.h"
+#include "proctitle.h"
 #include "log.h"
 #include "scrubber.h"
 #include "signals.h"
@@ -28,6 +29,9 @@ const char *const dm_helper_syscalls[] = {
    * SIGPIPE rt_sigactions; without sendmsg here the helper's first
    * xs_watch fails with EPERM (strace of both; the nested 4.20 suite). */
   "read", "write", "readv", "writev", "sendmsg", "close", "poll", "ppoll",
+  /* syslog = true: glibc's syslog() sends on the socket connected before
+   * the filter (dm_log_reopen_syslog); no new socket can be made */
+  "sendto",
   /* threads: libxenstore's watch reader and the timer */
   "futex", "set_robust_list", "rseq", "rt_sigprocmask",
   "sched_yield", "madvise", "mprotect",
@@ -426,6 +430,7 @@ helper_main(const DmPlan *plan)
 
   g_snprintf(tag, sizeof tag, "helper %d", (int)getpid());
   dm_log_set_tag(tag);
+  dm_proctitle_set_helper(plan->request->domid, plan->request->name);
   /* A uid of its own, shared with no other process: not nobody's, not
    * another helper's, not qemu's (docs/helper-uids.md). */
   uid = gid = plan->config->helper_uid_base + plan->request->domid;
@@ -439,6 +444,7 @@ helper_main(const DmPlan *plan)
     dup2(null_fd, STDOUT_FILENO);
   }
   close_range(3, ~0U, 0);
+  dm_log_reopen_syslog(); /* its socket went with the rest */
   if (chdir("/") < 0)
     g_debug("chdir /: %s", g_strerror(errno));
 

@@ -1,6 +1,7 @@
 #include "launch.h"
 #include "act.h"
 #include "build_config.h"
+#include "escape.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -144,13 +145,17 @@ dm_check_executable(const char *path, GError **error)
 gboolean
 dm_exec_plan(const DmPlan *plan, const DmFdSet *inherited, GError **error)
 {
-  g_autofree char *lines = dm_plan_argv_log(plan);
-
   if (!dm_check_executable(plan->exec, error))
     return FALSE;
-  g_message("exec %s for %s domain %u (pid %d kept), argv:\n%s", plan->exec,
+  g_message("exec %s for %s domain %u (pid %d kept), argv:", plan->exec,
             dm_flavour_name(plan->request->flavour), plan->request->domid,
-            (int)getpid(), lines);
+            (int)getpid());
+  /* One log line per item: the log writer escapes control characters, so
+   * an item holding a newline stays on its own line. */
+  for (guint i = 0; i < plan->argv->len; i++) {
+    g_autofree char *shown = dm_redact_arg(g_ptr_array_index(plan->argv, i));
+    g_message("  argv[%u] = %s", i, shown);
+  }
   if (plan->setup.restrict_skipped)
     g_message("dm-restrict: %s", plan->setup.restrict_skipped);
   if (plan->setup.fsize_skipped)

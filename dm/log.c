@@ -3,10 +3,58 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 static gboolean log_verbose;
+static gboolean log_syslog;
 static char log_prefix[96] = DM_PROGRAM_NAME;
+static char log_tag[64];
+
+/* One event, one line: a value holding a newline (a domain name, an
+ * argument) must not forge a second line, which `diagnose` would read as
+ * the device model's own.  Control characters become \\n, \\xHH. */
+static char *
+escape_line(const char *message)
+{
+  GString *out = g_string_sized_new(strlen(message) + 8);
+  for (const char *p = message; *p; p++) {
+    unsigned char c = (unsigned char)*p;
+    if (c == '\n')
+      g_string_append(out, "\\n");
+    else if (c == '\r')
+      g_string_append(out, "\\r");
+    else if (c == '\t')
+      g_string_append(out, "\\t");
+    else if (c < 0x20 || c == 0x7f)
+      g_string_append_printf(out, "\\x%02x", c);
+    else
+      g_string_append_c(out, (char)c);
+  }
+  return g_string_free(out, FALSE);
+}
+
+static int
+syslog_priority(GLogLevelFlags level)
+{
+  if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
+    return LOG_ERR;
+  if (level & G_LOG_LEVEL_WARNING)
+    return LOG_WARNING;
+  if (level & G_LOG_LEVEL_DEBUG)
+    return LOG_DEBUG;
+  return LOG_INFO;
+}
+
+char *
+dm_log_timestamp(GDateTime *when)
+{
+  g_autofree char *day = g_date_time_format(when, "%Y-%m-%dT%H:%M:%S");
+  g_autofree char *offset = g_date_time_format(when, "%:z");
+  if (day == NULL || offset == NULL)
+    return NULL;
+  return g_strdup_printf("%s.%03d%s", day, g_date_time_get_microsecond(when) / 1000, offset);
+}
 
 static GLogWriterOutput
 writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
@@ -29,13 +77,17 @@ writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer d
     kind = "warning: ";
 
   /* Timestamps let someone chasing a boot hang line the launcher's and the
-   * helper's lines up against the guest's and the toolstack's. */
-  now = g_date_time_new_now_utc();
-  stamp = g_date_time_format(now, "%H:%M:%S.%f");
-  if (stamp && strlen(stamp) > 12)
-    stamp[12] = '\0'; /* milliseconds */
-  fprintf(stderr, "%s: %s %s%s\n", log_prefix, stamp ? stamp : "", kind, message);
+   * helper's lines up against the guest's and the toolstack's: the date
+   * too (a helper outlives midnight) and the offset (xl's own log is in
+   * local time). */
+  now = g_date_time_new_now_local();
+  stamp = dm_log_timestamp(now);
+  g_autofree char *safe = escape_line(message);
+  fprintf(stderr, "%s: %s %s%s\n", log_prefix, stamp ? stamp : "", kind, safe);
   fflush(stderr);
+  if (log_syslog)
+    syslog(syslog_priority(level), "%s%s%s%s", log_tag[0] ? log_tag : "",
+           log_tag[0] ? ": " : "", kind, safe);
   return G_LOG_WRITER_HANDLED;
 }
 
@@ -55,11 +107,45 @@ void
 dm_log_set_tag(const char *tag)
 {
   g_snprintf(log_prefix, sizeof(log_prefix), "%s[%s]", DM_PROGRAM_NAME, tag);
+  g_strlcpy(log_tag, tag, sizeof log_tag);
+}
+
+void
+dm_log_use_syslog(gboolean on)
+{
+  /* LOG_PID: the helper's lines carry its own pid.  openlog is lazy: no
+   * socket until the first line, so a launch that never logs opens none. */
+  if (on && !log_syslog)
+    openlog(DM_PROGRAM_NAME, LOG_PID, LOG_DAEMON);
+  log_syslog = on;
 }
 
 void
 dm_log_error(const GError *error)
 {
-  fprintf(stderr, "%s: %s\n", DM_PROGRAM_NAME, error->message);
+  g_autofree char *safe = escape_line(error->message);
+  fprintf(stderr, "%s: %s\n", DM_PROGRAM_NAME, safe);
   fflush(stderr);
+  if (log_syslog)
+    syslog(LOG_ERR, "%s", safe);
+}
+
+void
+dm_log_to_syslog_only(const char *message)
+{
+  if (!log_syslog)
+    return;
+  g_autofree char *safe = escape_line(message);
+  syslog(LOG_INFO, "%s", safe);
+}
+
+void
+dm_log_reopen_syslog(void)
+{
+  if (!log_syslog)
+    return;
+  /* Connected now, while the process may still create sockets: the
+   * helper's filter then allows only sendto on it. */
+  closelog();
+  openlog(DM_PROGRAM_NAME, LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }

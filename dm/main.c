@@ -1,6 +1,7 @@
 /* qemu-dm-launcher: parse, plan, act, exec. */
 #include "act.h"
 #include "build_config.h"
+#include "check.h"
 #include "cli.h"
 #include "config_file.h"
 #include "diagnose_read.h"
@@ -10,6 +11,7 @@
 #include "scrub_cmd.h"
 #include "stubdom.h"
 #include "prepare.h"
+#include "proctitle.h"
 #include "qemu_probe.h"
 #include "signals.h"
 #include "util.h"
@@ -36,6 +38,30 @@ fail(const GError *error)
   return exit_code_for(error);
 }
 
+/* The first line of every launch: which launcher, which config, and for
+ * which domain, so a log read weeks later says what produced it. */
+static char *
+first_log_line(const DmCli *cli, const DmRequest *request)
+{
+  const char *config = cli->config_path;
+  if (config == NULL)
+    config = g_file_test(DM_DEFAULT_CONFIG, G_FILE_TEST_EXISTS) ? DM_DEFAULT_CONFIG
+                                                                : "built-in defaults";
+  if (request == NULL)
+    return g_strdup_printf("%s %s, config %s: the toolstack's arguments were not understood",
+                           DM_PROGRAM_NAME, DM_VERSION, config);
+  return g_strdup_printf("%s %s, config %s, flavour %s, domid %u, name %s", DM_PROGRAM_NAME,
+                         DM_VERSION, config, dm_flavour_name(request->flavour),
+                         request->domid, request->name ? request->name : "(none)");
+}
+
+static int
+print_text(const char *text)
+{
+  fputs(text, stdout);
+  return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static int
 launch(const DmCli *cli, const char *argv0, const DmFdSet *inherited)
 {
@@ -49,6 +75,9 @@ launch(const DmCli *cli, const char *argv0, const DmFdSet *inherited)
   /* Parse and plan: nothing below touches xenstore or the process until
    * the plan is complete and valid. */
   request = dm_request_parse(cli->toolstack_argc, cli->toolstack_argv, &error);
+  g_autofree char *first_line = first_log_line(cli, request);
+  if (!cli->dry_run)
+    g_message("%s", first_line);
   if (request == NULL)
     return fail(error);
   config = dm_config_load(cli->config_path, &error);
@@ -57,6 +86,10 @@ launch(const DmCli *cli, const char *argv0, const DmFdSet *inherited)
   dc = dm_config_for_domain(config, request->name, &error);
   if (dc == NULL)
     return fail(error);
+  if (dc->syslog && !cli->dry_run) {
+    dm_log_use_syslog(TRUE);
+    dm_log_to_syslog_only(first_line);
+  }
   /* Everything below reads dc.  Freed now, not at return: the processes
    * forked below exit mid-call, and memcheck counted it lost in them. */
   g_clear_pointer(&config, dm_config_free);
@@ -73,9 +106,13 @@ launch(const DmCli *cli, const char *argv0, const DmFdSet *inherited)
     return fail(error);
 
   if (cli->dry_run) {
-    g_autofree char *json = dm_plan_to_json(plan);
-    printf("%s\n", json);
-    return fflush(stdout) == 0 ? 0 : 1;
+    /* Fails where the real start would: a missing qemu, an unreadable
+     * password file (dm/prepare.h). */
+    if (!dm_prepare_check(plan, &error))
+      return fail(error);
+    g_autofree char *json = cli->json ? dm_plan_to_json(plan) : NULL;
+    g_autofree char *text = json ? g_strconcat(json, "\n", NULL) : dm_plan_to_text(plan);
+    return print_text(text);
   }
 
   /* Act, then exec.  A probe touches nothing. */
@@ -103,6 +140,7 @@ main(int argc, char **argv)
 {
   /* First, before anything opens a file: the fds the toolstack gave us. */
   g_autoptr(DmFdSet) inherited = dm_fds_snapshot();
+  dm_proctitle_init(argc, argv);
   g_autoptr(GError) error = NULL;
   DmCli cli;
   int status;
@@ -115,6 +153,14 @@ main(int argc, char **argv)
   switch (cli.mode) {
   case DM_MODE_VERSION:
     status = print_version();
+    break;
+  case DM_MODE_HELP:
+    status = print_text(cli.help);
+    break;
+  case DM_MODE_CHECK:
+    status = dm_check_run(&cli, &error);
+    if (status == 2 && error)
+      dm_log_error(error);
     break;
   case DM_MODE_LAUNCH:
     status = launch(&cli, argv[0], inherited);

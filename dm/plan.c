@@ -186,3 +186,86 @@ dm_plan_argv_log(const DmPlan *plan)
   }
   return g_string_free(out, FALSE);
 }
+
+/* Joins an array's items with ", ", or gives `none`. */
+static char *
+join_or(GPtrArray *items, const char *none)
+{
+  if (items == NULL || items->len == 0)
+    return g_strdup(none);
+  g_autoptr(GString) out = g_string_new(NULL);
+  for (guint i = 0; i < items->len; i++)
+    g_string_append_printf(out, "%s%s", i ? ", " : "", (char *)items->pdata[i]);
+  return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+static void
+text_sandbox(GString *out, const DmPlan *plan)
+{
+  const DmQemuSetup *setup = &plan->setup;
+  const DmSandboxPolicy *sb = &setup->sandbox;
+
+  g_string_append(out, "sandbox:   ");
+  if (sb->change_ids)
+    g_string_append_printf(out, "runs as uid %u gid %u; ", (unsigned)sb->uid, (unsigned)sb->gid);
+  else
+    g_string_append(out, "keeps the launcher's user; ");
+  if (setup->chroot_dir)
+    g_string_append_printf(out, "chroot %s; ", setup->chroot_dir);
+  for (guint i = 0; i < sb->n_rlimits; i++)
+    g_string_append_printf(out, "RLIMIT_%s %llu; ",
+                           sb->rlimits[i].resource == RLIMIT_FSIZE  ? "FSIZE"
+                           : sb->rlimits[i].resource == RLIMIT_CORE ? "CORE"
+                                                                    : "other",
+                           (unsigned long long)sb->rlimits[i].limit);
+  guint denied = 0;
+  for (const char *const *n = sb->seccomp.syscalls; n && *n; n++)
+    denied++;
+  g_string_append_printf(out, "no_new_privs %s; seccomp denies %u syscalls\n",
+                         sb->no_new_privs ? "on" : "off", denied);
+  if (setup->fsize_skipped)
+    g_string_append_printf(out, "           no RLIMIT_FSIZE: %s\n", setup->fsize_skipped);
+  if (setup->qemu_sandbox_skipped)
+    g_string_append_printf(out, "           no qemu -sandbox: %s\n", setup->qemu_sandbox_skipped);
+}
+
+char *
+dm_plan_to_text(const DmPlan *plan)
+{
+  const DmRequest *req = plan->request;
+  const DmDomainConfig *dc = plan->config;
+  g_autoptr(GString) out = g_string_new(NULL);
+  g_autofree char *scrub = join_or(plan->scrub_paths, "nothing (this guest type is not scrubbed)");
+  g_autofree char *images = join_or(plan->setup.images, "none");
+  g_autofree char *name = dm_escape_control(req->name ? req->name : "(none)");
+
+  g_string_append_printf(out, "flavour:   %s\n", dm_flavour_name(req->flavour));
+  if (req->flavour != DM_FLAVOUR_PROBE)
+    g_string_append_printf(out, "domid:     %u\n", req->domid);
+  g_string_append_printf(out, "name:      %s\n", name);
+  g_string_append_printf(out, "guest:     %s\n", dm_guest_name(req->guest));
+  g_string_append_printf(out, "scrub:     %s\n", scrub);
+  if (plan->scrub_paths->len > 0)
+    g_string_append_printf(out, "           scrub-mode %s, grace %u ms, %s, %s\n",
+                           dm_scrub_mode_name(dc->scrub_mode), dc->scrub_grace_ms,
+                           plan->scrub_before_exec ? "a pass before exec"
+                                                   : "no pass before exec",
+                           plan->helper ? "then a helper watches" : "no helper");
+  if (plan->helper)
+    g_string_append_printf(out, "           the helper watches for %u s\n", dc->scrub_window_s);
+  g_string_append_printf(out, "qemu:      %s, %u arguments:", plan->exec, plan->argv->len - 1);
+  /* An option and its value on one line, as a person reads them. */
+  for (guint i = 1; i < plan->argv->len; i++) {
+    const char *arg = g_ptr_array_index(plan->argv, i);
+    g_autofree char *shown = dm_redact_arg(arg);
+    g_autofree char *safe = dm_escape_control(shown);
+    g_string_append_printf(out, "%s%s", arg[0] == '-' || i == 1 ? "\n             " : " ", safe);
+  }
+  g_string_append_c(out, '\n');
+  g_string_append_printf(out, "images:    %s\n", images);
+  if (plan->setup.secret_path)
+    g_string_append_printf(out, "secret:    VNC password written to %s (not on argv)\n",
+                           plan->setup.secret_path);
+  text_sandbox(out, plan);
+  return g_string_free(g_steal_pointer(&out), FALSE);
+}

@@ -41,5 +41,10 @@ guint dm_plan_add_stubdom_target(DmPlan *plan, guint target);
 /* The plan as one line of JSON, secrets redacted. */
 char *dm_plan_to_json(const DmPlan *plan);
 
+/* The plan for a person: flavour, domid, name, guest type, what would be
+ * scrubbed, what qemu gets, and the sandbox; one item a line, secrets
+ * redacted, control characters escaped. */
+char *dm_plan_to_text(const DmPlan *plan);
+
 /* argv rendered one item per line, secrets redacted, for the log. */
 char *dm_plan_argv_log(const DmPlan *plan);

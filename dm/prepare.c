@@ -1,4 +1,5 @@
 #include "prepare.h"
+#include "launch.h"
 #include "secret.h"
 #include "signals.h"
 #include "trust.h"
@@ -169,4 +170,22 @@ dm_prepare_qemu(const DmPlan *plan, GError **error)
   if (plan->setup.chroot_dir && !make_chroot(plan->setup.chroot_dir, error))
     return FALSE;
   return prepare_secret(plan, error);
+}
+
+gboolean
+dm_prepare_check(const DmPlan *plan, GError **error)
+{
+  const DmDomainConfig *dc = plan->config;
+
+  if (!dm_check_executable(plan->exec, error))
+    return FALSE;
+  if (plan->request->flavour == DM_FLAVOUR_PROBE || plan->setup.secret_path == NULL ||
+      dc->vnc_password_file == NULL)
+    return TRUE;
+  /* Read, and dropped at once: the real start reads it the same way. */
+  char *password = dm_secret_read_file(dc->vnc_password_file, error);
+  if (password == NULL)
+    return FALSE;
+  dm_secret_free(password);
+  return TRUE;
 }

@@ -6,3 +6,8 @@
 #include "plan.h"
 
 gboolean dm_prepare_qemu(const DmPlan *plan, GError **error);
+
+/* What --dry-run checks so that it fails where the real start would: the
+ * qemu binary is executable, and the VNC password file can be read.
+ * Touches nothing. */
+gboolean dm_prepare_check(const DmPlan *plan, GError **error);

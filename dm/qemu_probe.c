@@ -659,3 +659,18 @@ dm_qemu_facts_gather(const DmRequest *request, const DmDomainConfig *dc, gboolea
     dm_qemu_probe(dm_qemu_binary(request, dc), dc->run_dir, !dry_run, options, vnc_des,
                   vnc_tls, facts);
 }
+
+char *
+dm_qemu_version(const char *binary)
+{
+  const char *const args[] = { "-version", NULL };
+  g_auto(Run) r = { 0 };
+
+  run_binary(binary, args, -1, &r);
+  if (!run_succeeded(&r))
+    return NULL;
+  const char *v = strstr(r.out->str, "QEMU emulator version ");
+  if (v == NULL)
+    return NULL;
+  return g_strndup(v, strcspn(v, "\n"));
+}

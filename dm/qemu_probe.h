@@ -38,3 +38,8 @@ void dm_qemu_probe(const char *binary, const char *cache_dir, gboolean write_cac
  * image file.  Strings point into the environment. */
 void dm_qemu_facts_gather(const DmRequest *request, const DmDomainConfig *dc,
                           gboolean dry_run, DmQemuFacts *facts);
+
+/* `check`: the line "QEMU emulator version ..." that BINARY -version
+ * prints, or NULL when it does not answer like qemu (bounded like the
+ * probes). */
+char *dm_qemu_version(const char *binary);

@@ -355,6 +355,7 @@ dm_request_parse(int argc, char *const argv[], GError **error)
   g_autoptr(GArray) is_value = g_array_new(FALSE, TRUE, sizeof(gboolean));
   gboolean upstream = FALSE, traditional = FALSE, domid_seen = FALSE;
   gboolean xen_attach = FALSE, info = FALSE, traditional_only = FALSE;
+  const char *xend_domid = NULL, *libxl_domid = NULL;
 
   if (!refuse_wrapper_argv(argc, argv, error))
     return NULL;
@@ -381,13 +382,27 @@ dm_request_parse(int argc, char *const argv[], GError **error)
                   "option %s needs a value and is the last argument", shown);
       return NULL;
     }
-    if (strcmp(opt, "xen-domid") == 0)
+    if (strcmp(opt, "xen-domid") == 0) {
       upstream = TRUE;
-    else if (strcmp(opt, "d") == 0)
+      libxl_domid = argv[i + 1];
+    } else if (strcmp(opt, "d") == 0) {
       traditional = TRUE;
+      if (argv[i + 1][0] != '\0' && strspn(argv[i + 1], "0123456789") == strlen(argv[i + 1]))
+        xend_domid = argv[i + 1];
+    }
     value = TRUE;
     g_ptr_array_add(request->args, g_strdup(argv[++i]));
     g_array_append_val(is_value, value);
+  }
+  /* Under qemu-xen -d is a log mask, whose items are words: a number
+   * there is xend's domid beside libxl's, two domains for one model. */
+  if (xend_domid && libxl_domid) {
+    g_autofree char *a = dm_quote_for_message(xend_domid);
+    g_autofree char *b = dm_quote_for_message(libxl_domid);
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                "-d %s (xend's domid) and -xen-domid %s (libxl's) conflict: a device model "
+                "serves one domain", a, b);
+    return NULL;
   }
   request->flavour = upstream ? DM_FLAVOUR_QEMU_XEN
                      : traditional ? DM_FLAVOUR_TRADITIONAL

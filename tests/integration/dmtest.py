@@ -3,6 +3,7 @@ running the launcher, temporary config files."""
 import atexit
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -90,7 +91,7 @@ class LauncherTest(unittest.TestCase):
         return subprocess.run(argv, capture_output=True, env=full_env, timeout=timeout, **kw)
 
     def dry_run(self, args, config=None, extra=()):
-        own = ["--dry-run"] + (["--config", config] if config else []) + list(extra)
+        own = ["--dry-run", "--json"] + (["--config", config] if config else []) + list(extra)
         r = self.run_launcher(args, own=own)
         return r
 
@@ -98,10 +99,20 @@ class LauncherTest(unittest.TestCase):
         err = r.stderr.decode(errors="replace")
         self.assertEqual(r.returncode, 2, err)
         self.assertEqual(r.stdout, b"")
-        lines = err.strip().splitlines()
+        lines = reason_lines(err)
         self.assertEqual(len(lines), 1, err)
         self.assertTrue(lines[0].startswith("qemu-dm-launcher: "), err)
         self.assertIn(fragment, lines[0])
+
+
+# The first line of every launch: "qemu-dm-launcher: STAMP qemu-dm-launcher
+# VERSION, config ...".
+LAUNCH_LINE = re.compile(r"^qemu-dm-launcher: \S+ qemu-dm-launcher \S+, config ")
+
+
+def reason_lines(err):
+    """stderr's lines without the launch line: a refusal is one more line."""
+    return [l for l in err.strip().splitlines() if not LAUNCH_LINE.match(l)]
 
 
 def wait_until(predicate, timeout, step=0.05):

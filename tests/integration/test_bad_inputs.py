@@ -14,7 +14,7 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dmtest import LauncherTest, EXEC_PROBE  # noqa: E402
+from dmtest import LauncherTest, EXEC_PROBE, reason_lines  # noqa: E402
 from xenstored import Xenstored, backend_path  # noqa: E402
 
 HVM = ["-xen-domid", "5", "-name", "win7", "-machine", "xenfv"]
@@ -105,7 +105,7 @@ class BadInputs(LauncherTest):
             # Refused before anything was done: nothing on stdout (no qemu
             # ran) and one line of reason.
             self.assertEqual(r.stdout, b"")
-            self.assertEqual(len(err.strip().splitlines()), 1, err[-2000:])
+            self.assertEqual(len(reason_lines(err)), 1, err[-2000:])
         after = self.xs.ls("/")
         gone = {p for p in before if p not in after}
         expected_gone = {p for p in before for root in removed

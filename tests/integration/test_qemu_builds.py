@@ -22,7 +22,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from dmtest import LIBXL_HVM, LauncherTest, parse_json, wait_until  # noqa: E402
+from dmtest import LIBXL_HVM, LauncherTest, parse_json, reason_lines, wait_until  # noqa: E402
 from xenstored import Xenstored, backend_path  # noqa: E402
 
 XEN_QEMU = "/usr/libexec/xen-qemu-system-i386"
@@ -116,7 +116,7 @@ class VncPasswordWithoutDes(QemuBuildTest):
 
     def assert_des_refusal(self, r):
         self.assert_refused(r, "cannot check VNC passwords")
-        line = r.stderr.decode()
+        line = "\n".join(reason_lines(r.stderr.decode()))
         self.assertIn(f"vnc-password-file = {self.pwfile}", line)
         self.assertIn(f"qemu '{XEN_QEMU}'", line)
         self.assertIn(f'"{NO_DES}"', line)
@@ -294,7 +294,7 @@ class VncTlsWithoutGnutls(QemuBuildTest):
                   self.run_launcher(args_for(5), own=["--config", conf])):
             self.assert_refused(r, f"VNC TLS (vnc-tls-dir = {pki}) for domain 5: "
                                    f"qemu '{XEN_QEMU}' has no TLS")
-            lines.append(r.stderr.decode())
+            lines.append("\n".join(reason_lines(r.stderr.decode())))
             self.assertIn(f'"{NO_TLS}"', lines[-1])
             self.assertIn("GnuTLS", lines[-1])
         self.assertEqual(lines[0], lines[1])
@@ -337,7 +337,7 @@ class QemuSandbox(QemuBuildTest):
         r = self.run_launcher(args_for(5), own=["--config", conf])
         err = r.stderr.decode()
         self.assertIn("argv[0] = " + XEN_QEMU, err)
-        self.assertRegex(err, "qemu-dm-launcher: [0-9:.]+ warning: qemu-sandbox: qemu runs "
+        self.assertRegex(err, "qemu-dm-launcher: [0-9T:.+-]+ warning: qemu-sandbox: qemu runs "
                               "without its own seccomp filter: qemu '" + XEN_QEMU +
                               "' does not take -sandbox: it says \"" + NO_SANDBOX + "\"")
         self.assertIn("qemu-sandbox = false silences this", err)

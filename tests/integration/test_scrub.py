@@ -298,6 +298,25 @@ class TestScrub(ScrubTest):
         self.xs.release(7)
         self.finish(launch)
 
+    def test_helper_title_says_what_it_is(self):
+        """ps shows what the helper is, not the toolstack's argv it was
+        forked with: `pgrep -f "xen-domid 7"` finds qemu alone."""
+        launch, pid = self.watching_helper()
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            cmdline = f.read()
+        self.assertEqual(cmdline.rstrip(b"\0"),
+                         b"qemu-dm-launcher: scrub helper for domain 7 (win10)")
+        self.assertNotIn(b"xen-domid", cmdline)
+        with open("/proc/%d/comm" % pid) as f:
+            self.assertEqual(f.read().strip(), "dm-scrub-helper")
+        found = subprocess.run(["pgrep", "-f", "xen-domid 7"], capture_output=True, text=True)
+        self.assertNotIn(str(pid), found.stdout.split())
+        found = subprocess.run(["pgrep", "-f", "scrub helper for domain 7"],
+                               capture_output=True, text=True)
+        self.assertIn(str(pid), found.stdout.split())
+        self.xs.release(7)
+        self.finish(launch)
+
     def test_helper_exits_on_release_and_leaves_nothing(self):
         launch, pid = self.watching_helper()
         self.assertIsNotNone(proc_status(pid))

@@ -288,7 +288,7 @@ class InstallPurge(unittest.TestCase):
         return r
 
     def dry_run(self, args):
-        r = run([BINARY, "--dry-run", "--"] + args)
+        r = run([BINARY, "--dry-run", "--json", "--"] + args)
         self.assertEqual(r.returncode, 0, r.stderr)
         return json.loads(r.stdout)
 

@@ -171,3 +171,65 @@ Test(config, text_need_not_be_nul_terminated)
   cr_assert_eq(g_strv_length(d->scrub), 1);
   cr_assert_str_eq(d->scrub[0], "vfb");
 }
+
+static GPtrArray *
+lint(const char *text)
+{
+  GPtrArray *problems = g_ptr_array_new_with_free_func(g_free);
+  dm_config_lint(text, problems);
+  return problems;
+}
+
+static gboolean
+has(GPtrArray *problems, const char *fragment)
+{
+  for (guint i = 0; i < problems->len; i++)
+    if (strstr(problems->pdata[i], fragment))
+      return TRUE;
+  return FALSE;
+}
+
+/* check: every problem, each with its line, the xl.cfg habits included. */
+Test(config, lint_reports_every_problem_with_its_line)
+{
+  g_autoptr(GPtrArray) p = lint("[launcher]\n"
+                                "scrub_mode = always\n"
+                                "scrub-mode = \"always\"\n"
+                                "scrub = console, vfb\n"
+                                "helper = true # keep it\n"
+                                "scrub-grace-ms = soon\n"
+                                "this is junk\n"
+                                "[domain:win10]\n"
+                                "vnc-display = 5901\n"
+                                "frobnicate = 1\n");
+  cr_assert_eq(p->len, 8);
+  cr_assert(has(p, "line 2: [launcher] unknown key scrub_mode: did you mean scrub-mode?"));
+  cr_assert(has(p, "line 3: [launcher] scrub-mode: quoted value \"always\": write scrub-mode = always"));
+  cr_assert(has(p, "line 4: [launcher] scrub: lists are separated by ';'"));
+  cr_assert(has(p, "scrub = console;vfb"));
+  cr_assert(has(p, "line 5: [launcher] helper: '#' inside a value"));
+  cr_assert(has(p, "line 6: [launcher] scrub-grace-ms: 'soon' is not a whole number"));
+  cr_assert(has(p, "line 7: expected KEY = VALUE"));
+  cr_assert(has(p, "line 9: [domain:win10] vnc-display: '5901' looks like a TCP port"));
+  cr_assert(has(p, "line 10: [domain:win10] unknown key frobnicate"));
+}
+
+Test(config, lint_is_quiet_on_a_good_config)
+{
+  g_autoptr(GPtrArray) p = lint("# comment\n[launcher]\nscrub = console;vfb\nscrub-mode = stale\n"
+                                "[domain:win10]\nvnc-display = 1\nsyslog = true\n");
+  cr_assert_eq(p->len, 0, "%s", p->len ? (char *)p->pdata[0] : "");
+}
+
+Test(config, vnc_display_that_is_a_port_is_refused_with_a_hint)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmConfig) c = parse("[launcher]\nvnc-display = 5901\n", NULL, &error);
+  cr_assert_null(c);
+  cr_assert(strstr(error->message, "for port 5901 write 1"), "%s", error->message);
+  g_clear_error(&error);
+  g_autoptr(DmConfig) ok = parse("[launcher]\nvnc-display = 5899\nsyslog = true\n", NULL, &error);
+  cr_assert_not_null(ok);
+  g_autoptr(DmDomainConfig) d = dm_config_for_domain(ok, "x", NULL);
+  cr_assert(d->syslog);
+}

@@ -2,6 +2,8 @@
 #include "escape.h"
 #include "toolstack_args.h"
 
+#include <string.h>
+
 Test(escape, doubles_commas_only)
 {
   const char *cases[][2] = {
@@ -46,5 +48,25 @@ Test(redact, hides_secret_values)
   for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autofree char *out = dm_redact_arg(cases[i][0]);
     cr_assert_str_eq(out, cases[i][1]);
+  }
+}
+
+/* Issue 17, item 10: a value holding a newline must not forge a log line
+ * (which `diagnose` would then report as the device model's error). */
+Test(escape, control_characters_cannot_start_a_line)
+{
+  const char *cases[][2] = {
+    { "win10", "win10" },
+    { "a\nqemu-dm-launcher: error: forged", "a\\nqemu-dm-launcher: error: forged" },
+    { "cr\rtab\tbell\a", "cr\\rtab\\tbell\\x07" },
+    { "esc\x1b[2J del\x7f", "esc\\x1b[2J del\\x7f" },
+    { "back\\slash", "back\\\\slash" },
+    { "caf\xc3\xa9", "caf\xc3\xa9" },
+    { "", "" },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *out = dm_escape_control(cases[i][0]);
+    cr_assert_str_eq(out, cases[i][1]);
+    cr_assert_null(strchr(out, '\n'));
   }
 }
