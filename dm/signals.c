@@ -65,6 +65,46 @@ signal_name(int sig)
   }
 }
 
+static long utc_offset_s; /* local time minus UTC, at dm_signals_install */
+
+/* YYYY-MM-DDTHH:MM:SS.mmm+HH:MM from seconds of local time since the
+ * epoch, with arithmetic only (days to civil date: H. Hinnant's
+ * algorithm). */
+static void
+put_stamp(Line *l, long long t, long ms)
+{
+  long long days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+  long long secs = t - days * 86400;
+  long long z = days + 719468;
+  long long era = (z >= 0 ? z : z - 146096) / 146097;
+  long long doe = z - era * 146097;
+  long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  long long mp = (5 * doy + 2) / 153;
+  long long d = doy - (153 * mp + 2) / 5 + 1;
+  long long m = mp < 10 ? mp + 3 : mp - 9;
+  long long y = yoe + era * 400 + (m <= 2);
+  long off = utc_offset_s < 0 ? -utc_offset_s : utc_offset_s;
+
+  put_uint(l, (unsigned long long)y, 4);
+  put(l, "-");
+  put_uint(l, (unsigned long long)m, 2);
+  put(l, "-");
+  put_uint(l, (unsigned long long)d, 2);
+  put(l, "T");
+  put_uint(l, (unsigned long long)(secs / 3600), 2);
+  put(l, ":");
+  put_uint(l, (unsigned long long)(secs / 60 % 60), 2);
+  put(l, ":");
+  put_uint(l, (unsigned long long)(secs % 60), 2);
+  put(l, ".");
+  put_uint(l, (unsigned long long)ms, 3);
+  put(l, utc_offset_s < 0 ? "-" : "+");
+  put_uint(l, (unsigned long long)(off / 3600), 2);
+  put(l, ":");
+  put_uint(l, (unsigned long long)(off / 60 % 60), 2);
+}
+
 static void
 on_signal(int sig)
 {
@@ -91,16 +131,12 @@ on_signal(int sig)
      * pid could have been reused had it exited on its own by now. */
     if (helper > 0 && helper_pidfd >= 0)
       killed = syscall(SYS_pidfd_send_signal, (int)helper_pidfd, SIGKILL, NULL, 0) == 0;
-    /* Same shape as dm/log.c's lines: program, UTC time, message. */
+    /* Same shape as dm/log.c's lines: program, ISO-8601 local time with
+     * the offset taken at install (localtime_r is not signal-safe),
+     * message. */
     clock_gettime(CLOCK_REALTIME, &ts);
     put(&l, DM_PROGRAM_NAME ": ");
-    put_uint(&l, (unsigned long long)(ts.tv_sec / 3600 % 24), 2);
-    put(&l, ":");
-    put_uint(&l, (unsigned long long)(ts.tv_sec / 60 % 60), 2);
-    put(&l, ":");
-    put_uint(&l, (unsigned long long)(ts.tv_sec % 60), 2);
-    put(&l, ".");
-    put_uint(&l, (unsigned long long)(ts.tv_nsec / 1000000), 3);
+    put_stamp(&l, (long long)ts.tv_sec + utc_offset_s, ts.tv_nsec / 1000000);
     put(&l, " ");
     put(&l, signal_name(sig));
     put(&l, " before the exec: qemu for domain ");
@@ -146,6 +182,8 @@ dm_signals_install(guint domid)
     sigaddset(&sa.sa_mask, handled[i]);
   launcher_pid = getpid();
   target_domid = domid;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local();
+  utc_offset_s = now ? (long)(g_date_time_get_utc_offset(now) / G_USEC_PER_SEC) : 0;
   for (gsize i = 0; i < G_N_ELEMENTS(handled); i++)
     sigaction(handled[i], &sa, NULL);
 }

@@ -223,6 +223,7 @@ class DryRunFailsWhereStartWould(LauncherTest):
         self.assertNotEqual(r.returncode, 0, r.stderr)
         with open(os.path.join(self.dir, "pw"), "w") as f:
             f.write("hunter2-pw\n")
+        os.chmod(os.path.join(self.dir, "pw"), 0o600)
         conf = self.write_config("[launcher]\nqemu-xen = %s\nvnc-password-file = %s\n"
                                  % (EXEC_PROBE, os.path.join(self.dir, "pw")))
         r = self.dry_run(args, config=conf)

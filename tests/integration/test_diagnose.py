@@ -357,7 +357,8 @@ class DiagnoseTest(unittest.TestCase):
         self.assertEqual(rep["scrub_helper"], {"running": False, "pids": []})
         self.assertEqual(rep["scrub_story"]["helper_stopped_why"], "domain-released",
                          rep["scrub_story"])
-        self.assertRegex(rep["scrub_story"]["helper_stopped_at"], r"^\d\d:\d\d:\d\d")
+        self.assertRegex(rep["scrub_story"]["helper_stopped_at"],
+                         r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$")
         r = self.diagnose(str(domid))
         self.assertIn("scrub helper: stopped watching at ", r.stdout.decode())
         self.assertIn("the domain was released", r.stdout.decode())

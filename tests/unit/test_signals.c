@@ -102,7 +102,7 @@ Test(signals, term_kills_the_helper_removes_the_secret_and_dies_of_it)
   cr_assert(WIFSIGNALED(out.helper_status) && WTERMSIG(out.helper_status) == SIGKILL);
   cr_assert_eq(access(secret, F_OK), -1);
   g_autofree char *pattern = g_strdup_printf(
-      "^qemu-dm-launcher: [0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3} SIGTERM before the exec: "
+      "^qemu-dm-launcher: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}[+-][0-9]{2}:[0-9]{2} SIGTERM before the exec: "
       "qemu for domain 7 not started; killed the scrub helper \\(pid %d\\); removed the "
       "VNC password file %s\n$", (int)out.helper, secret);
   assert_line(out.log, pattern);
