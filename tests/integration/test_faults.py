@@ -354,7 +354,7 @@ class SignalsBeforeExec(FaultTest):
                 launch.proc.send_signal(sig)
                 self.assertEqual(launch.wait(timeout=5), -sig, launch.log())
                 self.assertRegex(
-                    launch.log(), r"qemu-dm-launcher: \d\d:\d\d:\d\d\.\d\d\d %s before the "
+                    launch.log(), r"qemu-dm-launcher: \S+T\d\d:\d\d:\d\d\.\d\d\d[+-]\d\d:\d\d %s before the "
                     r"exec: qemu for domain 7 not started; killed the scrub helper \(pid %d\); "
                     r"removed the VNC password file %s\n"
                     % (sig.name, helper, re.escape(self.secret_path())))
