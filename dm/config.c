@@ -478,7 +478,7 @@ dm_config_for_domain(const DmConfig *config, const char *name, GError **error)
   dc->scrub_pv = FALSE;
   dc->helper = TRUE;
   dc->xenstore_timeout_ms = 2000;
-  dc->stubdom_qmp_proxy = g_strdup(DM_DEFAULT_VCHAN_PROXY);
+  dc->stubdom_qmp_proxy = NULL; /* found at run time: dm_stubdom_find_proxy */
   dc->run_dir = g_strdup(DM_RUNDIR);
   dc->vnc_display = -1;
   dc->vnc_display_to = -1;

@@ -29,7 +29,8 @@ typedef struct {
   gboolean scrub_pv;        /* scrub-guests contains "pv" */
   gboolean helper;
   guint xenstore_timeout_ms; /* bound on every xenstore wait before exec */
-  char *stubdom_qmp_proxy;  /* stub domain mode: Xen's vchan-socket-proxy */
+  char *stubdom_qmp_proxy;  /* stub domain mode: Xen's vchan-socket-proxy;
+                               NULL: found at run time (stubdom.h) */
   char *run_dir;            /* private run directory (secrets, probe cache) */
   /* VNC: NULL / -1 / FALSE leave the toolstack's -vnc as it was. */
   char *vnc_listen;         /* listen address; wider than the toolstack's

@@ -1,7 +1,7 @@
 /* A small JSON writer for --dry-run and diagnose --json.  It only writes:
  * nothing in the launcher parses JSON.  Kept here rather than taken from
  * json-glib because json-glib pulls GIO and six more shared libraries into
- * every guest's boot path (see README, "Why the launcher links as it
+ * every guest's boot path (see docs/packaging.md, "Why the launcher links as it
  * does").  Pure. */
 #pragma once
 

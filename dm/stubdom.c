@@ -374,7 +374,7 @@ run(const DmCli *cli, DmFdSet *inherited, GError **error)
   g_strfreev(dc->scrub);
   dc->scrub = g_new0(char *, 1);
   dc->helper = FALSE;
-  proxy = g_strdup(dc->stubdom_qmp_proxy);
+  proxy = dc->stubdom_qmp_proxy ? g_strdup(dc->stubdom_qmp_proxy) : dm_stubdom_find_proxy("/");
   plan = dm_plan_build(g_steal_pointer(&request), g_steal_pointer(&dc), &facts, error);
   if (plan == NULL)
     return FALSE;
@@ -412,4 +412,54 @@ dm_stubdom_run(const DmCli *cli, DmFdSet *inherited, GError **error)
     return TRUE;
   g_prefix_error(error, "stubdom: ");
   return FALSE;
+}
+
+/* Newest first: "xen-4.20" before "xen-4.17" (numbers compared as numbers). */
+static gint
+by_version_desc(gconstpointer a, gconstpointer b)
+{
+  const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+  while (*x && *y) {
+    if (g_ascii_isdigit(*x) && g_ascii_isdigit(*y)) {
+      guint64 nx = g_ascii_strtoull(x, (char **)&x, 10);
+      guint64 ny = g_ascii_strtoull(y, (char **)&y, 10);
+      if (nx != ny)
+        return nx > ny ? -1 : 1;
+    } else if (*x != *y) {
+      return *x > *y ? -1 : 1;
+    } else {
+      x++, y++;
+    }
+  }
+  return *x ? -1 : *y ? 1 : 0;
+}
+
+char *
+dm_stubdom_find_proxy(const char *root)
+{
+  /* Paths that survive a Xen upgrade first; then Debian's versioned
+   * directories, newest first, so that 4.17 -> 4.20 needs no config edit. */
+  const char *stable[] = { DM_DEFAULT_VCHAN_PROXY, "/usr/libexec/xen/bin/vchan-socket-proxy",
+                           "/usr/lib/xen/bin/vchan-socket-proxy" };
+  for (gsize i = 0; i < G_N_ELEMENTS(stable); i++) {
+    g_autofree char *path = g_build_filename(root, stable[i], NULL);
+    if (g_file_test(path, G_FILE_TEST_IS_EXECUTABLE))
+      return g_strdup(stable[i]);
+  }
+  g_autofree char *lib = g_build_filename(root, "/usr/lib", NULL);
+  g_autoptr(GDir) dir = g_dir_open(lib, 0, NULL);
+  g_autoptr(GPtrArray) found = g_ptr_array_new_with_free_func(g_free);
+  const char *name;
+  while (dir && (name = g_dir_read_name(dir)) != NULL) {
+    if (!g_str_has_prefix(name, "xen-") || !g_ascii_isdigit(name[4]))
+      continue;
+    g_autofree char *rel = g_build_filename("/usr/lib", name, "bin", "vchan-socket-proxy", NULL);
+    g_autofree char *path = g_build_filename(root, rel, NULL);
+    if (g_file_test(path, G_FILE_TEST_IS_EXECUTABLE))
+      g_ptr_array_add(found, g_steal_pointer(&rel));
+  }
+  if (found->len == 0)
+    return g_strdup(DM_DEFAULT_VCHAN_PROXY); /* the exec then says it is missing */
+  g_ptr_array_sort(found, by_version_desc);
+  return g_strdup(found->pdata[0]);
 }

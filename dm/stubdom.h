@@ -14,3 +14,9 @@
 /* Returns TRUE only after a dry run (plan printed); otherwise it execs qemu
  * and returns only on failure, with `error` set. */
 gboolean dm_stubdom_run(const DmCli *cli, DmFdSet *inherited, GError **error);
+
+/* stubdom-qmp-proxy unset: Xen's vchan-socket-proxy, looked for under
+ * ROOT ("/" but in tests) at DM_DEFAULT_VCHAN_PROXY, /usr/libexec/xen/bin
+ * and /usr/lib/xen/bin, then in /usr/lib/xen-VERSION/bin, newest first.
+ * Never a path fixed at build time that the next Xen upgrade removes. */
+char *dm_stubdom_find_proxy(const char *root);

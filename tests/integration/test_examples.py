@@ -30,7 +30,9 @@ def installed_launcher():
         subprocess.run(["cmake", "--install", BUILD_DIR, "--prefix", "/usr"], check=True,
                        capture_output=True, env=dict(os.environ, DESTDIR=d))
         hits = glob.glob(os.path.join(d, "usr", "**", "qemu-dm-launcher"), recursive=True)
-        hits = [h for h in hits if os.path.isfile(h) and os.access(h, os.X_OK)]
+        # The binary itself, not the /usr/sbin link a person runs it by.
+        hits = [h for h in hits if os.path.isfile(h) and not os.path.islink(h) and
+                os.access(h, os.X_OK)]
         assert len(hits) == 1, hits
         return "/" + os.path.relpath(hits[0], d)
 

@@ -24,6 +24,8 @@ from dmtest import BUILD_DIR, LIBXL_HVM, XEND_HVM  # noqa: E402
 SOURCE_DIR = os.environ.get("DM_SOURCE_DIR", "")
 PACKAGE = "qemu-dm-launcher"
 BINARY = "/usr/lib/xen/bin/qemu-dm-launcher"
+SBIN_LINK = "/usr/sbin/qemu-dm-launcher"   # for a person; the toolstack runs BINARY
+DOC = "/usr/share/doc/qemu-dm-launcher/"
 CONFFILE = "/etc/xen/qemu-dm-launcher.conf"
 LOCK = "/run/lock/qemu-dm-launcher-package-test.lock"
 # Only what the package can create; compared before install and after purge.
@@ -32,6 +34,8 @@ WATCHED = ["/etc/xen", "/usr/lib/xen", "/usr/share/doc/" + PACKAGE,
 # In the .deb but not from `cmake --install`: Debian's own files.
 DEBIAN_ONLY = {"/usr/share/doc/qemu-dm-launcher/copyright",
                "/usr/share/doc/qemu-dm-launcher/changelog.gz",
+               "/usr/share/doc/qemu-dm-launcher/NEWS.Debian.gz",
+               "/usr/share/doc/qemu-dm-launcher/README.Debian",
                "/usr/share/lintian/overrides/qemu-dm-launcher"}
 APT = ["apt-get", "-y", "-q", "--no-install-recommends",
        "-o", "DPkg::Lock::Timeout=300"]
@@ -158,10 +162,18 @@ class Layout(unittest.TestCase):
         stubdom = {p for p in staged if os.path.basename(p).startswith("qemu-dm-launcher-stubdom-")}
         self.assertEqual(bool(stubdom), with_stubdom(), stubdom)
         staged -= stubdom
-        # dh_installman compresses the man page; nothing else differs.
+        # dh_installman compresses the man page, dh_compress the longer
+        # documents; nothing else differs.
         staged = {p + ".gz" if p.startswith("/usr/share/man/") else p for p in staged}
+        deb = {p[:-3] if p.startswith("/usr/share/doc/") and p[:-3] in staged else p
+               for p in deb}
         self.assertEqual(deb - DEBIAN_ONLY, staged)
-        for p in [BINARY, CONFFILE, "/usr/share/man/man8/qemu-dm-launcher.8.gz"] + [
+        for p in [BINARY, SBIN_LINK, CONFFILE, "/usr/share/man/man8/qemu-dm-launcher.8.gz",
+                  DOC + "README.md", DOC + "HACKING.md", DOC + "README.Debian",
+                  DOC + "NEWS.Debian.gz"] + [
+                DOC + "docs/" + d for d in
+                ["configuration.md", "diagnose.md", "stubdom.md", "nested-xen.md",
+                 "robustness.md", "benchmarks-and-figures.md", "packaging.md", "support.md"]] + [
                 "/usr/share/doc/qemu-dm-launcher/examples/" + e for e in
                 ["xm-hvm-windows.cfg", "xl-hvm.cfg", "xl-pv-vfb.cfg", "xl-hvm-stubdom.cfg"]]:
             self.assertIn(p, deb)
@@ -325,9 +337,21 @@ class InstallPurge(unittest.TestCase):
         self.assertEqual(plan["argv"], [plan["exec"]] + LIBXL_HVM)
         self.assertEqual(plan["scrub"], ["/local/domain/0/backend/console/7",
                                          "/local/domain/0/backend/vfb/7"])
-        plan = self.dry_run(XEND_HVM)
-        self.assertEqual(plan["flavour"], "qemu-xen-traditional")
-        self.assertEqual(plan["exec"], "/usr/lib/xen/bin/qemu-dm")
+        # Debian ships no qemu-dm: the dry run fails as the start would (127).
+        r = run([BINARY, "--dry-run", "--json", "--"] + XEND_HVM)
+        self.assertEqual(r.returncode, 127, r.stderr)
+        self.assertIn("qemu binary '/usr/lib/xen/bin/qemu-dm'", r.stderr)
+        # The README's commands, as typed: the /usr/sbin link reaches the binary.
+        self.assertEqual(os.readlink(SBIN_LINK), "../lib/xen/bin/qemu-dm-launcher")
+        r = run(["qemu-dm-launcher", "--version"],
+                env=dict(os.environ, PATH="/usr/sbin:/usr/bin:/sbin:/bin"))
+        self.assertEqual(r.stdout.splitlines()[0], "qemu-dm-launcher " + version, r.stderr)
+        r = run(["qemu-dm-launcher", "check"], env=dict(os.environ, PATH="/usr/sbin:/usr/bin"))
+        self.assertIn(r.returncode, (0, 1), r.stderr)
+        self.assertIn("config: /etc/xen/qemu-dm-launcher.conf", r.stdout)
+        r = run(["qemu-dm-launcher", "diagnose", "--help"],
+                env=dict(os.environ, PATH="/usr/sbin:/usr/bin"))
+        self.assertEqual(r.returncode, 0, r.stderr)
         r = run([BINARY, "--version"])
         self.assertEqual(r.stdout.splitlines()[0], "qemu-dm-launcher " + version)
         self.assertEqual(must(["man", "-w", "qemu-dm-launcher"]).stdout.strip(),
