@@ -86,7 +86,7 @@ static const char *const config_texts[G_N_ELEMENTS(configs)] = {
   "scrub-guests = pv\n",
   "[launcher]\n"
   "vnc-listen = 0.0.0.0\n"
-  "vnc-display-to = 59635\n"
+  "vnc-display-to = 5899\n"
   "rlimit-fsize = 1048576\n"
   "dm-uid-base = 0\n"
   "scrub =\n"
