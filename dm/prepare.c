@@ -92,20 +92,12 @@ make_chroot(const char *dir, GError **error)
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "the chroot '%s': %s", dir, local->message);
     return FALSE;
   }
-  if (mkdirat(parent_fd, name, 0555) < 0 && errno != EEXIST) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "creating the chroot '%s': %s", dir,
-                g_strerror(errno));
-    close(parent_fd);
-    return FALSE;
-  }
-  fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  fd = dm_trust_open_subdir(parent_fd, name, dir, 0555, &local);
   close(parent_fd);
-  if (fd < 0 || !dm_trust_check_fd(fd, "chroot", dir, NULL)) {
-    if (fd >= 0)
-      close(fd);
+  if (fd < 0) {
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
                 "the chroot '%s' must be a directory (not a link) owned by root and "
-                "writable by no one else", dir);
+                "writable by no one else: %s", dir, local->message);
     return FALSE;
   }
   d = fdopendir(fd);

@@ -205,24 +205,11 @@ dm_secret_clear_xenstore(const char *node, guint timeout_ms, GError **error)
 static int
 open_private_dir(int run_fd, const char *name, const char *path, GError **error)
 {
-  g_autoptr(GError) local = NULL;
-  int fd;
+  int fd = dm_trust_open_subdir(run_fd, name, path, 0700, error);
 
-  if (mkdirat(run_fd, name, 0700) < 0 && errno != EEXIST) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "creating directory '%s': %s", path,
-                g_strerror(errno));
-    return -1;
-  }
-  fd = openat(run_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
+  if (fd >= 0 && fchmod(fd, 0700) < 0) {
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "directory '%s': %s", path,
-                errno == ELOOP || errno == ENOTDIR ? "not a directory (a link is not followed)"
-                                                   : g_strerror(errno));
-    return -1;
-  }
-  if (!dm_trust_check_fd(fd, "directory", path, &local) || fchmod(fd, 0700) < 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "%s",
-                local ? local->message : g_strerror(errno));
+                g_strerror(errno));
     close(fd);
     return -1;
   }

@@ -91,6 +91,13 @@ open_component(int dir_fd, const char *name, const char *so_far, gboolean last,
 }
 
 int
+dm_trust_open_subdir(int dir_fd, const char *name, const char *path, mode_t create_mode,
+                     GError **error)
+{
+  return open_component(dir_fd, name, path, TRUE, create_mode, error);
+}
+
+int
 dm_trust_open_dir(const char *path, mode_t create_mode, GError **error)
 {
   g_auto(GStrv) parts = NULL;

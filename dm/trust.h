@@ -21,6 +21,13 @@
  * missing directory). */
 int dm_trust_open_dir(const char *path, mode_t create_mode, GError **error);
 
+/* One directory below a checked one: `name` in `dir_fd`, created with
+ * `create_mode` when missing (0: never), opened without following a
+ * link, and checked as the last component is (a sticky parent's rule
+ * does not apply).  `path` is for the message.  -1 with `error` set. */
+int dm_trust_open_subdir(int dir_fd, const char *name, const char *path, mode_t create_mode,
+                         GError **error);
+
 /* Checks an opened directory or file by its fstat: owned by root or the
  * launcher's uid, and not writable by group or others.  `what` and `path`
  * are for the message. */
