@@ -3,9 +3,9 @@
 #include "build_config.h"
 #include "check.h"
 #include "cli.h"
-#include "config_file.h"
+#include "config_read.h"
 #include "diagnose_read.h"
-#include "launch.h"
+#include "exec.h"
 #include "log.h"
 #include "plan.h"
 #include "scrub_cmd.h"
@@ -96,7 +96,7 @@ launch(const DmCli *cli, const char *argv0, const DmFdSet *inherited)
   if (cli->no_helper)
     dc->helper = FALSE;
   /* From here until the exec a SIGTERM or SIGHUP undoes what was started
-   * (dm/signals.h): first the qemu probes, which run real processes. */
+   * (dm/sys/signals.h): first the qemu probes, which run real processes. */
   dm_signals_install(request->domid);
   dm_qemu_facts_gather(request, dc, cli->dry_run, &facts);
   facts.caller_argv0 = dm_caller_argv0(argv0);
@@ -107,7 +107,7 @@ launch(const DmCli *cli, const char *argv0, const DmFdSet *inherited)
 
   if (cli->dry_run) {
     /* Fails where the real start would: a missing qemu, an unreadable
-     * password file (dm/prepare.h). */
+     * password file (dm/sys/prepare.h). */
     if (!dm_prepare_check(plan, &error))
       return fail(error);
     g_autofree char *json = cli->json ? dm_plan_to_json(plan) : NULL;

@@ -1,5 +1,5 @@
 /* libFuzzer harness: the disk-spec parser and the -drive rewrite (pure
- * code, dm/disk.c).  Input: an option, a NUL or newline, then the
+ * code, dm/core/disk.c).  Input: an option, a NUL or newline, then the
  * option's value ("hda\ntap:aio:/img").  A spec either parses to an
  * absolute path and a known format, or fails with DM_ERROR_INVALID; and
  * the -drive option built from it must read back, through qemu's own

@@ -82,7 +82,7 @@ check_line(const CorpusLine *line, gsize index)
       continue;
     }
     /* A blktap device or spec in a -drive is rewritten to what qemu reads
-     * (dm/disk.c): the same file, its format said explicitly. */
+     * (dm/core/disk.c): the same file, its format said explicitly. */
     if (i > 0 && strcmp(line->argv[i - 1], "-drive") == 0 && strcmp(got, line->argv[i]) != 0) {
       g_autofree char *was = dm_qemu_opt_get(line->argv[i], "file");
       g_autofree char *now = dm_qemu_opt_get(got, "file");

@@ -1,4 +1,4 @@
-/* dm/disk.c: a table in the spirit of xl's check-xl-disk-parse: each spec
+/* dm/core/disk.c: a table in the spirit of xl's check-xl-disk-parse: each spec
  * in, the qemu -drive option out, or an error. */
 #include <criterion/criterion.h>
 #include "disk.h"

@@ -1,4 +1,4 @@
-/* dm/json.c, the launcher's JSON writer, read back with json-glib's parser. */
+/* dm/core/json.c, the launcher's JSON writer, read back with json-glib's parser. */
 #include <criterion/criterion.h>
 #include <json-glib/json-glib.h>
 

@@ -1,4 +1,4 @@
-/* dm/qemu_probe.c against the real kernel and the real qemu-xen binary.
+/* dm/sys/qemu_probe.c against the real kernel and the real qemu-xen binary.
  * Criterion runs each test in a process of its own, so a filter put on
  * one stays in it. */
 #include <criterion/criterion.h>

@@ -1,4 +1,4 @@
-/* dm/sandbox.c against the real kernel: each test applies a policy in a
+/* dm/sys/sandbox.c against the real kernel: each test applies a policy in a
  * child (Criterion already runs each test in its own process; tests that
  * need to look at the sandboxed process from outside fork once more). */
 #include <criterion/criterion.h>

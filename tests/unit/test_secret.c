@@ -1,4 +1,4 @@
-/* dm/secret.c against the real file system. */
+/* dm/sys/secret.c against the real file system. */
 #include <criterion/criterion.h>
 #include "secret.h"
 

@@ -1,4 +1,4 @@
-/* dm/signals.c against the real kernel: a forked "launcher" installs the
+/* dm/sys/signals.c against the real kernel: a forked "launcher" installs the
  * handler, tracks a helper (a real child process) and a secret file, and
  * gets the signal; the test checks what it left. */
 #include <criterion/criterion.h>

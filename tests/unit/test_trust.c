@@ -1,4 +1,4 @@
-/* dm/trust.c against the real file system (as root: it changes owners). */
+/* dm/sys/trust.c against the real file system (as root: it changes owners). */
 #include <criterion/criterion.h>
 #include "trust.h"
 

@@ -1,4 +1,4 @@
-#include "scrubber.h"
+#include "scrub_apply.h"
 #include "util.h"
 
 #include <errno.h>

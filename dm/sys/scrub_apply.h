@@ -1,4 +1,4 @@
-/* The scrub's xenstore side: reads backend directories, asks dm/scrub.c
+/* The scrub's xenstore side: reads backend directories, asks dm/core/scrub.c
  * what to do, and removes stale device backends in a transaction.  Used
  * by the launcher (one bounded pass before exec) and by the helper. */
 #pragma once

@@ -28,7 +28,7 @@ void dm_signals_release(const sigset_t *saved);
 void dm_signals_track_helper(pid_t pid);
 void dm_signals_track_secret(const char *path);
 
-/* The qemu probe running now (dm/qemu_probe.c), before any of the above:
+/* The qemu probe running now (dm/sys/qemu_probe.c), before any of the above:
  * its process group (0: none), killed with SIGKILL, and its private
  * directory with the one name in it that qemu may have made (NULL:
  * none), removed.  The launcher's reply to the toolstack's SIGHUP then

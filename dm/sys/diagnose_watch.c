@@ -12,7 +12,7 @@
  * second.  Reads happen on this thread, so a watchdog thread ends the
  * command (exit 2) if xenstored stops answering one for --timeout. */
 #include "diagnose_read.h"
-#include "config_file.h"
+#include "config_read.h"
 #include "plan.h"
 #include "json.h"
 #include "util.h"

@@ -131,7 +131,7 @@ on_signal(int sig)
      * pid could have been reused had it exited on its own by now. */
     if (helper > 0 && helper_pidfd >= 0)
       killed = syscall(SYS_pidfd_send_signal, (int)helper_pidfd, SIGKILL, NULL, 0) == 0;
-    /* Same shape as dm/log.c's lines: program, ISO-8601 local time with
+    /* Same shape as dm/sys/log.c's lines: program, ISO-8601 local time with
      * the offset taken at install (localtime_r is not signal-safe),
      * message. */
     clock_gettime(CLOCK_REALTIME, &ts);

@@ -1,6 +1,6 @@
 #include "stubdom.h"
 #include "build_config.h"
-#include "config_file.h"
+#include "config_read.h"
 #include "plan.h"
 #include "stubdom_argv.h"
 #include "util.h"

@@ -140,7 +140,7 @@ run_binary(const char *binary, const char *const *args, int stdin_fd, Run *r)
     g_ptr_array_add(argv, (gpointer)*a);
   /* GLib closes every fd but 0-2 in the child: the toolstack's fds do
    * not reach the probe.  The signals are held until the handler knows
-   * the probe's process group (dm/signals.h). */
+   * the probe's process group (dm/sys/signals.h). */
   dm_signals_hold(&held);
   if (!g_spawn_async_with_pipes_and_fds(NULL, (const char *const *)argv->pdata, NULL,
                                         G_SPAWN_DO_NOT_REAP_CHILD |
@@ -434,7 +434,7 @@ start_fact(GKeyFile *kf, const char *binary, StartProbe kind, DmQemuFacts *facts
 #define CACHE_NAME "qemu-facts.ini"
 #define CACHE_MAX (1024 * 1024)
 
-/* The run dir, checked by the secret file's rules (dm/trust.h): a cache
+/* The run dir, checked by the secret file's rules (dm/sys/trust.h): a cache
  * that another user could plant or redirect would decide whether qemu
  * gets -sandbox.  With `write_cache`, the directory fd also carries the
  * probe lock (flock): 20 guests started at once after a reboot (the run

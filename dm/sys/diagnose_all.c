@@ -3,7 +3,7 @@
  * domain is healthy, 1 when something is stuck, 2 when xenstored did not
  * answer in time (the lines read so far are printed). */
 #include "build_config.h"
-#include "config_file.h"
+#include "config_read.h"
 #include "diagnose_output.h"
 #include "diagnose_read.h"
 #include "json.h"

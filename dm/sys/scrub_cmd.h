@@ -1,5 +1,5 @@
 /* `qemu-dm-launcher scrub DOMID|NAME [--dry-run]`: the launcher's scrub
- * policy (dm/scrub.c, through dm/scrubber.c), applied once, in the
+ * policy (dm/core/scrub.c, through dm/sys/scrub_apply.c), applied once, in the
  * foreground, by an admin. */
 #pragma once
 #include "cli.h"

@@ -1,5 +1,5 @@
 #include "prepare.h"
-#include "launch.h"
+#include "exec.h"
 #include "secret.h"
 #include "signals.h"
 #include "trust.h"
@@ -34,7 +34,7 @@ check_images(const DmQemuSetup *setup, GError **error)
 }
 
 /* qemu reads the credentials as root: the directory and the files go by
- * the secret file's rules (dm/trust.h), and the server's private key must
+ * the secret file's rules (dm/sys/trust.h), and the server's private key must
  * not be readable by everyone. */
 static gboolean
 check_tls(const DmQemuSetup *setup, GError **error)
@@ -74,7 +74,7 @@ check_tls(const DmQemuSetup *setup, GError **error)
 
 /* qemu chroots into it after start-up, by its path: it must be empty
  * (nothing of the host to reach from inside) and root's, and so must every
- * directory above it (dm/trust.h), or another user could swap it between
+ * directory above it (dm/sys/trust.h), or another user could swap it between
  * this check and qemu's chroot. */
 static gboolean
 make_chroot(const char *dir, GError **error)

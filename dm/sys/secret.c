@@ -37,7 +37,7 @@ dm_secret_read_file(const char *path, GError **error)
   ssize_t n;
   g_autoptr(GError) local = NULL;
   char *out;
-  /* The secret file's rules (dm/trust.h): no link followed, its
+  /* The secret file's rules (dm/sys/trust.h): no link followed, its
    * directories root's; a regular file (a FIFO would block the launch,
    * /dev/zero never end), root's, not readable by everyone.  Opened
    * non-blocking; the read below is bounded. */
@@ -226,7 +226,7 @@ dm_secret_write(const char *path, const char *data, gsize length, GError **error
   gsize done = 0;
   int run_fd, dir_fd, fd;
 
-  /* The run dir and every parent by the secret file's rules (dm/trust.h),
+  /* The run dir and every parent by the secret file's rules (dm/sys/trust.h),
    * then everything relative to the fds that were checked. */
   run_fd = dm_trust_open_dir(run_dir, 0700, error);
   dir_fd = run_fd < 0 ? -1 : open_private_dir(run_fd, dir_name, dir, error);

@@ -7,8 +7,8 @@
  * lifetime) and never holds qemu's controlling terminal.
  *
  * The helper watches the plan's backend class directories and
- * @releaseDomain, scrubs stale devices as they appear (dm/scrub.c
- * decides, dm/scrubber.c removes), and exits when the scrub window ends
+ * @releaseDomain, scrubs stale devices as they appear (dm/core/scrub.c
+ * decides, dm/sys/scrub_apply.c removes), and exits when the scrub window ends
  * or when the domain instance it serves ends (destroyed, or its domid
  * reused), or within a second of the domain's release.  It waits on xenstore watches
  * and on a timer thread's condition variable; it never polls.  It runs as

@@ -19,10 +19,10 @@ gint64 dm_diagnose_helper_uid(const DmDomainConfig *dc, guint domid);
 /* The bound on xenstore for diagnose and scrub (--timeout, default 10 s). */
 guint dm_diagnose_timeout_ms(const DmCli *cli);
 
-/* `diagnose --all`: one line per domain (dm/diagnose_all.c). */
+/* `diagnose --all`: one line per domain (dm/sys/diagnose_all.c). */
 gboolean dm_diagnose_all_run(const DmCli *cli, gboolean *stuck, GError **error);
 
-/* `diagnose --watch DOMID|NAME` (dm/diagnose_watch.c). */
+/* `diagnose --watch DOMID|NAME` (dm/sys/diagnose_watch.c). */
 gboolean dm_diagnose_watch_run(const DmCli *cli, const char *arg, gboolean *stuck,
                                GError **error);
 

@@ -1,4 +1,4 @@
-#include "config_file.h"
+#include "config_read.h"
 #include "build_config.h"
 #include "util.h"
 

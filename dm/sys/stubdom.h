@@ -9,7 +9,7 @@
  * /var/log/xen/qemu-dm-NAME.log in dom0. */
 #pragma once
 #include "cli.h"
-#include "launch.h"
+#include "exec.h"
 
 /* Returns TRUE only after a dry run (plan printed); otherwise it execs qemu
  * and returns only on failure, with `error` set. */

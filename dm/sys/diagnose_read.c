@@ -1,6 +1,6 @@
 #include "diagnose_read.h"
 #include "build_config.h"
-#include "config_file.h"
+#include "config_read.h"
 #include "diagnose_output.h"
 #include "util.h"
 #include "xs.h"
@@ -421,7 +421,7 @@ read_processes(DmDiagSnapshot *snap, const DmDomainConfig *dc, const GPtrArray *
     g_ptr_array_add(snap->launchers, proc_copy(found->pdata[i]));
 }
 
-/* The uid the launcher's scrub helper runs as (dm/helper.c). */
+/* The uid the launcher's scrub helper runs as (dm/sys/helper.c). */
 gint64
 dm_diagnose_helper_uid(const DmDomainConfig *dc, guint domid)
 {

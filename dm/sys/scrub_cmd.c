@@ -2,19 +2,19 @@
  *
  * The same policy as the launcher and its helper, once, in the
  * foreground: the directories come from dm_scrub_paths() (classes, guest
- * types), each device's decision from the scrub tracker (dm/scrub.c), and
- * the removal from dm_scrub_dir() (dm/scrubber.c), which re-decides inside
+ * types), each device's decision from the scrub tracker (dm/core/scrub.c), and
+ * the removal from dm_scrub_dir() (dm/sys/scrub_apply.c), which re-decides inside
  * its transaction so that a backend served meanwhile is kept.  In stale
  * mode a backend must be seen unserved for the whole grace period: the
  * command reads every device, waits the grace (at most MAX_WAIT_MS; the
  * admin's request stands in for the rest), and reads again. */
 #include "scrub_cmd.h"
 #include "build_config.h"
-#include "config_file.h"
+#include "config_read.h"
 #include "diagnose_read.h"
 #include "log.h"
 #include "plan.h"
-#include "scrubber.h"
+#include "scrub_apply.h"
 #include "util.h"
 #include "xs.h"
 

@@ -1,7 +1,7 @@
 #include "helper.h"
 #include "proctitle.h"
 #include "log.h"
-#include "scrubber.h"
+#include "scrub_apply.h"
 #include "signals.h"
 #include "util.h"
 

@@ -1,4 +1,4 @@
-#include "launch.h"
+#include "exec.h"
 #include "act.h"
 #include "build_config.h"
 #include "escape.h"

@@ -796,7 +796,7 @@ story_clear(DmDiagStory *st)
   g_clear_pointer(&st->impostors, g_ptr_array_unref);
 }
 
-/* One line of the launcher's log (dm/log.c): "qemu-dm-launcher[TAG]:
+/* One line of the launcher's log (dm/sys/log.c): "qemu-dm-launcher[TAG]:
  * YYYY-MM-DDTHH:MM:SS.mmm+HH:MM [warning: ]MESSAGE" (before 2026-12,
  * "HH:MM:SS.mmm" alone).  The log is written by root-run processes only
  * (libxl opens it for the device model's stderr), so its lines are facts
@@ -875,7 +875,7 @@ story_line(DmDiagStory *st, guint domid, const char *line)
   }
   if (pid == 0 || (st->helper_logged_pid && pid != st->helper_logged_pid))
     return;
-  /* The helper's last words (dm/helper.c). */
+  /* The helper's last words (dm/sys/helper.c). */
   const char *why = NULL;
   if (g_str_has_prefix(text, "scrub window of "))
     why = "window-ended";
@@ -893,7 +893,7 @@ story_line(DmDiagStory *st, guint domid, const char *line)
   }
 }
 
-/* The helper's process title (dm/proctitle.h): "qemu-dm-launcher: scrub
+/* The helper's process title (dm/sys/proctitle.h): "qemu-dm-launcher: scrub
  * helper for domain N (NAME)".  0 when argv0 is not one. */
 static guint
 helper_title_domid(const char *argv0)
@@ -965,7 +965,7 @@ helpers(const DmDiagSnapshot *snap, DmDiagReport *r)
     g_autoptr(GString) why = g_string_new(NULL);
     if (p->pid == r->dm_pid || !proc_alive(p) || p->argv == NULL)
       continue;
-    /* By its argv, or by the title it gives itself (dm/proctitle.h). */
+    /* By its argv, or by the title it gives itself (dm/sys/proctitle.h). */
     if (dm_diagnose_argv_domid((const char *const *)p->argv, NULL) != snap->domid &&
         helper_title_domid(p->argv[0]) != snap->domid)
       continue;
