@@ -40,7 +40,7 @@ static const KeySpec keys[] = {
   { "helper", KEY_BOOL, 0 },
   { "xenstore-timeout-ms", KEY_UINT, 60000 },
   { "stubdom-qmp-proxy", KEY_PATH, 0 },
-  /* VNC, SDL, run directory (issue 5) */
+  /* VNC, SDL, run directory */
   { "run-dir", KEY_PATH, 0 },
   { "vnc-listen", KEY_ADDRESS, 0 },
   { "vnc-listen-widen", KEY_BOOL, 0 },
@@ -51,7 +51,7 @@ static const KeySpec keys[] = {
   { "vnc-tls-dir", KEY_PATH, 0 },
   { "vnc-tls-verify", KEY_BOOL, 0 },
   { "sdl", KEY_BOOL, 0 },
-  /* sandbox (issue 5) */
+  /* sandbox */
   { "rlimit-fsize", KEY_UINT, G_MAXINT64 },
   { "core-dumps", KEY_BOOL, 0 },
   { "qemu-sandbox", KEY_BOOL_OR_AUTO, 0 },

@@ -396,10 +396,3 @@ dm_qemu_args_build_full(const DmRequest *request, const DmDomainConfig *dc,
   }
   return g_steal_pointer(&argv);
 }
-
-GPtrArray *
-dm_qemu_args_build(const DmRequest *request, const DmDomainConfig *dc,
-                   const DmQemuFacts *facts, GError **error)
-{
-  return dm_qemu_args_build_full(request, dc, facts, NULL, error);
-}

@@ -79,8 +79,6 @@ const char *dm_qemu_binary(const DmRequest *request, const DmDomainConfig *dc);
 GPtrArray *dm_qemu_args_build_full(const DmRequest *request, const DmDomainConfig *dc,
                                    const DmQemuFacts *facts, DmQemuSetup *setup,
                                    GError **error);
-GPtrArray *dm_qemu_args_build(const DmRequest *request, const DmDomainConfig *dc,
-                              const DmQemuFacts *facts, GError **error);
 
 /* The per-domain chroot: <dm-chroot-dir or run-dir/root>/<domid>. */
 char *dm_qemu_chroot_dir(const DmDomainConfig *dc, guint domid);

@@ -1,5 +1,5 @@
-/* "Act": what the launcher does to the domain between planning and exec.
- * Today: find a stub domain's HVM target, fork the detached scrub helper
+/* "Act": what the launcher does to the domain between planning and exec:
+ * find a stub domain's HVM target, fork the detached scrub helper
  * and run the bounded immediate scrub (dm_act_finish collects the helper
  * just before the exec).  Skipped for probes and dry runs (the caller does not call it). */
 #pragma once

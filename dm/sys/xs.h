@@ -20,8 +20,8 @@ typedef gboolean (*DmXsTxnBody)(struct xs_handle *xs, xs_transaction_t t, gpoint
 gboolean dm_xs_transact(struct xs_handle *xs, DmXsTxnBody body, gpointer data,
                         guint max_tries, GError **error);
 
-/* Reads a node.  Returns NULL and sets errno-based error; ENOENT is
- * reported as G_IO_ERROR_NOT_FOUND in DM_ERROR_XENSTORE's message. */
+/* Reads a node.  On failure returns NULL with DM_ERROR_XENSTORE set, and
+ * sets *missing (if given) when the node does not exist (ENOENT). */
 char *dm_xs_read(struct xs_handle *xs, xs_transaction_t t, const char *path,
                  gboolean *missing, GError **error);
 

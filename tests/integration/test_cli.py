@@ -122,7 +122,7 @@ class Grammar(LauncherTest):
         return subprocess.run([LAUNCHER] + list(argv), capture_output=True, timeout=30, **kw)
 
     def test_options_then_toolstack_args_without_separator(self):
-        # The mistake from issue 13: it used to say "no domid", though -d 5 is there.
+        # A real mistake: it used to say "no domid", though -d 5 is there.
         r = self.launcher("--dry-run", "-d", "5", "-M", "xenfv")
         self.assert_refused(r, "'-d' is not a launcher option (understood: --dry-run)")
         self.assertIn('go after "--": qemu-dm-launcher --dry-run -- -d 5 -M xenfv',
@@ -181,7 +181,7 @@ class Grammar(LauncherTest):
                             "minus 5900 (for port 5901 write 1)")
 
     def test_double_dash_in_toolstack_values_is_a_value(self):
-        """Issue 17, item 9: a domain named "--" made the launch fail with
+        """A domain named "--" made the launch fail with
         exit 2 ("launcher options: Unknown option -d"): the first "--"
         anywhere split the argv.  Now, without launcher options first, the
         toolstack's argv is passed whole.  Debian ships no qemu-dm, so this

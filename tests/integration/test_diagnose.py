@@ -523,7 +523,7 @@ class DiagnoseTest(unittest.TestCase):
                 self.assertIn("\\u009b", text)
                 self.assertIn("\\u202e", text)
 
-    # -- look-alike helpers (issue 17, item 14) ------------------------------
+    # -- look-alike helpers --------------------------------------------------
 
     def look_alike(self, uid, xenstored, domid=4078):
         """Any local user can run the launcher binary with an argv naming a

@@ -45,7 +45,7 @@ class Logs(LauncherTest):
             self.assertRegex(line, r"^qemu-dm-launcher: %s " % STAMP)
 
     def test_a_value_with_a_newline_cannot_forge_a_line(self):
-        """Issue 17, item 10: the argv log put each value on a line as is,
+        """The argv log used to put each value on a line as is,
         so a newline in one started a line of the attacker's choosing,
         which diagnose then reported as the device model's error."""
         args = list(LIBXL_PV_VFB) + ["-boot", "c\n" + FORGED + "\r\x1b[2J"]

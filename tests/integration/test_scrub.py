@@ -563,7 +563,7 @@ HELPER_UID_BASE = 1879048192  # the built-in helper-uid-base
 
 
 class TestHelperHardening(ScrubTest):
-    """Attacks on the helper from the adversarial review (issue 17),
+    """Attacks on the helper from an adversarial review,
     replayed against the real helper and a real xenstored."""
 
     def test_helper_has_a_uid_no_other_process_has(self):

@@ -65,7 +65,7 @@ class Version(LauncherTest):
                 self.assertEqual(running[name], dpkg_upstream_version(package))
 
     def test_linked_line_matches_the_binary(self):
-        with open(os.path.join(BUILD_DIR, "build_config.h")) as f:
+        with open(os.path.join(BUILD_DIR, "generated", "build_config.h")) as f:
             static = re.search(r"^#define DM_STATIC_LIBS ([01])$", f.read(), re.M).group(1) == "1"
         linked = [l for l in self.run_version().splitlines() if l.startswith("linked: ")]
         self.assertEqual(len(linked), 1)
@@ -81,7 +81,7 @@ class Version(LauncherTest):
         self.assertNotIn("libjson-glib", needed)
 
     def test_stubdom_line_matches_build_config(self):
-        with open(os.path.join(BUILD_DIR, "build_config.h")) as f:
+        with open(os.path.join(BUILD_DIR, "generated", "build_config.h")) as f:
             built = re.search(r"^#define WITH_STUBDOM ([01])$", f.read(), re.M).group(1) == "1"
         last = self.run_version().splitlines()[-1]
         self.assertEqual(last, "stubdom support: built" if built

@@ -107,7 +107,7 @@ def package_owning(path):
 
 
 def with_stubdom():
-    with open(os.path.join(BUILD_DIR, "build_config.h")) as f:
+    with open(os.path.join(BUILD_DIR, "generated", "build_config.h")) as f:
         return "#define WITH_STUBDOM 1\n" in f.read()
 
 

@@ -109,8 +109,8 @@ Test(cli, short_options_work_as_help_lists_them)
   dm_cli_clear(&cli);
 }
 
-/* Issue 17, item 9: a "--" among the toolstack's own arguments (a domain
- * named "--") is a value, not the launcher's separator.  Today's parser
+/* A "--" among the toolstack's own arguments (a domain
+ * named "--") is a value, not the launcher's separator.  The parser used to
  * split there and refused the launch with exit 2. */
 Test(cli, separator_in_a_toolstack_value_is_a_value)
 {

@@ -51,7 +51,7 @@ Test(redact, hides_secret_values)
   }
 }
 
-/* Issue 17, item 10: a value holding a newline must not forge a log line
+/* A value holding a newline must not forge a log line
  * (which `diagnose` would then report as the device model's error). */
 Test(escape, control_characters_cannot_start_a_line)
 {

@@ -128,7 +128,7 @@ Test(helper_policy, is_data_with_the_expected_steps)
   }
 }
 
-/* Issue 17, item 4: clone and clone3 were allowed with any flags. */
+/* clone and clone3 used to be allowed with any flags. */
 static int
 try_fork(void)
 {
