@@ -269,3 +269,12 @@ dm_plan_to_text(const DmPlan *plan)
   text_sandbox(out, plan);
   return g_string_free(g_steal_pointer(&out), FALSE);
 }
+
+char *
+dm_plan_dry_run(const DmPlan *plan, gboolean json)
+{
+  if (!json)
+    return dm_plan_to_text(plan);
+  g_autofree char *line = dm_plan_to_json(plan);
+  return g_strconcat(line, "\n", NULL);
+}

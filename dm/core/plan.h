@@ -46,5 +46,8 @@ char *dm_plan_to_json(const DmPlan *plan);
  * redacted, control characters escaped. */
 char *dm_plan_to_text(const DmPlan *plan);
 
+/* What --dry-run prints: the JSON line, or with `json` FALSE the text. */
+char *dm_plan_dry_run(const DmPlan *plan, gboolean json);
+
 /* argv rendered one item per line, secrets redacted, for the log. */
 char *dm_plan_argv_log(const DmPlan *plan);

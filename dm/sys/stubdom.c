@@ -1,14 +1,12 @@
 #include "stubdom.h"
 #include "build_config.h"
-#include "config_read.h"
-#include "plan.h"
+#include "pipeline.h"
 #include "stubdom_argv.h"
 #include "util.h"
 #include "xs.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -34,12 +32,14 @@ typedef struct {
   guint target;       /* the HVM guest we are the device model of */
   GPtrArray *args;    /* dm-argv, in order */
   gboolean has_save_console;
+  char *proxy;        /* Xen's vchan-socket-proxy, from the config */
 } StubdomInfo;
 
 static void
 stubdom_info_clear(StubdomInfo *info)
 {
   g_clear_pointer(&info->args, g_ptr_array_unref);
+  g_clear_pointer(&info->proxy, g_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(StubdomInfo, stubdom_info_clear)
 
@@ -292,6 +292,43 @@ prepare_run_dir(const char *qmp_socket, GError **error)
   return TRUE;
 }
 
+/* The pipeline's checks: dm-argv must be the target's qemu-xen argv. */
+static gboolean
+parsed(const DmRequest *request, gpointer data, GError **error)
+{
+  const StubdomInfo *info = data;
+
+  if (request == NULL)
+    return FALSE;
+  if (request->flavour != DM_FLAVOUR_QEMU_XEN) {
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                "dm-argv is a %s command line; a Linux stub domain runs qemu-xen",
+                dm_flavour_name(request->flavour));
+    return FALSE;
+  }
+  if (request->domid != info->target) {
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                "dm-argv names domain %u but this stub domain's target is %u",
+                request->domid, info->target);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+configured(const DmRequest *request, DmDomainConfig *dc, DmQemuFacts *facts, gpointer data)
+{
+  StubdomInfo *info = data;
+
+  /* dom0's backend directories are neither visible to nor ours to edit
+   * from a stub domain: no scrub, no helper. */
+  g_strfreev(dc->scrub);
+  dc->scrub = g_new0(char *, 1);
+  dc->helper = FALSE;
+  info->proxy =
+    dc->stubdom_qmp_proxy ? g_strdup(dc->stubdom_qmp_proxy) : dm_stubdom_find_proxy("/");
+}
+
 static gboolean
 run(const DmCli *cli, DmFdSet *inherited, GError **error)
 {
@@ -299,13 +336,9 @@ run(const DmCli *cli, DmFdSet *inherited, GError **error)
   g_auto(StubdomInfo) info = { 0 };
   g_autoptr(GPtrArray) full = NULL;
   g_autoptr(GPtrArray) local = NULL;
-  g_autoptr(DmRequest) request = NULL;
-  g_autoptr(DmConfig) config = NULL;
-  g_autoptr(DmDomainConfig) dc = NULL;
   g_autoptr(DmPlan) plan = NULL;
   g_autofree char *qmp_socket = NULL;
-  g_autofree char *proxy = NULL;
-  DmQemuFacts facts = { 0 };
+  const DmPipelineHooks hooks = { "dm-argv", parsed, configured, &info };
   int save_fd = -1, restore_fd = -1;
 
   xs = dm_xs_open(error);
@@ -346,56 +379,19 @@ run(const DmCli *cli, DmFdSet *inherited, GError **error)
     g_ptr_array_add(full, g_ptr_array_index(local, i));
 
   /* From here on, exactly the dom0 path: parse, config, plan. */
-  request = dm_request_parse((int)full->len, (char *const *)full->pdata, error);
-  if (request == NULL) {
-    g_prefix_error(error, "dm-argv: ");
-    return FALSE;
-  }
-  if (request->flavour != DM_FLAVOUR_QEMU_XEN) {
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                "dm-argv is a %s command line; a Linux stub domain runs qemu-xen",
-                dm_flavour_name(request->flavour));
-    return FALSE;
-  }
-  if (request->domid != info.target) {
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                "dm-argv names domain %u but this stub domain's target is %u",
-                request->domid, info.target);
-    return FALSE;
-  }
-  config = dm_config_load(cli->config_path, error);
-  if (config == NULL)
-    return FALSE;
-  dc = dm_config_for_domain(config, request->name, error);
-  if (dc == NULL)
-    return FALSE;
-  /* dom0's backend directories are neither visible to nor ours to edit
-   * from a stub domain: no scrub, no helper. */
-  g_strfreev(dc->scrub);
-  dc->scrub = g_new0(char *, 1);
-  dc->helper = FALSE;
-  proxy = dc->stubdom_qmp_proxy ? g_strdup(dc->stubdom_qmp_proxy) : dm_stubdom_find_proxy("/");
-  plan = dm_plan_build(g_steal_pointer(&request), g_steal_pointer(&dc), &facts, error);
+  plan = dm_pipeline_plan((int)full->len, (char *const *)full->pdata, cli->config_path,
+                          &hooks, error);
   if (plan == NULL)
     return FALSE;
-
-  if (cli->dry_run) {
-    g_autofree char *json = dm_plan_to_json(plan);
-    printf("%s\n", json);
-    if (fflush(stdout) != 0) {
-      g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot write the plan: %s",
-                  g_strerror(errno));
-      return FALSE;
-    }
-    return TRUE;
-  }
+  if (cli->dry_run)
+    return dm_pipeline_print(plan, TRUE, error);
 
   g_message("stub domain %u for domain %u", info.own, info.target);
   if (!check_privcmd(error))
     return FALSE;
   if (!prepare_run_dir(qmp_socket, error))
     return FALSE;
-  if (!spawn_qmp_proxy(proxy, &info, qmp_socket, error))
+  if (!spawn_qmp_proxy(info.proxy, &info, qmp_socket, error))
     return FALSE;
   if (save_fd >= 0 && !pass_fd(inherited, save_fd, error))
     return FALSE;

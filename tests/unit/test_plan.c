@@ -191,3 +191,20 @@ Test(plan, stubdom_target_scrubbed_by_the_hvm_policy)
   g_autoptr(DmPlan) none = plan_for(stub, "[launcher]\nscrub-guests = pv\n");
   cr_assert_eq(dm_plan_add_stubdom_target(none, 4), 0);
 }
+
+/* --dry-run prints this, in dom0 and in a stub domain: the JSON as one
+ * line, or the text. */
+Test(plan, dry_run_is_one_json_line_or_the_text)
+{
+  g_autoptr(DmPlan) p = plan_for(LINE_LIBXL_HVM, NULL);
+  g_autofree char *json = dm_plan_to_json(p);
+  g_autofree char *text = dm_plan_to_text(p);
+  g_autofree char *json_out = dm_plan_dry_run(p, TRUE);
+  g_autofree char *text_out = dm_plan_dry_run(p, FALSE);
+  g_autofree char *json_line = g_strconcat(json, "\n", NULL);
+
+  cr_assert_null(strchr(json, '\n'));
+  cr_assert_str_eq(json_out, json_line);
+  cr_assert_str_eq(text_out, text);
+  cr_assert(g_str_has_prefix(text_out, "flavour:   qemu-xen\n"), "%s", text_out);
+}
