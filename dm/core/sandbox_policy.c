@@ -1,6 +1,7 @@
 #include "sandbox_policy.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 
 void
@@ -51,7 +52,7 @@ dm_request_serial_to_file(const DmRequest *request)
  * files).  statmount, listmount and mseal are too new for Debian 12's
  * libseccomp to name; the first two only read the mount table, mseal
  * only seals the caller's own mappings. */
-const char *const dm_qemu_denied_syscalls[] = {
+static const char *const qemu_denied_syscalls[] = {
   /* replacing or extending the kernel */
   "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
   "reboot", "swapon", "swapoff", "acct",
@@ -92,10 +93,91 @@ dm_sandbox_policy_for_qemu(const DmRequest *request, const DmDomainConfig *dc,
   policy->no_new_privs = TRUE;
   policy->seccomp.mode = DM_SECCOMP_DENYLIST;
   policy->seccomp.deny_errno = EPERM;
-  policy->seccomp.syscalls = dm_qemu_denied_syscalls;
+  policy->seccomp.syscalls = qemu_denied_syscalls;
 }
 
-const char *const dm_helper_allowed_syscalls[] = {
+/* What the scrub helper does after dropping privileges: talk to xenstored
+ * over the socket it already has (read/write), wait (futex, ppoll: the
+ * libxenstore reader thread and its timer thread), create those two
+ * threads, allocate, log to stderr, exit.  No open, no socket, no exec,
+ * no kill: a compromised helper can only do xenstore requests, which a
+ * dom0 toolstack process can do anyway.  Threads, but no fork and no new
+ * namespaces: clone only with thread flags, clone3 answered ENOSYS so that
+ * glibc falls back to clone (scrub_helper_rules), and RLIMIT_NPROC 0 once
+ * its threads run (dm_helper_forbid_new_tasks). */
+static const char *const scrub_helper_syscalls[] = {
+  /* xenstore socket and the log.  libxenstore 4.20 (Debian 13) sends each
+   * request with one sendmsg(MSG_NOSIGNAL) where 4.17 wrote it between two
+   * SIGPIPE rt_sigactions; without sendmsg here the helper's first
+   * xs_watch fails with EPERM (strace of both; the nested 4.20 suite). */
+  "read", "write", "readv", "writev", "sendmsg", "close", "poll", "ppoll",
+  /* syslog = true: glibc's syslog() sends on the socket connected before
+   * the filter (dm_log_reopen_syslog); no new socket can be made */
+  "sendto",
+  /* threads: libxenstore's watch reader and the timer */
+  "futex", "set_robust_list", "rseq", "rt_sigprocmask",
+  "sched_yield", "madvise", "mprotect",
+  /* memory */
+  "brk", "mmap", "munmap", "mremap",
+  /* time and identity for log lines and deadlines */
+  "clock_gettime", "clock_nanosleep", "gettimeofday", "getpid", "gettid",
+  /* libxenstore ignores SIGPIPE around each request */
+  "rt_sigaction", "rt_sigreturn", "restart_syscall",
+  "newfstatat", "fstat", "lseek", "getrandom",
+  /* Sanitizer builds: for every new thread the runtime sets an alternate
+   * signal stack and asks glibc for the thread's attributes, which reads
+   * its CPU mask.  Both only concern the calling thread. */
+  "sigaltstack", "sched_getaffinity",
+  "exit", "exit_group",
+  NULL,
+};
+
+/* The flags glibc's pthread_create passes to clone include CLONE_THREAD
+ * (which the kernel only takes with CLONE_VM and CLONE_SIGHAND); fork and
+ * posix_spawn never do.  The namespace flags are refused even with it. */
+#define THREAD_FLAGS ((guint64)(CLONE_THREAD | CLONE_VM | CLONE_SIGHAND))
+#define NAMESPACE_FLAGS                                                              \
+  ((guint64)(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |           \
+             CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET))
+
+/* Threads, but neither fork nor new namespaces.  clone only with the
+ * flags of a new thread (CLONE_THREAD set, no CLONE_NEW* flag).  clone3
+ * fails with ENOSYS: its flags sit in a struct in memory, which a filter
+ * cannot read, and on ENOSYS glibc falls back to clone.  prlimit64 on
+ * itself only (pid 0), to set RLIMIT_NPROC to 0 once its threads run; an
+ * unprivileged process can only lower its limits. */
+static const DmSeccompRule scrub_helper_rules[] = {
+  { "clone", 0, DM_SECCOMP_ARG0_MASKED_EQ, THREAD_FLAGS | NAMESPACE_FLAGS, THREAD_FLAGS },
+  { "clone3", ENOSYS, DM_SECCOMP_ARG0_ANY, 0, 0 },
+  { "prlimit64", 0, DM_SECCOMP_ARG0_EQ, 0, 0 },
+  { NULL, 0, DM_SECCOMP_ARG0_ANY, 0, 0 },
+};
+
+void
+dm_sandbox_policy_for_scrub_helper(uid_t uid, gid_t gid, DmSandboxPolicy *policy)
+{
+  memset(policy, 0, sizeof *policy);
+  /* Room for 0-2, the xenstore socket and libxenstore's internals; no
+   * core dumps (xenstore contents can be secrets, e.g. VNC passwords). */
+  dm_sandbox_policy_set_rlimit(policy, RLIMIT_NOFILE, 16);
+  dm_sandbox_policy_set_rlimit(policy, RLIMIT_CORE, 0);
+  policy->change_ids = TRUE;
+  policy->uid = uid;
+  policy->gid = gid;
+  policy->groups = NULL;
+  policy->n_groups = 0;
+  policy->no_new_privs = TRUE;
+  policy->seccomp.mode = DM_SECCOMP_ALLOWLIST;
+  policy->seccomp.deny_errno = EPERM;
+  policy->seccomp.syscalls = scrub_helper_syscalls;
+  policy->seccomp.rules = scrub_helper_rules;
+}
+
+/* The secret reaper only waits (poll on a pidfd and an inotify fd), reads
+ * inotify events, logs and removes two names.  No open, no chroot, no
+ * mount, no socket: it stays root, so the chroot and this list are what
+ * hold it. */
+static const char *const secret_reaper_syscalls[] = {
   /* waiting */
   "poll", "ppoll", "read", "clock_nanosleep", "nanosleep", "clock_gettime",
   "gettimeofday", "restart_syscall", "rt_sigreturn", "rt_sigprocmask",
@@ -109,3 +191,14 @@ const char *const dm_helper_allowed_syscalls[] = {
   "exit", "exit_group",
   NULL,
 };
+
+void
+dm_sandbox_policy_for_secret_reaper(const char *run_dir, DmSandboxPolicy *policy)
+{
+  memset(policy, 0, sizeof *policy);
+  policy->chroot_dir = run_dir;
+  policy->no_new_privs = TRUE;
+  policy->seccomp.mode = DM_SECCOMP_ALLOWLIST;
+  policy->seccomp.deny_errno = EPERM;
+  policy->seccomp.syscalls = secret_reaper_syscalls;
+}

@@ -1,6 +1,14 @@
-/* Sandbox policies as plain data, and the launcher's two policies (qemu
- * and the background helpers).  Pure: no process state is read or
- * changed here; dm_sandbox_apply() (sandbox.h) applies a policy. */
+/* Sandbox policies as plain data, and every policy the launcher applies,
+ * one constructor each:
+ *   dm_sandbox_policy_for_qemu           the launcher itself, just before
+ *                                        it execs qemu;
+ *   dm_sandbox_policy_for_scrub_helper   the detached scrub helper
+ *                                        (helper.c), once its xenstore
+ *                                        connection and watches are set up;
+ *   dm_sandbox_policy_for_secret_reaper  the VNC password file's reaper
+ *                                        (secret.c), once its watches are set.
+ * Pure: no process state is read or changed here; dm_sandbox_apply()
+ * (sandbox.h) applies a policy and knows no syscall list of its own. */
 #pragma once
 #include "config.h"
 #include "toolstack_args.h"
@@ -26,6 +34,23 @@ typedef enum {
   DM_SECCOMP_DENYLIST,   /* listed syscalls are denied; every other one runs */
 } DmSeccompMode;
 
+/* How a DmSeccompRule looks at the syscall's first argument. */
+typedef enum {
+  DM_SECCOMP_ARG0_ANY,        /* not at all */
+  DM_SECCOMP_ARG0_EQ,         /* arg0 == value */
+  DM_SECCOMP_ARG0_MASKED_EQ,  /* (arg0 & mask) == value */
+} DmSeccompArg0Test;
+
+/* One syscall with its own action, or with a condition on its first
+ * argument (where the flags of clone and the pid of prlimit64 are). */
+typedef struct {
+  const char *syscall;
+  int errno_value;  /* 0: allow the call; otherwise it fails with this errno */
+  DmSeccompArg0Test arg0_test;
+  guint64 mask;     /* DM_SECCOMP_ARG0_MASKED_EQ only */
+  guint64 value;
+} DmSeccompRule;
+
 /* A libseccomp filter given as data. */
 typedef struct {
   DmSeccompMode mode;
@@ -36,14 +61,10 @@ typedef struct {
    * by libseccomp.  A name the kernel headers do not know is an error
    * (caught before any privilege step). */
   const char *const *syscalls;
-  /* Allowlist only: also allow clone, but only with the flags of a new
-   * thread (CLONE_THREAD set, no CLONE_NEW* namespace flag), and make
-   * clone3 fail with ENOSYS: its flags sit in a struct in memory, which a
-   * filter cannot read, and on ENOSYS glibc falls back to clone.  So the
-   * process can start threads but neither fork nor enter new namespaces.
-   * Also allows prlimit64 on itself (pid 0), to lower RLIMIT_NPROC once
-   * its threads run. */
-  gboolean threads_only;
+  /* Rules that look at the first argument or give their own answer,
+   * added after the list above; terminated by an entry whose syscall is
+   * NULL.  NULL: none. */
+  const DmSeccompRule *rules;
 } DmSeccompPolicy;
 
 typedef struct {
@@ -92,12 +113,17 @@ gboolean dm_request_serial_to_file(const DmRequest *request);
 void dm_sandbox_policy_for_qemu(const DmRequest *request, const DmDomainConfig *dc,
                                 DmSandboxPolicy *policy);
 
-/* The denylist used above (NULL-terminated), for tests. */
-extern const char *const dm_qemu_denied_syscalls[];
+/* The detached scrub helper (helper.c) once its set-up is done: its own
+ * uid and gid (helper-uid-base + domid, docs/helper-uids.md) with no
+ * supplementary groups, RLIMIT_NOFILE 16 and RLIMIT_CORE 0, no_new_privs,
+ * and an allowlist (EPERM) of what talking to xenstored over its open
+ * socket takes, plus threads but no fork: clone with thread flags only,
+ * clone3 answered ENOSYS, prlimit64 on itself (dm_helper_forbid_new_tasks
+ * lowers RLIMIT_NPROC with it once its threads run). */
+void dm_sandbox_policy_for_scrub_helper(uid_t uid, gid_t gid, DmSandboxPolicy *policy);
 
-/* The strict allowlist for the launcher's background helpers once their
- * set-up is done (fds opened, watches added): they only wait, read,
- * write to the log and remove files.  Everything else fails with EPERM.
- * A helper that needs more (a xenstore connection) builds its own list
- * from this one. */
-extern const char *const dm_helper_allowed_syscalls[];
+/* The secret reaper (secret.c) once its watches are set: chroot into
+ * `run_dir` (which must outlive the policy), no_new_privs, and an
+ * allowlist (EPERM) of waiting, logging and removing files.  It keeps its
+ * ids (root: the file it removes is root's, mode 0600). */
+void dm_sandbox_policy_for_secret_reaper(const char *run_dir, DmSandboxPolicy *policy);

@@ -14,42 +14,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* What the helper does after dropping privileges: talk to xenstored over
- * the socket it already has (read/write), wait (futex, ppoll: the
- * libxenstore reader thread and our timer thread), create those two
- * threads, allocate, log to stderr, exit.  No open, no socket, no exec,
- * no kill: a compromised helper can only do xenstore requests, which a
- * dom0 toolstack process can do anyway.  Threads, but no fork and no new
- * namespaces: clone only with thread flags, clone3 answered ENOSYS so that
- * glibc falls back to clone (DmSeccompPolicy.threads_only), and
- * RLIMIT_NPROC 0 once its threads run (dm_helper_forbid_new_tasks). */
-const char *const dm_helper_syscalls[] = {
-  /* xenstore socket and the log.  libxenstore 4.20 (Debian 13) sends each
-   * request with one sendmsg(MSG_NOSIGNAL) where 4.17 wrote it between two
-   * SIGPIPE rt_sigactions; without sendmsg here the helper's first
-   * xs_watch fails with EPERM (strace of both; the nested 4.20 suite). */
-  "read", "write", "readv", "writev", "sendmsg", "close", "poll", "ppoll",
-  /* syslog = true: glibc's syslog() sends on the socket connected before
-   * the filter (dm_log_reopen_syslog); no new socket can be made */
-  "sendto",
-  /* threads: libxenstore's watch reader and the timer */
-  "futex", "set_robust_list", "rseq", "rt_sigprocmask",
-  "sched_yield", "madvise", "mprotect",
-  /* memory */
-  "brk", "mmap", "munmap", "mremap",
-  /* time and identity for log lines and deadlines */
-  "clock_gettime", "clock_nanosleep", "gettimeofday", "getpid", "gettid",
-  /* libxenstore ignores SIGPIPE around each request */
-  "rt_sigaction", "rt_sigreturn", "restart_syscall",
-  "newfstatat", "fstat", "lseek", "getrandom",
-  /* Sanitizer builds: for every new thread the runtime sets an alternate
-   * signal stack and asks glibc for the thread's attributes, which reads
-   * its CPU mask.  Both only concern the calling thread. */
-  "sigaltstack", "sched_getaffinity",
-  "exit", "exit_group",
-  NULL,
-};
-
 /* RLIMIT_NPROC counts every task of the uid, zombies included, and is
  * checked at each clone: a limit set before the helper's threads start
  * would make them fail whenever another task of the uid is still counted
@@ -61,26 +25,6 @@ dm_helper_forbid_new_tasks(void)
 {
   struct rlimit none = { 0, 0 };
   return setrlimit(RLIMIT_NPROC, &none) == 0;
-}
-
-void
-dm_helper_sandbox_policy(DmSandboxPolicy *policy, uid_t uid, gid_t gid)
-{
-  memset(policy, 0, sizeof *policy);
-  /* Room for 0-2, the xenstore socket and libxenstore's internals; no
-   * core dumps (xenstore contents can be secrets, e.g. VNC passwords). */
-  dm_sandbox_policy_set_rlimit(policy, RLIMIT_NOFILE, 16);
-  dm_sandbox_policy_set_rlimit(policy, RLIMIT_CORE, 0);
-  policy->change_ids = TRUE;
-  policy->uid = uid;
-  policy->gid = gid;
-  policy->groups = NULL;
-  policy->n_groups = 0;
-  policy->no_new_privs = TRUE;
-  policy->seccomp.mode = DM_SECCOMP_ALLOWLIST;
-  policy->seccomp.deny_errno = EPERM;
-  policy->seccomp.syscalls = dm_helper_syscalls;
-  policy->seccomp.threads_only = TRUE;
 }
 
 typedef struct {
@@ -464,7 +408,7 @@ helper_main(const DmPlan *plan)
   /* The connection is open: now drop everything else.  Single-threaded
    * here, as dm_sandbox_apply requires; the threads started below inherit
    * the filter. */
-  dm_helper_sandbox_policy(&policy, uid, gid);
+  dm_sandbox_policy_for_scrub_helper(uid, gid, &policy);
   if (!dm_sandbox_apply(&policy, &error)) {
     g_warning("%s; exiting rather than run unconfined", error->message);
     helper_exit(1);

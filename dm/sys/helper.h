@@ -14,7 +14,8 @@
  * and on a timer thread's condition variable; it never polls.  It runs as
  * a uid of its own (helper-uid-base + domid, docs/helper-uids.md) with
  * no_new_privs, a syscall allowlist and no way to fork: its only privilege
- * is the xenstore connection it opened before dropping the rest. */
+ * is the xenstore connection it opened before dropping the rest.  That
+ * policy is dm_sandbox_policy_for_scrub_helper (sandbox_policy.c). */
 #pragma once
 #include "plan.h"
 #include "sandbox.h"
@@ -44,12 +45,3 @@ gboolean dm_helper_collect(DmHelperStart *start, GPid *pid, GError **error);
 /* Once the helper's DM_HELPER_TASKS tasks run: RLIMIT_NPROC 0, so that no
  * clone (thread or fork) succeeds any more.  FALSE with errno on failure. */
 gboolean dm_helper_forbid_new_tasks(void);
-
-/* The syscalls the helper may make once sandboxed; every other one fails
- * with EPERM.  NULL-terminated. */
-extern const char *const dm_helper_syscalls[];
-
-/* The helper's sandbox policy: rlimits, ids (uid/gid: the helper's own
- * user), no_new_privs, the allowlist above plus thread-only clone and
- * prlimit64 on itself (dm_helper_forbid_new_tasks).  Pure. */
-void dm_helper_sandbox_policy(DmSandboxPolicy *policy, uid_t uid, gid_t gid);

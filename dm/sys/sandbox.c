@@ -5,35 +5,50 @@
 
 #include <errno.h>
 #include <grp.h>
-#include <sched.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
-/* The flags glibc's pthread_create passes to clone include CLONE_THREAD
- * (which the kernel only takes with CLONE_VM and CLONE_SIGHAND); fork and
- * posix_spawn never do.  The namespace flags are refused even with it. */
-#define THREAD_FLAGS ((scmp_datum_t)(CLONE_THREAD | CLONE_VM | CLONE_SIGHAND))
-#define NAMESPACE_FLAGS                                                              \
-  ((scmp_datum_t)(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |      \
-                  CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET))
-
-static gboolean
-allow_threads_only(scmp_filter_ctx ctx, GError **error)
+/* The native number of a syscall name; __NR_SCMP_ERROR with error for a
+ * name the kernel headers do not know. */
+static int
+resolve_syscall(const char *name, GError **error)
 {
-  int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                            SCMP_A0(SCMP_CMP_MASKED_EQ, THREAD_FLAGS | NAMESPACE_FLAGS,
-                                    THREAD_FLAGS));
-  if (rc == 0)
-    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-  /* setrlimit on itself only (pid 0), to set RLIMIT_NPROC to 0 once its
-   * threads run; an unprivileged process can only lower its limits. */
-  if (rc == 0)
-    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 1,
-                          SCMP_A0(SCMP_CMP_EQ, 0));
+  int nr = seccomp_syscall_resolve_name(name);
+  if (nr == __NR_SCMP_ERROR)
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "seccomp filter: unknown syscall name '%s'",
+                name);
+  return nr;
+}
+
+/* Adds one DmSeccompRule: its own action, and at most one comparison
+ * on the first argument. */
+static gboolean
+add_rule(scmp_filter_ctx ctx, const DmSeccompRule *rule, GError **error)
+{
+  uint32_t action = rule->errno_value > 0 ? SCMP_ACT_ERRNO((uint32_t)rule->errno_value)
+                                          : SCMP_ACT_ALLOW;
+  int nr = resolve_syscall(rule->syscall, error);
+  int rc;
+
+  if (nr == __NR_SCMP_ERROR)
+    return FALSE;
+  switch (rule->arg0_test) {
+  case DM_SECCOMP_ARG0_EQ:
+    rc = seccomp_rule_add(ctx, action, nr, 1, SCMP_A0(SCMP_CMP_EQ, rule->value));
+    break;
+  case DM_SECCOMP_ARG0_MASKED_EQ:
+    rc = seccomp_rule_add(ctx, action, nr, 1,
+                          SCMP_A0(SCMP_CMP_MASKED_EQ, rule->mask, rule->value));
+    break;
+  default:
+    rc = seccomp_rule_add(ctx, action, nr, 0);
+    break;
+  }
   if (rc < 0) {
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
-                "seccomp filter: cannot add the thread-only clone rules: %s", g_strerror(-rc));
+                "seccomp filter: cannot add the rule for '%s': %s", rule->syscall,
+                g_strerror(-rc));
     return FALSE;
   }
   return TRUE;
@@ -59,12 +74,9 @@ dm_seccomp_build(const DmSeccompPolicy *seccomp, GError **error)
    * This is libseccomp's default; it is set here so it stays so. */
   seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
   for (const char *const *name = seccomp->syscalls; name && *name; name++) {
-    int nr = seccomp_syscall_resolve_name(*name);
-    if (nr == __NR_SCMP_ERROR) {
-      g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
-                  "seccomp filter: unknown syscall name '%s'", *name);
+    int nr = resolve_syscall(*name, error);
+    if (nr == __NR_SCMP_ERROR)
       return NULL;
-    }
     /* libseccomp refuses a rule whose action equals the default one; a
      * listed syscall that the kernel does not have on this architecture
      * (negative pseudo number) is still accepted and simply never seen. */
@@ -75,8 +87,9 @@ dm_seccomp_build(const DmSeccompPolicy *seccomp, GError **error)
       return NULL;
     }
   }
-  if (seccomp->threads_only && !allow_threads_only(ctx, error))
-    return NULL;
+  for (const DmSeccompRule *rule = seccomp->rules; rule && rule->syscall; rule++)
+    if (!add_rule(ctx, rule, error))
+      return NULL;
   return g_steal_pointer(&ctx);
 }
 

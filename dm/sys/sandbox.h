@@ -1,4 +1,5 @@
-/* The one sandbox function, used for qemu and for the scrub helper.
+/* The one sandbox function, used for qemu, the scrub helper and the
+ * secret reaper.
  *
  * A DmSandboxPolicy is plain data: build it in pure code (tests compare
  * it), then hand it to dm_sandbox_apply() as the last step before exec
@@ -7,7 +8,7 @@
 #pragma once
 #include <glib.h>
 
-/* Pure helpers and the launcher's policies live in sandbox_policy.h. */
+/* The policies, and every syscall list, live in sandbox_policy.h. */
 #include "sandbox_policy.h"
 
 /* Builds the libseccomp filter for a policy without loading it (NULL

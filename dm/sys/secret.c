@@ -317,7 +317,7 @@ reaper_main(const char *path, const char *run_dir, pid_t qemu, int ready)
   g_autoptr(GError) error = NULL;
   struct pollfd fds[2];
   char buf[4096] __attribute__((aligned(8)));
-  DmSandboxPolicy policy = { 0 };
+  DmSandboxPolicy policy;
   int pidfd, ino;
 
   dm_log_set_tag("secret reaper");
@@ -336,9 +336,7 @@ reaper_main(const char *path, const char *run_dir, pid_t qemu, int ready)
   /* From here it only waits and removes two names: give it nothing else.
    * It stays root (the file is root's, mode 0600), so the chroot and the
    * filter (no chroot, mount, open, socket, ...) are what hold it. */
-  policy.chroot_dir = run_dir;
-  policy.no_new_privs = TRUE;
-  policy.seccomp = (DmSeccompPolicy){ DM_SECCOMP_ALLOWLIST, EPERM, dm_helper_allowed_syscalls, FALSE };
+  dm_sandbox_policy_for_secret_reaper(run_dir, &policy);
   if (!dm_sandbox_apply(&policy, &error)) {
     dm_log_error(error);
     _exit(1);
