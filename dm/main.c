@@ -1,10 +1,10 @@
 /* qemu-dm-launcher: reads the launcher's own options and runs the mode they
- * name (launch.h, stubdom.h, check.h, diagnose_read.h, scrub_cmd.h).  Only
+ * name (launch.h, stubdom.h, check.h, diagnose_cmd.h, scrub_cmd.h).  Only
  * main reports an error and chooses the exit status. */
 #include "build_config.h"
 #include "check.h"
 #include "cli.h"
-#include "diagnose_read.h"
+#include "diagnose_cmd.h"
 #include "launch.h"
 #include "log.h"
 #include "scrub_cmd.h"

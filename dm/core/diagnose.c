@@ -7,33 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- xenbus states ---------------------------------------------------- */
-
-int
-dm_diag_state_parse(const char *value)
-{
-  guint64 n = 0;
-
-  if (value == NULL)
-    return DM_STATE_MISSING;
-  if (!dm_parse_uint(value, 255, &n))
-    return DM_STATE_INVALID;
-  return (int)n;
-}
-
-const char *
-dm_diag_state_name(int state)
-{
-  static const char *const names[] = {
-    "Unknown", "Initialising", "InitWait", "Initialised", "Connected",
-    "Closing", "Closed", "Reconfiguring", "Reconfigured",
-  };
-  if (state == DM_STATE_MISSING)
-    return "missing";
-  if (state >= 0 && state < (int)G_N_ELEMENTS(names))
-    return names[state];
-  return "invalid";
-}
+/* ---- findings -------------------------------------------------------- */
 
 const char *
 dm_stuck_flag_name(DmStuckFlags flag)
@@ -46,214 +20,6 @@ dm_stuck_flag_name(DmStuckFlags flag)
   case DM_STUCK_INVALID_BACKEND_LINK: return "invalid-backend-link";
   }
   return "unknown";
-}
-
-/* ---- plain data ------------------------------------------------------- */
-
-DmProcInfo *
-dm_proc_info_new(int pid)
-{
-  DmProcInfo *info = g_new0(DmProcInfo, 1);
-  info->pid = pid;
-  info->uid = -1;
-  return info;
-}
-
-void
-dm_proc_info_free(DmProcInfo *info)
-{
-  if (info == NULL)
-    return;
-  g_free(info->exe);
-  g_strfreev(info->argv);
-  g_free(info->xenstored);
-  g_free(info);
-}
-
-DmDiagSnapshot *
-dm_diag_snapshot_new(guint domid)
-{
-  DmDiagSnapshot *snap = g_new0(DmDiagSnapshot, 1);
-  snap->domid = domid;
-  snap->nodes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-  snap->launchers = g_ptr_array_new_with_free_func((GDestroyNotify)dm_proc_info_free);
-  snap->xenstoreds = g_ptr_array_new_with_free_func((GDestroyNotify)dm_proc_info_free);
-  snap->helper_uid = -1;
-  return snap;
-}
-
-void
-dm_diag_snapshot_free(DmDiagSnapshot *snap)
-{
-  if (snap == NULL)
-    return;
-  g_hash_table_unref(snap->nodes);
-  dm_proc_info_free(snap->dm);
-  g_ptr_array_unref(snap->launchers);
-  g_strfreev(snap->qemu_paths);
-  g_free(snap->launcher_exe);
-  g_free(snap->log_path);
-  g_free(snap->log_text);
-  g_free(snap->log_why);
-  g_free(snap->log_head);
-  g_free(snap->xenstored);
-  g_free(snap->partial);
-  g_ptr_array_unref(snap->xenstoreds);
-  g_free(snap->walk_note);
-  g_free(snap->hv.why_not);
-  g_free(snap);
-}
-
-static gboolean
-unsafe_char(gunichar ch)
-{
-  return ch < 0x20 || (ch >= 0x7f && ch <= 0x9f) || ch == 0x061c ||
-         ch == 0x200e || ch == 0x200f || (ch >= 0x202a && ch <= 0x202e) ||
-         (ch >= 0x2066 && ch <= 0x2069);
-}
-
-char *
-dm_diag_printable_cut(const char *text, guint max)
-{
-  g_autofree char *valid = g_utf8_make_valid(text ? text : "", -1);
-  GString *out = g_string_sized_new(strlen(valid));
-  guint n = 0;
-
-  for (const char *p = valid; *p; p = g_utf8_next_char(p)) {
-    gunichar ch = g_utf8_get_char(p);
-    if (max && n >= max) {
-      g_string_append(out, "...");
-      break;
-    }
-    if (unsafe_char(ch))
-      g_string_append_c(out, '?');
-    else
-      g_string_append_unichar(out, ch);
-    n++;
-  }
-  return g_string_free(out, FALSE);
-}
-
-char *
-dm_diag_printable(const char *text)
-{
-  return dm_diag_printable_cut(text, 0);
-}
-
-gboolean
-dm_diag_valid_path(const char *path)
-{
-  /* xenstored's is_valid_nodename(): '/'-separated, [A-Za-z0-9_@/-.],
-   * no trailing or doubled '/', at most XENSTORE_ABS_PATH_MAX (3072). */
-  gsize len = strlen(path);
-  if (len == 0 || len > 3072 || path[0] != '/' || (len > 1 && path[len - 1] == '/') ||
-      strstr(path, "//") != NULL)
-    return FALSE;
-  for (const char *p = path; *p; p++)
-    if (!g_ascii_isalnum(*p) && strchr("/_@-.", *p) == NULL)
-      return FALSE;
-  return TRUE;
-}
-
-void
-dm_diag_snapshot_set(DmDiagSnapshot *snap, const char *path, const char *value)
-{
-  /* Kept as read (made valid UTF-8): the table sanitises on output, JSON
-   * escapes. */
-  g_hash_table_replace(snap->nodes, g_strdup(path), g_utf8_make_valid(value ? value : "", -1));
-}
-
-static const char *
-node(const DmDiagSnapshot *snap, const char *path)
-{
-  return g_hash_table_lookup(snap->nodes, path);
-}
-
-static const char *
-nodef(const DmDiagSnapshot *snap, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static const char *
-nodef(const DmDiagSnapshot *snap, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  g_autofree char *path = g_strdup_vprintf(fmt, ap);
-  va_end(ap);
-  return node(snap, path);
-}
-
-/* A node exists if it was read, or if anything below it was. */
-static gboolean
-exists(const DmDiagSnapshot *snap, const char *path)
-{
-  GHashTableIter it;
-  gpointer key;
-  gsize len = strlen(path);
-
-  if (g_hash_table_contains(snap->nodes, path))
-    return TRUE;
-  g_hash_table_iter_init(&it, snap->nodes);
-  while (g_hash_table_iter_next(&it, &key, NULL))
-    if (strncmp(key, path, len) == 0 && ((const char *)key)[len] == '/')
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
-all_digits(const char *s)
-{
-  if (*s == '\0')
-    return FALSE;
-  for (; *s; s++)
-    if (!g_ascii_isdigit(*s))
-      return FALSE;
-  return TRUE;
-}
-
-/* Devids and domids sort as numbers (2 before 10), anything else by name. */
-static int
-compare_names(const char *a, const char *b)
-{
-  if (all_digits(a) && all_digits(b)) {
-    gsize la = strlen(a), lb = strlen(b);
-    if (la != lb)
-      return la < lb ? -1 : 1;
-  }
-  return strcmp(a, b);
-}
-
-static int
-compare_name_ptrs(gconstpointer a, gconstpointer b)
-{
-  return compare_names(*(const char *const *)a, *(const char *const *)b);
-}
-
-GPtrArray *
-dm_diag_snapshot_children(const DmDiagSnapshot *snap, const char *path)
-{
-  g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
-  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-  GHashTableIter it;
-  gpointer key;
-  gsize len = strlen(path);
-
-  g_hash_table_iter_init(&it, snap->nodes);
-  while (g_hash_table_iter_next(&it, &key, NULL)) {
-    const char *k = key;
-    if (strncmp(k, path, len) != 0 || k[len] != '/' || k[len + 1] == '\0')
-      continue;
-    const char *start = k + len + 1;
-    const char *slash = strchr(start, '/');
-    char *name = slash ? g_strndup(start, (gsize)(slash - start)) : g_strdup(start);
-    if (g_hash_table_contains(seen, name)) {
-      g_free(name);
-      continue;
-    }
-    g_hash_table_add(seen, name);
-    g_ptr_array_add(out, name);
-  }
-  g_ptr_array_sort(out, compare_name_ptrs);
-  return out;
 }
 
 /* ---- processes -------------------------------------------------------- */
@@ -350,7 +116,7 @@ guest_type(const DmDiagSnapshot *snap, DmDiagReport *r)
   }
   /* libxl writes /libxl/<domid>/type = hvm|pv|pvh at creation.  PVH has
    * no device model of its own; the scrub policy treats it as not HVM. */
-  if ((t = nodef(snap, "/libxl/%u/type", d)) != NULL) {
+  if ((t = dm_diag_nodef(snap, "/libxl/%u/type", d)) != NULL) {
     r->guest = strcmp(t, "hvm") == 0 ? DM_GUEST_HVM
                : strcmp(t, "pv") == 0 ? DM_GUEST_PV : DM_GUEST_UNKNOWN;
     r->guest_source = g_strdup_printf("/libxl/%u/type", d);
@@ -368,15 +134,15 @@ guest_type(const DmDiagSnapshot *snap, DmDiagReport *r)
     }
   }
   /* xend: /vm/<uuid>/image/ostype is "hvm" or "linux". */
-  const char *vm = nodef(snap, "/local/domain/%u/vm", d);
-  if (vm && (t = nodef(snap, "%s/image/ostype", vm)) != NULL) {
+  const char *vm = dm_diag_nodef(snap, "/local/domain/%u/vm", d);
+  if (vm && (t = dm_diag_nodef(snap, "%s/image/ostype", vm)) != NULL) {
     r->guest = strcmp(t, "hvm") == 0 ? DM_GUEST_HVM : DM_GUEST_PV;
     g_free(r->guest_source);
     r->guest_source = g_strdup_printf("%s/image/ostype", vm);
     return;
   }
   g_autofree char *hvmloader = g_strdup_printf("/local/domain/%u/hvmloader", d);
-  if (exists(snap, hvmloader)) {
+  if (dm_diag_exists(snap, hvmloader)) {
     r->guest = DM_GUEST_HVM;
     g_free(r->guest_source);
     r->guest_source = g_strdup_printf("/local/domain/%u/hvmloader exists", d);
@@ -400,7 +166,7 @@ backend_domid_of(const char *be_path)
 static int
 state_of(const DmDiagSnapshot *snap, const char *dir)
 {
-  return dm_diag_state_parse(nodef(snap, "%s/state", dir));
+  return dm_diag_state_parse(dm_diag_nodef(snap, "%s/state", dir));
 }
 
 /* Whether `be_path` lies under a directory the launcher scrubs for this
@@ -469,7 +235,7 @@ scrub_verdict(const DmDiagSnapshot *snap, const DmDomainConfig *dc, const DmDiag
    * it had stayed so for the whole grace period, which is what the
    * launcher and its helper see if nothing changes. */
   DmScrubObservation obs = {
-    .state = nodef(snap, "%s/state", dev->be_path),
+    .state = dm_diag_nodef(snap, "%s/state", dev->be_path),
     .stale_since_ms = 0,
     .ever_served = FALSE,
     .now_ms = dc->scrub_grace_ms,
@@ -499,11 +265,29 @@ device_new(const char *cls, const char *devid)
   return d;
 }
 
+/* What an unserved backend in Initialising means for this guest, as the
+ * tail of the device's problem ("" when nothing more is known). */
+static const char *
+unserved_consequence(const DmDiagDevice *d, gboolean xenconsoled, DmGuest guest)
+{
+  gboolean console = strcmp(d->cls, "console") == 0;
+  gboolean vfb = strcmp(d->cls, "vfb") == 0;
+
+  if (xenconsoled && guest == DM_GUEST_HVM)
+    return " through xenbus (xenconsoled serves the ring, but the Citrix/XCP PV drivers "
+           "(XENUTIL) wait for this backend to leave Initialising and hang at boot)";
+  if ((console || vfb) && guest == DM_GUEST_HVM)
+    return " (the XENUTIL boot hang of Citrix/XCP PV drivers)";
+  if (vfb && guest == DM_GUEST_PV)
+    return " (qemu serves a PV guest's vfb: is the device model running?)";
+  return "";
+}
+
 static void
 judge_device(const DmDiagSnapshot *snap, const DmDomainConfig *dc, const DmDiagReport *r,
              DmDiagDevice *d)
 {
-  const char *type = d->fe_path ? nodef(snap, "%s/type", d->fe_path) : NULL;
+  const char *type = d->fe_path ? dm_diag_nodef(snap, "%s/type", d->fe_path) : NULL;
   gboolean xenconsoled = strcmp(d->cls, "console") == 0 && type &&
                          strcmp(type, "xenconsoled") == 0;
 
@@ -545,15 +329,7 @@ judge_device(const DmDiagSnapshot *snap, const DmDomainConfig *dc, const DmDiagR
       dm_diag_state_name(d->fe_state), d->be_path,
       d->be_state == DM_STATE_MISSING ? "without a state node"
                                       : dm_diag_state_name(d->be_state),
-      xenconsoled && r->guest == DM_GUEST_HVM
-        ? " through xenbus (xenconsoled serves the ring, but the Citrix/XCP PV drivers "
-          "(XENUTIL) wait for this backend to leave Initialising and hang at boot)"
-      : (strcmp(d->cls, "console") == 0 || strcmp(d->cls, "vfb") == 0) &&
-          r->guest == DM_GUEST_HVM
-        ? " (the XENUTIL boot hang of Citrix/XCP PV drivers)"
-        : strcmp(d->cls, "vfb") == 0 && r->guest == DM_GUEST_PV
-          ? " (qemu serves a PV guest's vfb: is the device model running?)"
-          : "");
+      unserved_consequence(d, xenconsoled, r->guest));
   } else if (d->fe_path == NULL) {
     d->stuck |= DM_STUCK_NO_FRONTEND;
     d->problem = g_strdup_printf("backend %s has no frontend in domain %u", d->be_path,
@@ -561,118 +337,166 @@ judge_device(const DmDiagSnapshot *snap, const DmDomainConfig *dc, const DmDiagR
   }
 }
 
-static void
-collect_devices(const DmDiagSnapshot *snap, const DmDomainConfig *dc, DmDiagReport *r)
-{
-  guint d = snap->domid;
-  g_autofree char *dom = g_strdup_printf("/local/domain/%u", d);
-  g_autofree char *devdir = g_strdup_printf("%s/device", dom);
-  g_autoptr(GPtrArray) backends = g_ptr_array_new_with_free_func(g_free);
-  g_autoptr(GHashTable) be_used = g_hash_table_new(g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) fe_seen = g_hash_table_new(g_str_hash, g_str_equal);
+/* A frontend directory found in the snapshot. */
+typedef struct {
+  char *path;
+  char *cls;
+  char *devid;
+} Frontend;
 
-  /* Every backend of this domain, in every domain that serves one. */
+static void
+frontend_free(Frontend *fe)
+{
+  g_free(fe->path);
+  g_free(fe->cls);
+  g_free(fe->devid);
+  g_free(fe);
+}
+
+static void
+add_frontend(GPtrArray *out, char *path, const char *cls, const char *devid)
+{
+  Frontend *fe = g_new0(Frontend, 1);
+  fe->path = path;
+  fe->cls = g_strdup(cls);
+  fe->devid = g_strdup(devid);
+  g_ptr_array_add(out, fe);
+}
+
+/* Every backend of this domain, in every domain that serves one. */
+static GPtrArray *
+list_backends(const DmDiagSnapshot *snap)
+{
+  GPtrArray *backends = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GPtrArray) doms = dm_diag_snapshot_children(snap, "/local/domain");
+
   for (guint i = 0; i < doms->len; i++) {
     g_autofree char *bdir = g_strdup_printf("/local/domain/%s/backend",
                                             (char *)g_ptr_array_index(doms, i));
     g_autoptr(GPtrArray) classes = dm_diag_snapshot_children(snap, bdir);
     for (guint j = 0; j < classes->len; j++) {
       g_autofree char *cdir = g_strdup_printf("%s/%s/%u", bdir,
-                                              (char *)g_ptr_array_index(classes, j), d);
+                                              (char *)g_ptr_array_index(classes, j),
+                                              snap->domid);
       g_autoptr(GPtrArray) devids = dm_diag_snapshot_children(snap, cdir);
       for (guint k = 0; k < devids->len; k++)
         g_ptr_array_add(backends, g_strdup_printf("%s/%s", cdir,
                                                   (char *)g_ptr_array_index(devids, k)));
     }
   }
+  return backends;
+}
 
-  /* Frontends: device/<class>/<devid>, and console 0, which lives at
-   * /local/domain/<domid>/console rather than under device/. */
-  g_autoptr(GPtrArray) frontends = g_ptr_array_new_with_free_func(g_free);
-  g_autoptr(GPtrArray) fe_class = g_ptr_array_new_with_free_func(g_free);
-  g_autoptr(GPtrArray) fe_devid = g_ptr_array_new_with_free_func(g_free);
+/* Frontends: device/<class>/<devid>, and console 0, which lives at
+ * /local/domain/<domid>/console rather than under device/. */
+static GPtrArray *
+list_frontends(const DmDiagSnapshot *snap, const char *dom)
+{
+  GPtrArray *frontends = g_ptr_array_new_with_free_func((GDestroyNotify)frontend_free);
+  g_autofree char *devdir = g_strdup_printf("%s/device", dom);
   g_autoptr(GPtrArray) classes = dm_diag_snapshot_children(snap, devdir);
+
   for (guint i = 0; i < classes->len; i++) {
     const char *cls = g_ptr_array_index(classes, i);
     g_autofree char *cdir = g_strdup_printf("%s/%s", devdir, cls);
     g_autoptr(GPtrArray) devids = dm_diag_snapshot_children(snap, cdir);
     for (guint k = 0; k < devids->len; k++) {
-      g_autofree char *fe = g_strdup_printf("%s/%s", cdir,
-                                            (char *)g_ptr_array_index(devids, k));
+      const char *devid = g_ptr_array_index(devids, k);
+      g_autofree char *fe = g_strdup_printf("%s/%s", cdir, devid);
       /* Not every node under device/ is a device: libxl keeps the
        * suspend event channel at device/suspend/event-channel.  A
        * frontend has a backend link, a backend-id or a state. */
-      if (nodef(snap, "%s/backend", fe) == NULL && nodef(snap, "%s/backend-id", fe) == NULL &&
-          nodef(snap, "%s/state", fe) == NULL)
+      if (dm_diag_nodef(snap, "%s/backend", fe) == NULL &&
+          dm_diag_nodef(snap, "%s/backend-id", fe) == NULL &&
+          dm_diag_nodef(snap, "%s/state", fe) == NULL)
         continue;
-      g_ptr_array_add(frontends, g_steal_pointer(&fe));
-      g_ptr_array_add(fe_class, g_strdup(cls));
-      g_ptr_array_add(fe_devid, g_strdup(g_ptr_array_index(devids, k)));
+      add_frontend(frontends, g_steal_pointer(&fe), cls, devid);
     }
   }
-  if (nodef(snap, "%s/console/backend", dom) != NULL) {
-    g_ptr_array_add(frontends, g_strdup_printf("%s/console", dom));
-    g_ptr_array_add(fe_class, g_strdup("console"));
-    g_ptr_array_add(fe_devid, g_strdup("0"));
+  if (dm_diag_nodef(snap, "%s/console/backend", dom) != NULL)
+    add_frontend(frontends, g_strdup_printf("%s/console", dom), "console", "0");
+  return frontends;
+}
+
+static DmDiagDevice *
+device_from_frontend(const DmDiagSnapshot *snap, const Frontend *fe)
+{
+  DmDiagDevice *dev = device_new(fe->cls, fe->devid);
+  const char *link = dm_diag_nodef(snap, "%s/backend", fe->path);
+
+  dev->fe_path = g_strdup(fe->path);
+  dev->fe_state = state_of(snap, fe->path);
+  /* The frontend directory is the guest's: its state, backend link and
+   * backend-id are whatever the guest wrote. */
+  dev->fe_state_from_guest = TRUE;
+  if (link != NULL && *link != '\0' && !dm_diag_valid_path(link)) {
+    /* Data to report, never a path to read (xenstored refuses it). */
+    dev->be_path = g_strdup(link);
+    dev->be_link_from_guest = TRUE;
+    dev->stuck |= DM_STUCK_INVALID_BACKEND_LINK;
+  } else if (link != NULL && *link != '\0') {
+    dev->be_path = g_strdup(link);
+    dev->be_link_from_guest = TRUE;
+    dev->be_exists = dm_diag_exists(snap, link);
+    dev->be_state = state_of(snap, link);
+    dev->be_domid = backend_domid_of(link);
   }
+  if (dev->be_domid < 0) {
+    guint64 n;
+    const char *id = dm_diag_nodef(snap, "%s/backend-id", fe->path);
+    if (id && dm_parse_uint(id, DM_DOMID_MAX, &n))
+      dev->be_domid = (int)n;
+  }
+  return dev;
+}
+
+/* A backend no listed frontend links to.  `fe_seen` holds the frontends
+ * listed. */
+static DmDiagDevice *
+device_from_backend(const DmDiagSnapshot *snap, const char *dom, const char *be,
+                    GHashTable *fe_seen)
+{
+  /* <bdir>/<class>/<domid>/<devid>: the class is two components up. */
+  g_auto(GStrv) parts = g_strsplit(be, "/", -1);
+  guint n = g_strv_length(parts);
+  DmDiagDevice *dev = device_new(parts[n - 3], parts[n - 1]);
+  const char *link = dm_diag_nodef(snap, "%s/frontend", be);
+
+  dev->be_path = g_strdup(be);
+  dev->be_exists = TRUE;
+  dev->be_state = state_of(snap, be);
+  dev->be_domid = backend_domid_of(be);
+  /* A backend whose frontend we did not list (one written somewhere
+   * other than device/) still has one if its link resolves. */
+  if (link && *link && !g_hash_table_contains(fe_seen, link) && dm_diag_exists(snap, link) &&
+      g_str_has_prefix(link, dom) && link[strlen(dom)] == '/') {
+    dev->fe_path = g_strdup(link);
+    dev->fe_state = state_of(snap, link);
+  }
+  return dev;
+}
+
+static void
+collect_devices(const DmDiagSnapshot *snap, const DmDomainConfig *dc, DmDiagReport *r)
+{
+  g_autofree char *dom = g_strdup_printf("/local/domain/%u", snap->domid);
+  g_autoptr(GPtrArray) backends = list_backends(snap);
+  g_autoptr(GPtrArray) frontends = list_frontends(snap, dom);
+  g_autoptr(GHashTable) be_used = g_hash_table_new(g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) fe_seen = g_hash_table_new(g_str_hash, g_str_equal);
 
   for (guint i = 0; i < frontends->len; i++) {
-    const char *fe = g_ptr_array_index(frontends, i);
-    DmDiagDevice *dev = device_new(g_ptr_array_index(fe_class, i),
-                                   g_ptr_array_index(fe_devid, i));
-    const char *link = nodef(snap, "%s/backend", fe);
-    dev->fe_path = g_strdup(fe);
-    dev->fe_state = state_of(snap, fe);
+    DmDiagDevice *dev = device_from_frontend(snap, g_ptr_array_index(frontends, i));
     g_hash_table_add(fe_seen, dev->fe_path);
-    /* The frontend directory is the guest's: its state, backend link and
-     * backend-id are whatever the guest wrote. */
-    dev->fe_state_from_guest = TRUE;
-    if (link != NULL && *link != '\0' && !dm_diag_valid_path(link)) {
-      /* Data to report, never a path to read (xenstored refuses it). */
-      dev->be_path = g_strdup(link);
-      dev->be_link_from_guest = TRUE;
-      dev->stuck |= DM_STUCK_INVALID_BACKEND_LINK;
-    } else if (link != NULL && *link != '\0') {
-      dev->be_path = g_strdup(link);
-      dev->be_link_from_guest = TRUE;
-      dev->be_exists = exists(snap, link);
-      dev->be_state = state_of(snap, link);
-      dev->be_domid = backend_domid_of(link);
+    if (dev->be_path && !(dev->stuck & DM_STUCK_INVALID_BACKEND_LINK))
       g_hash_table_add(be_used, dev->be_path);
-    }
-    if (dev->be_domid < 0) {
-      guint64 n;
-      const char *id = nodef(snap, "%s/backend-id", fe);
-      if (id && dm_parse_uint(id, DM_DOMID_MAX, &n))
-        dev->be_domid = (int)n;
-    }
     g_ptr_array_add(r->devices, dev);
   }
-
   for (guint i = 0; i < backends->len; i++) {
     const char *be = g_ptr_array_index(backends, i);
-    if (g_hash_table_contains(be_used, be))
-      continue;
-    /* <bdir>/<class>/<domid>/<devid>: the class is two components up. */
-    g_auto(GStrv) parts = g_strsplit(be, "/", -1);
-    guint n = g_strv_length(parts);
-    DmDiagDevice *dev = device_new(parts[n - 3], parts[n - 1]);
-    const char *link = nodef(snap, "%s/frontend", be);
-    dev->be_path = g_strdup(be);
-    dev->be_exists = TRUE;
-    dev->be_state = state_of(snap, be);
-    dev->be_domid = backend_domid_of(be);
-    /* A backend whose frontend we did not list (one written somewhere
-     * other than device/) still has one if its link resolves. */
-    if (link && *link && !g_hash_table_contains(fe_seen, link) && exists(snap, link) &&
-        g_str_has_prefix(link, dom) && link[strlen(dom)] == '/') {
-      dev->fe_path = g_strdup(link);
-      dev->fe_state = state_of(snap, link);
-    }
-    g_ptr_array_add(r->devices, dev);
+    if (!g_hash_table_contains(be_used, be))
+      g_ptr_array_add(r->devices, device_from_backend(snap, dom, be, fe_seen));
   }
-
   for (guint i = 0; i < r->devices->len; i++) {
     DmDiagDevice *dev = g_ptr_array_index(r->devices, i);
     judge_device(snap, dc, r, dev);
@@ -686,7 +510,7 @@ compare_devices(gconstpointer a, gconstpointer b)
   const DmDiagDevice *x = *(DmDiagDevice *const *)a;
   const DmDiagDevice *y = *(DmDiagDevice *const *)b;
   int c = strcmp(x->cls, y->cls);
-  return c ? c : compare_names(x->devid, y->devid);
+  return c ? c : dm_diag_compare_names(x->devid, y->devid);
 }
 
 static void dm_advice(DmDiagReport *r, const char *finding);
@@ -696,9 +520,9 @@ device_model(const DmDiagSnapshot *snap, DmDiagReport *r)
 {
   guint d = snap->domid;
   guint64 n;
-  const char *pid = nodef(snap, "/local/domain/%u/image/device-model-pid", d);
-  const char *stub = nodef(snap, "/local/domain/%u/image/device-model-domid", d);
-  const char *state = nodef(snap, "/local/domain/0/device-model/%u/state", d);
+  const char *pid = dm_diag_nodef(snap, "/local/domain/%u/image/device-model-pid", d);
+  const char *stub = dm_diag_nodef(snap, "/local/domain/%u/image/device-model-domid", d);
+  const char *state = dm_diag_nodef(snap, "/local/domain/0/device-model/%u/state", d);
 
   r->dm_state = g_strdup(state);
   r->dm_stubdom = stub && dm_parse_uint(stub, DM_DOMID_MAX, &n) ? (int)n : -1;
@@ -1140,7 +964,7 @@ static void
 domain_state(const DmDiagSnapshot *snap, DmDiagReport *r)
 {
   const DmHvFacts *hv = &snap->hv;
-  const char *req = nodef(snap, "/local/domain/%u/control/shutdown", snap->domid);
+  const char *req = dm_diag_nodef(snap, "/local/domain/%u/control/shutdown", snap->domid);
 
   if (hv->queried) {
     r->domain_source = g_strdup("libxenctrl");
@@ -1180,7 +1004,7 @@ DmDiagReport *
 dm_diagnose_analyse(const DmDiagSnapshot *snap, const DmDomainConfig *dc)
 {
   DmDiagReport *r = g_new0(DmDiagReport, 1);
-  const char *name = nodef(snap, "/local/domain/%u/name", snap->domid);
+  const char *name = dm_diag_nodef(snap, "/local/domain/%u/name", snap->domid);
   g_autoptr(GPtrArray) device_findings = g_ptr_array_new_with_free_func(g_free);
 
   r->domid = snap->domid;

@@ -206,21 +206,19 @@ devices_table(GString *out, const Paint *p, const DmDiagReport *r, GPtrArray *po
 
 }
 
-char *
-dm_diagnose_format_table(const DmDiagReport *r, gboolean colour)
+static void
+partial_section(GString *out, const Paint *p, const DmDiagReport *r, GPtrArray *pool)
 {
-  Paint paint = { colour };
-  const Paint *p = &paint;
-  GString *out = g_string_new(NULL);
-  g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func(g_free);
+  if (r->partial == NULL)
+    return;
+  g_string_append_printf(out, "%sPARTIAL%s: %s\n", c(p, RED), c(p, RESET), S(r->partial));
+  for (guint i = 0; i < r->xenstoreds->len; i++)
+    g_string_append_printf(out, "  xenstored %s\n", S(r->xenstoreds->pdata[i]));
+}
 
-  if (r->partial) {
-    g_string_append_printf(out, "%sPARTIAL%s: %s\n", c(p, RED), c(p, RESET), S(r->partial));
-    for (guint i = 0; i < r->xenstoreds->len; i++)
-      g_string_append_printf(out, "  xenstored %s\n", S(r->xenstoreds->pdata[i]));
-  }
-
-  /* Domain. */
+static void
+domain_section(GString *out, const Paint *p, const DmDiagReport *r, GPtrArray *pool)
+{
   if (r->domid == 0)  /* not resolved before xenstored stopped answering */
     g_string_append_printf(out, "%sdomain ?%s", c(p, BOLD), c(p, RESET));
   else
@@ -236,10 +234,14 @@ dm_diagnose_format_table(const DmDiagReport *r, gboolean colour)
   if (r->domain_note)
     g_string_append_printf(out, "  %snote:%s %s\n", c(p, YELLOW), c(p, RESET),
                            S(r->domain_note));
+}
 
-  /* Device model. */
-  g_string_append_printf(out, "%sdevice model%s\n", c(p, BOLD), c(p, RESET));
+static void
+device_model_section(GString *out, const Paint *p, const DmDiagReport *r, GPtrArray *pool)
+{
   g_autofree char *dm_node = r->domid ? g_strdup_printf("%u", r->domid) : g_strdup("?");
+
+  g_string_append_printf(out, "%sdevice model%s\n", c(p, BOLD), c(p, RESET));
   g_string_append_printf(out, "  state (device-model/%s/state): %s\n", dm_node,
                          r->dm_state ? S(r->dm_state) : "missing");
   if (r->dm_pid)
@@ -257,33 +259,43 @@ dm_diagnose_format_table(const DmDiagReport *r, gboolean colour)
     for (guint i = 0; i < r->log_errors->len; i++)
       g_string_append_printf(out, "    %s\n", S(g_ptr_array_index(r->log_errors, i)));
   }
+}
 
-  /* The scrub's story. */
+static void
+scrub_section(GString *out, const Paint *p, const DmDiagReport *r, GPtrArray *pool)
+{
   g_string_append_printf(out, "%sscrub%s\n", c(p, BOLD), c(p, RESET));
   story_table(out, p, r, pool);
+}
 
-  devices_table(out, p, r, pool);
-
-  /* Findings, each with its advice, and the verdict. */
-  if (r->findings->len > 0) {
-    g_string_append_printf(out, "%sfindings%s\n", c(p, BOLD), c(p, RESET));
-    for (guint i = 0; i < r->findings->len; i++) {
-      const char *f = g_ptr_array_index(r->findings, i);
-      g_string_append_printf(out, "  - %s\n", S(f));
-      for (guint k = 0; k < r->advice->len; k++) {
-        const DmDiagAdvice *a = g_ptr_array_index(r->advice, k);
-        if (strcmp(a->finding, f) != 0)
-          continue;
-        g_string_append_printf(out, "    %sadvice:%s %s\n", c(p, BOLD), c(p, RESET),
-                               S(a->text));
-        for (guint j = 0; j < a->commands->len; j++)
-          g_string_append_printf(out, "      $ %s\n", S(a->commands->pdata[j]));
-      }
+/* Findings, each with its advice. */
+static void
+findings_section(GString *out, const Paint *p, const DmDiagReport *r, GPtrArray *pool)
+{
+  if (r->findings->len == 0)
+    return;
+  g_string_append_printf(out, "%sfindings%s\n", c(p, BOLD), c(p, RESET));
+  for (guint i = 0; i < r->findings->len; i++) {
+    const char *f = g_ptr_array_index(r->findings, i);
+    g_string_append_printf(out, "  - %s\n", S(f));
+    for (guint k = 0; k < r->advice->len; k++) {
+      const DmDiagAdvice *a = g_ptr_array_index(r->advice, k);
+      if (strcmp(a->finding, f) != 0)
+        continue;
+      g_string_append_printf(out, "    %sadvice:%s %s\n", c(p, BOLD), c(p, RESET),
+                             S(a->text));
+      for (guint j = 0; j < a->commands->len; j++)
+        g_string_append_printf(out, "      $ %s\n", S(a->commands->pdata[j]));
     }
   }
+}
+
+static void
+verdict_section(GString *out, const Paint *p, const DmDiagReport *r, GPtrArray *pool)
+{
   if (r->partial)
-    g_string_append_printf(out, "%sPARTIAL%s: the domain could not be read whole; the above "
-                           "is what xenstored answered before it stopped\n", c(p, RED),
+    g_string_append_printf(out, "%sPARTIAL%s: the domain could not be read whole; the "
+                           "above is what xenstored answered before it stopped\n", c(p, RED),
                            c(p, RESET));
   else if (r->stuck)
     g_string_append_printf(out, "%sSTUCK%s: domain %u is waiting on something (see "
@@ -291,6 +303,23 @@ dm_diagnose_format_table(const DmDiagReport *r, gboolean colour)
   else
     g_string_append_printf(out, "%sOK%s: nothing stuck in domain %u\n", c(p, GREEN),
                            c(p, RESET), r->domid);
+}
+
+char *
+dm_diagnose_format_table(const DmDiagReport *r, gboolean colour)
+{
+  static void (*const sections[])(GString *, const Paint *, const DmDiagReport *,
+                                   GPtrArray *) = {
+    partial_section, domain_section, device_model_section, scrub_section,
+    devices_table, findings_section, verdict_section,
+  };
+  Paint paint = { colour };
+  GString *out = g_string_new(NULL);
+  /* The printable copies S() makes, freed at the end. */
+  g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func(g_free);
+
+  for (gsize i = 0; i < G_N_ELEMENTS(sections); i++)
+    sections[i](out, &paint, r, pool);
   return g_string_free(out, FALSE);
 }
 
@@ -348,24 +377,20 @@ device_json(DmJson *b, const DmDiagDevice *d)
   dm_json_end_object(b);
 }
 
-char *
-dm_diagnose_format_json(const DmDiagReport *r)
+static void
+domain_json(DmJson *b, const DmDiagReport *r)
 {
-  g_autoptr(DmJson) b = dm_json_new(TRUE);
-
-  dm_json_begin_object(b);
-  dm_json_member_int(b, "domid", r->domid, r->domid != 0); /* 0: not resolved */
-  dm_json_member_string(b, "name", r->name);
-  dm_json_member_string(b, "guest", dm_guest_name(r->guest));
-  dm_json_member_string(b, "guest_source", r->guest_source);
-
   dm_json_member(b, "domain");
   dm_json_begin_object(b);
   dm_json_member_string(b, "state", r->domain_state);
   dm_json_member_string(b, "source", r->domain_source);
   dm_json_member_string(b, "note", r->domain_note);
   dm_json_end_object(b);
+}
 
+static void
+device_model_json(DmJson *b, const DmDiagReport *r)
+{
   dm_json_member(b, "device_model");
   dm_json_begin_object(b);
   dm_json_member_string(b, "state", r->dm_state);
@@ -376,7 +401,11 @@ dm_diagnose_format_json(const DmDiagReport *r)
   dm_json_member_int(b, "stubdom_domid", r->dm_stubdom, r->dm_stubdom >= 0);
   dm_json_member_string(b, "note", r->dm_note);
   dm_json_end_object(b);
+}
 
+static void
+helper_json(DmJson *b, const DmDiagReport *r)
+{
   dm_json_member(b, "scrub_helper");
   dm_json_begin_object(b);
   dm_json_member_bool(b, "running", r->helper_pids->len > 0);
@@ -386,8 +415,24 @@ dm_diagnose_format_json(const DmDiagReport *r)
     dm_json_int(b, g_array_index(r->helper_pids, int, i));
   dm_json_end_array(b);
   dm_json_end_object(b);
+}
 
+/* `name`: an array of the strings in `strings`. */
+static void
+member_strings(DmJson *b, const char *name, const GPtrArray *strings)
+{
+  dm_json_member(b, name);
+  dm_json_begin_array(b);
+  for (guint i = 0; i < strings->len; i++)
+    dm_json_string(b, g_ptr_array_index(strings, i));
+  dm_json_end_array(b);
+}
+
+static void
+story_json(DmJson *b, const DmDiagReport *r)
+{
   const DmDiagStory *st = &r->story;
+
   dm_json_member(b, "scrub_story");
   dm_json_begin_object(b);
   dm_json_member(b, "started_by_launcher");
@@ -414,35 +459,24 @@ dm_diagnose_format_json(const DmDiagReport *r)
     dm_json_end_object(b);
   }
   dm_json_end_array(b);
-  dm_json_member(b, "not_helpers");
-  dm_json_begin_array(b);
-  for (guint i = 0; i < st->impostors->len; i++)
-    dm_json_string(b, g_ptr_array_index(st->impostors, i));
-  dm_json_end_array(b);
+  member_strings(b, "not_helpers", st->impostors);
   dm_json_end_object(b);
+}
 
+static void
+log_json(DmJson *b, const DmDiagReport *r)
+{
   dm_json_member(b, "log");
   dm_json_begin_object(b);
   dm_json_member_string(b, "path", r->log_path);
-  dm_json_member(b, "error_lines");
-  dm_json_begin_array(b);
-  for (guint i = 0; i < r->log_errors->len; i++)
-    dm_json_string(b, g_ptr_array_index(r->log_errors, i));
-  dm_json_end_array(b);
+  member_strings(b, "error_lines", r->log_errors);
   dm_json_member_string(b, "note", r->log_note);
   dm_json_end_object(b);
+}
 
-  dm_json_member(b, "devices");
-  dm_json_begin_array(b);
-  for (guint i = 0; i < r->devices->len; i++)
-    device_json(b, g_ptr_array_index(r->devices, i));
-  dm_json_end_array(b);
-
-  dm_json_member(b, "findings");
-  dm_json_begin_array(b);
-  for (guint i = 0; i < r->findings->len; i++)
-    dm_json_string(b, g_ptr_array_index(r->findings, i));
-  dm_json_end_array(b);
+static void
+advice_json(DmJson *b, const DmDiagReport *r)
+{
   dm_json_member(b, "advice");
   dm_json_begin_array(b);
   for (guint i = 0; i < r->advice->len; i++) {
@@ -450,20 +484,36 @@ dm_diagnose_format_json(const DmDiagReport *r)
     dm_json_begin_object(b);
     dm_json_member_string(b, "finding", a->finding);
     dm_json_member_string(b, "advice", a->text);
-    dm_json_member(b, "commands");
-    dm_json_begin_array(b);
-    for (guint j = 0; j < a->commands->len; j++)
-      dm_json_string(b, a->commands->pdata[j]);
-    dm_json_end_array(b);
+    member_strings(b, "commands", a->commands);
     dm_json_end_object(b);
   }
   dm_json_end_array(b);
-  dm_json_member_string(b, "partial", r->partial);
-  dm_json_member(b, "xenstored");
+}
+
+char *
+dm_diagnose_format_json(const DmDiagReport *r)
+{
+  g_autoptr(DmJson) b = dm_json_new(TRUE);
+
+  dm_json_begin_object(b);
+  dm_json_member_int(b, "domid", r->domid, r->domid != 0); /* 0: not resolved */
+  dm_json_member_string(b, "name", r->name);
+  dm_json_member_string(b, "guest", dm_guest_name(r->guest));
+  dm_json_member_string(b, "guest_source", r->guest_source);
+  domain_json(b, r);
+  device_model_json(b, r);
+  helper_json(b, r);
+  story_json(b, r);
+  log_json(b, r);
+  dm_json_member(b, "devices");
   dm_json_begin_array(b);
-  for (guint i = 0; i < r->xenstoreds->len; i++)
-    dm_json_string(b, g_ptr_array_index(r->xenstoreds, i));
+  for (guint i = 0; i < r->devices->len; i++)
+    device_json(b, g_ptr_array_index(r->devices, i));
   dm_json_end_array(b);
+  member_strings(b, "findings", r->findings);
+  advice_json(b, r);
+  dm_json_member_string(b, "partial", r->partial);
+  member_strings(b, "xenstored", r->xenstoreds);
   dm_json_member_bool(b, "stuck", r->stuck);
   dm_json_end_object(b);
 

@@ -5,6 +5,7 @@
 #include "build_config.h"
 #include "config_read.h"
 #include "diagnose_output.h"
+#include "diagnose_cmd.h"
 #include "diagnose_read.h"
 #include "json.h"
 #include "util.h"

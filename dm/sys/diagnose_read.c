@@ -1,7 +1,6 @@
 #include "diagnose_read.h"
 #include "build_config.h"
 #include "config_read.h"
-#include "diagnose_output.h"
 #include "util.h"
 #include "xs.h"
 
@@ -583,24 +582,6 @@ read_hypervisor(DmDiagSnapshot *snap)
   g_free(logger.last);
 }
 
-/* ---- the command ------------------------------------------------------ */
-
-/* Every node read belongs to the domain: its own directory, its device
- * model's, or a backend left behind for it. */
-static gboolean
-known(const DmDiagSnapshot *snap)
-{
-  return g_hash_table_size(snap->nodes) > 0;
-}
-
-static gboolean
-use_colour(void)
-{
-  const char *term = g_getenv("TERM");
-  return isatty(STDOUT_FILENO) && g_getenv("NO_COLOR") == NULL && term &&
-         strcmp(term, "dumb") != 0;
-}
-
 /* The xenstore half of one diagnosis, on dm_xs_bounded's worker thread:
  * libxenstore has no timeout, and a stopped xenstored would hold the
  * admin's terminal forever.  What it read so far stays readable (under
@@ -658,12 +639,6 @@ read_job_run(struct xs_handle *xs, gpointer data, GError **error)
   return snap;
 }
 
-guint
-dm_diagnose_timeout_ms(const DmCli *cli)
-{
-  return (guint)(cli->timeout_s > 0 ? cli->timeout_s : 10) * 1000;
-}
-
 /* What diagnose can still say when xenstored does not answer: the nodes
  * read before it stopped, the xenstored processes and their state, and,
  * if the domain's name is known, its log. */
@@ -673,13 +648,8 @@ partial_snapshot(ReadJob *job, const char *arg, guint timeout_ms)
   DmDiagSnapshot *snap;
   g_mutex_lock(&job->lock);
   snap = dm_diag_snapshot_new(job->domid);
-  if (job->snap) {
-    GHashTableIter it;
-    gpointer k, v;
-    g_hash_table_iter_init(&it, job->snap->nodes);
-    while (g_hash_table_iter_next(&it, &k, &v))
-      dm_diag_snapshot_set(snap, k, v);
-  }
+  if (job->snap)
+    dm_diag_snapshot_copy_nodes(snap, job->snap);
   g_mutex_unlock(&job->lock);
   snap->partial = g_strdup_printf("xenstored did not answer within %u s (--timeout); "
                                   "%u node%s read before it stopped", timeout_ms / 1000,
@@ -690,6 +660,26 @@ partial_snapshot(ReadJob *job, const char *arg, guint timeout_ms)
   if (!g_hash_table_contains(snap->nodes, name_key) && dm_check_name(arg, NULL) &&
       !g_ascii_isdigit(*arg))
     dm_diag_snapshot_set(snap, name_key, arg);
+  return snap;
+}
+
+DmDiagSnapshot *
+dm_diagnose_read(const char *arg, guint timeout_ms, GError **error)
+{
+  ReadJob *job = g_atomic_rc_box_new0(ReadJob);
+  g_autoptr(GError) local = NULL;
+  DmDiagSnapshot *snap;
+
+  g_mutex_init(&job->lock);
+  job->arg = g_strdup(arg);
+  snap = dm_xs_bounded(read_job_run, g_atomic_rc_box_acquire(job), read_job_unref,
+                       (GDestroyNotify)dm_diag_snapshot_free, timeout_ms, &local);
+  if (snap == NULL && g_error_matches(local, DM_ERROR, DM_ERROR_TIMEOUT))
+    /* The worker stays blocked in libxenstore; it owns its copy. */
+    snap = partial_snapshot(job, arg, timeout_ms);
+  else if (snap == NULL)
+    g_propagate_error(error, g_steal_pointer(&local));
+  read_job_unref(job);
   return snap;
 }
 
@@ -799,11 +789,7 @@ dm_diagnose_read_all(guint timeout_ms, gboolean *timed_out, GError **error)
     for (guint i = 0; i < job->snaps->len; i++) {
       const DmDiagSnapshot *from = job->snaps->pdata[i];
       DmDiagSnapshot *copy = dm_diag_snapshot_new(from->domid);
-      GHashTableIter it;
-      gpointer k, v;
-      g_hash_table_iter_init(&it, from->nodes);
-      while (g_hash_table_iter_next(&it, &k, &v))
-        dm_diag_snapshot_set(copy, k, v);
+      dm_diag_snapshot_copy_nodes(copy, from);
       copy->partial = g_strdup(i + 1 == job->snaps->len
                                  ? "xenstored stopped answering while this domain was read"
                                  : from->partial);
@@ -815,90 +801,3 @@ dm_diagnose_read_all(guint timeout_ms, gboolean *timed_out, GError **error)
   return out;
 }
 
-static gboolean
-finish(const DmCli *cli, DmDiagSnapshot *snap, const char *log_dir, gboolean *stuck,
-       GError **error)
-{
-  g_autoptr(DmConfig) config = dm_config_load(cli->config_path, error);
-  g_autoptr(DmDomainConfig) dc = NULL;
-  g_autoptr(DmDiagReport) report = NULL;
-  g_autofree char *text = NULL;
-
-  if (config == NULL)
-    return FALSE;
-  g_autofree char *name_key = g_strdup_printf("/local/domain/%u/name", snap->domid);
-  dc = dm_config_for_domain(config, g_hash_table_lookup(snap->nodes, name_key), error);
-  if (dc == NULL)
-    return FALSE;
-  report = dm_diagnose_complete(snap, dc, log_dir, NULL);
-  text = cli->json ? dm_diagnose_format_json(report)
-                   : dm_diagnose_format_table(report, use_colour());
-  fputs(text, stdout);
-  if (fflush(stdout) != 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot write the report: %s",
-                g_strerror(errno));
-    return FALSE;
-  }
-  *stuck = report->stuck;
-  return TRUE;
-}
-
-gboolean
-dm_diagnose_run(const DmCli *cli, gboolean *stuck, GError **error)
-{
-  const char *arg = cli->rest && cli->rest[0] ? cli->rest[1] : NULL;
-  const char *log_dir = cli->log_dir ? cli->log_dir : DM_XEN_LOG_DIR;
-  guint timeout_ms = dm_diagnose_timeout_ms(cli);
-  g_autoptr(DmDiagSnapshot) snap = NULL;
-  g_autoptr(GError) local = NULL;
-
-  if (cli->all)
-    return dm_diagnose_all_run(cli, stuck, error);
-  if (arg == NULL || cli->rest[2] != NULL || cli->toolstack_argc > 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                "usage: qemu-dm-launcher diagnose [--json] [--timeout SECONDS] "
-                "[--config FILE] [--log-dir DIR] [--watch [--for SECONDS] "
-                "[--stuck-after SECONDS]] DOMID|NAME | diagnose --all");
-    return FALSE;
-  }
-  if (cli->watch)
-    return dm_diagnose_watch_run(cli, arg, stuck, error);
-  /* The config first: a bad one is reported before xenstore is asked. */
-  g_autoptr(DmConfig) config = dm_config_load(cli->config_path, error);
-  if (config == NULL)
-    return FALSE;
-
-  ReadJob *job = g_atomic_rc_box_new0(ReadJob);
-  g_mutex_init(&job->lock);
-  job->arg = g_strdup(arg);
-  snap = dm_xs_bounded(read_job_run, g_atomic_rc_box_acquire(job), read_job_unref,
-                       (GDestroyNotify)dm_diag_snapshot_free, timeout_ms, &local);
-  if (snap == NULL && g_error_matches(local, DM_ERROR, DM_ERROR_TIMEOUT)) {
-    /* The worker stays blocked in libxenstore; it owns its copy. */
-    g_autoptr(DmDiagSnapshot) part = partial_snapshot(job, arg, timeout_ms);
-    read_job_unref(job);
-    gboolean ignored = FALSE;
-    if (!finish(cli, part, log_dir, &ignored, error))
-      return FALSE;
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                "diagnose %s: xenstored did not answer within %u s (--timeout); the report "
-                "on stdout is partial", arg, timeout_ms / 1000);
-    return FALSE;
-  }
-  read_job_unref(job);
-  if (snap == NULL) {
-    /* Unreachable or failing xenstore is bad input for diagnose: exit 2. */
-    local->domain = DM_ERROR;
-    local->code = local->code == DM_ERROR_CONFIG ? DM_ERROR_CONFIG : DM_ERROR_INVALID;
-    g_prefix_error(&local, "diagnose %s: ", arg);
-    g_propagate_error(error, g_steal_pointer(&local));
-    return FALSE;
-  }
-  if (!known(snap)) {
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                "diagnose %s: no domain %u in xenstore (/local/domain/%u does not exist "
-                "and no backend refers to it)", arg, snap->domid, snap->domid);
-    return FALSE;
-  }
-  return finish(cli, snap, log_dir, stuck, error);
-}

@@ -1,30 +1,23 @@
-/* `qemu-dm-launcher diagnose DOMID|NAME`: the side-effect half.  Reads
+/* `qemu-dm-launcher diagnose`: the reader, its side-effect half.  Reads
  * xenstore (inside a transaction that is always aborted: it never
- * writes), /proc, the device model's log and libxenctrl, then hands the
- * snapshot to the pure analysis in diagnose.c and prints the report. */
+ * writes), /proc, the device model's log and libxenctrl into a snapshot
+ * (dm/core/diagnose_snapshot.h) for the pure analysis in diagnose.c.  The
+ * command itself is diagnose_cmd.c. */
 #pragma once
-#include "cli.h"
+#include "config.h"
 #include "diagnose.h"
-
-/* Runs the command.  Returns FALSE with `error` set on bad input (an
- * unknown domain, a bad domid or name, xenstore unreachable: all
- * DM_ERROR_INVALID or DM_ERROR_CONFIG, exit 2).  Otherwise prints the
- * report on stdout and sets `stuck`. */
-gboolean dm_diagnose_run(const DmCli *cli, gboolean *stuck, GError **error);
 
 /* The uid the launcher's scrub helper for `domid` runs as, under the
  * domain's config: helper-uid-base + domid (docs/helper-uids.md). */
 gint64 dm_diagnose_helper_uid(const DmDomainConfig *dc, guint domid);
 
-/* The bound on xenstore for diagnose and scrub (--timeout, default 10 s). */
-guint dm_diagnose_timeout_ms(const DmCli *cli);
-
-/* `diagnose --all`: one line per domain (dm/sys/diagnose_all.c). */
-gboolean dm_diagnose_all_run(const DmCli *cli, gboolean *stuck, GError **error);
-
-/* `diagnose --watch DOMID|NAME` (dm/sys/diagnose_watch.c). */
-gboolean dm_diagnose_watch_run(const DmCli *cli, const char *arg, gboolean *stuck,
-                               GError **error);
+/* The xenstore half of one diagnosis of DOMID|NAME (`arg`), in one
+ * exchange bounded by timeout_ms.  When xenstored does not answer in
+ * time, what was read before it stopped, with `partial` set (and the
+ * name from `arg`, if it is one, so that the log is still found).  NULL
+ * with `error` set when the domain cannot be read: a bad domid or name,
+ * an unknown name, xenstore unreachable or failing. */
+DmDiagSnapshot *dm_diagnose_read(const char *arg, guint timeout_ms, GError **error);
 
 /* DOMID or NAME -> domid (names through /local/domain/N/name). */
 struct xs_handle;

@@ -11,6 +11,7 @@
  * what was coalesced or dropped is said in a note line, at most once a
  * second.  Reads happen on this thread, so a watchdog thread ends the
  * command (exit 2) if xenstored stops answering one for --timeout. */
+#include "diagnose_cmd.h"
 #include "diagnose_read.h"
 #include "config_read.h"
 #include "plan.h"

@@ -11,6 +11,7 @@
 #include "scrub_cmd.h"
 #include "build_config.h"
 #include "config_read.h"
+#include "diagnose_cmd.h"
 #include "diagnose_read.h"
 #include "log.h"
 #include "plan.h"
