@@ -14,6 +14,8 @@ Environment (set by tests/CMakeLists.txt; defaults for a manual run):
   DM_XENSTORED        the daemon (default: Debian's xen-4.17 xenstored)
   DM_XENSTORED_SHIM   the shim .so
   DM_XS_FIXTURE       the introduce/release helper
+Scripts outside CTest (scripts/bench*) name a build tree instead:
+Xenstored.in_build(BUILD_DIR).
 """
 import os
 import shutil
@@ -37,17 +39,28 @@ class XenstoredError(Exception):
 
 
 class Xenstored:
-    def __init__(self, trace=False, extra_args=()):
+    def __init__(self, trace=False, extra_args=(), shim=None, fixture=None):
         self.trace = trace
         self.extra_args = list(extra_args)
+        self.shim = shim or SHIM
+        self.fixture = fixture or XS_FIXTURE
         self.proc = None
         self._tmp = None
         self.dir = None
 
+    @classmethod
+    def in_build(cls, build_dir, **kwargs):
+        """The test bed with the shim and xs_fixture of a build tree (where
+        tests/CMakeLists.txt puts them), for a script that CTest does not
+        run."""
+        tests = os.path.join(build_dir, "tests")
+        return cls(shim=os.path.join(tests, "libxenstored_shim.so"),
+                   fixture=os.path.join(tests, "xs_fixture"), **kwargs)
+
     # -- lifetime ---------------------------------------------------------
     def start(self, timeout=10.0):
-        if not SHIM or not os.path.exists(SHIM):
-            raise XenstoredError("DM_XENSTORED_SHIM not set or missing: %r" % SHIM)
+        if not self.shim or not os.path.exists(self.shim):
+            raise XenstoredError("DM_XENSTORED_SHIM not set or missing: %r" % self.shim)
         if not os.access(XENSTORED, os.X_OK):
             raise XenstoredError("xenstored not found at %s (install xen-utils-4.17)"
                                  % XENSTORED)
@@ -58,7 +71,7 @@ class Xenstored:
         self.dead_file = os.path.join(self.dir, "dead-domids")
         env = dict(os.environ)
         env.update(XENSTORED_RUNDIR=self.dir, XENSTORED_PATH=self.socket,
-                   LD_PRELOAD=SHIM, XENSTORED_SHIM_DEAD=self.dead_file)
+                   LD_PRELOAD=self.shim, XENSTORED_SHIM_DEAD=self.dead_file)
         # -N: stay in the foreground, so we own its PID.  Never -D: the
         # 4.17 daemon only builds its tree when it introduces dom0.
         argv = [XENSTORED, "-N"] + (["-T", self.trace_file] if self.trace else [])
@@ -203,9 +216,9 @@ class Xenstored:
             f.write("%d\n" % domid)
 
     def _fixture(self, cmd, domid):
-        if not XS_FIXTURE or not os.path.exists(XS_FIXTURE):
-            raise XenstoredError("DM_XS_FIXTURE not set or missing: %r" % XS_FIXTURE)
-        return self._run([XS_FIXTURE, cmd, str(domid)])
+        if not self.fixture or not os.path.exists(self.fixture):
+            raise XenstoredError("DM_XS_FIXTURE not set or missing: %r" % self.fixture)
+        return self._run([self.fixture, cmd, str(domid)])
 
     def request_count(self):
         """Requests the daemon has received (needs trace=True)."""
