@@ -73,8 +73,15 @@ class LauncherTest(unittest.TestCase):
         self.assertTrue(LAUNCHER and os.path.exists(LAUNCHER), "DM_LAUNCHER not set")
         self.tmp = tempfile.TemporaryDirectory(prefix="dm-test-")
         self.dir = self.tmp.name
+        # Processes a test leaves running (qemu, a VNC client): ended, and
+        # waited for, before the test's directory goes.
+        self.procs = []
 
     def tearDown(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
         self.tmp.cleanup()
 
     def write_config(self, text, name="launcher.conf"):

@@ -121,17 +121,6 @@ class QemuFilter(LauncherTest):
 class VncListen(LauncherTest):
     """Item 6: what a real qemu listens on, by /proc/net/tcp and tcp6."""
 
-    def setUp(self):
-        super().setUp()
-        self.procs = []
-
-    def tearDown(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-            p.wait()
-        super().tearDown()
-
     def start(self, listen, widen, toolstack="127.0.0.1"):
         display = free_display()
         port = 5900 + display

@@ -54,14 +54,6 @@ class VncTest(LauncherTest):
         with open(self.pwfile, "w") as f:
             f.write(PASSWORD + "\n")   # as an editor saves it
         os.chmod(self.pwfile, 0o600)
-        self.procs = []
-
-    def tearDown(self):
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-            p.wait()
-        super().tearDown()
 
     def start(self, extra_conf="", domid=5, password_conf=None, env=None):
         display = free_display()
