@@ -17,10 +17,6 @@
 #include <sys/resource.h>
 #include <sys/types.h>
 
-/* Process exit status when a step fails after privileges were partly
- * dropped: the process must not go on half dropped, so it ends here. */
-#define DM_SANDBOX_ABORT_STATUS 127
-
 #define DM_SANDBOX_MAX_RLIMITS 8
 
 typedef struct {

@@ -24,7 +24,11 @@ gboolean dm_check_executable(const char *path, GError **error);
  * (each is a leak of ours, logged). */
 guint dm_fds_seal(const DmFdSet *inherited);
 
-/* Logs argv and execs.  Returns only on failure (error set, DM_ERROR_EXEC). */
+/* Logs argv, applies qemu's sandbox and execs.  Returns only on failure,
+ * with error set: DM_ERROR_EXEC when the exec failed (main exits 127), or
+ * the sandbox's error when it failed before its first privilege step.  A
+ * sandbox failure after that step does not return: the process ends with
+ * DM_SANDBOX_ABORT_STATUS (125, sandbox.h). */
 gboolean dm_exec_plan(const DmPlan *plan, const DmFdSet *inherited, GError **error);
 
 /* The argv[0] to hand on to qemu: the caller's, unless it names the

@@ -11,6 +11,15 @@
 /* The policies, and every syscall list, live in sandbox_policy.h. */
 #include "sandbox_policy.h"
 
+/* Exit status of a process whose sandbox failed after a privilege step:
+ * it must not go on half dropped, so it ends there, before any exec.  Not
+ * 127, which is the launcher's "qemu missing or its exec failed" (as a
+ * shell's "command not found"): 125 is what GNU env(1), nice(1) and
+ * timeout(1) use for a failure of their own before the command runs.  At
+ * most 127, as libxl's spawn process passes a larger status on as 255.
+ * The man page's EXIT STATUS lists it. */
+#define DM_SANDBOX_ABORT_STATUS 125
+
 /* Builds the libseccomp filter for a policy without loading it (NULL
  * with error for an unknown syscall name).  The result is a
  * scmp_filter_ctx; free with seccomp_release (or g_auto, seccomp_auto.h). */
@@ -20,11 +29,12 @@ void *dm_seccomp_build(const DmSeccompPolicy *seccomp, GError **error);
  *   rlimits, chroot, setgroups, setresgid, setresuid, no_new_privs, seccomp
  * The caller's next step is exec (or the helper's work).
  *
- * Until the first privilege step (chroot, or setgroups when there is no
- * chroot) a failure returns FALSE with `error` set and nothing privileged
- * has changed (rlimits may have been lowered).  From that step on, a
- * failure cannot be undone: the message is logged and the process exits
- * with DM_SANDBOX_ABORT_STATUS, so that it never continues half dropped.
+ * Until the first privilege step (chroot; else setgroups; else
+ * no_new_privs) a failure returns FALSE with `error` set and nothing
+ * privileged has changed (rlimits may have been lowered).  From that step
+ * on, a failure cannot be undone: the message is logged and the process
+ * exits with DM_SANDBOX_ABORT_STATUS, so that it never continues half
+ * dropped.
  * In a multithreaded process only the calling thread would change: call
  * it while single-threaded. */
 gboolean dm_sandbox_apply(const DmSandboxPolicy *policy, GError **error);

@@ -225,5 +225,44 @@ class ProbeCache(LauncherTest):
         self.assertNotIn("-sandbox", json.loads(r.stdout)["argv"])
 
 
+
+class AbortStatus(LauncherTest):
+    """A sandbox that fails part-way ends the launcher with 125, before
+    the exec; 127 stays "qemu missing or its exec failed".  The failure is
+    real: seccomp_full uses up the kernel's budget of filter instructions
+    for the process, so loading qemu's filter (the sandbox's last step,
+    after no_new_privs) gets ENOMEM."""
+
+    SECCOMP_FULL = os.environ.get("DM_SECCOMP_FULL", "")
+
+    def launch(self, qemu):
+        self.conf = self.write_config(f"[launcher]\nqemu-xen = {qemu}\nscrub =\n"
+                                      f"run-dir = {self.dir}/run\n")
+        argv = [self.SECCOMP_FULL, LAUNCHER, "--config", self.conf, "--",
+                "-xen-domid", "4", "-machine", "xenfv"]
+        return subprocess.run(argv, capture_output=True, timeout=30)
+
+    def test_sandbox_failure_is_125_before_the_exec(self):
+        r = self.launch(EXEC_PROBE)
+        err = r.stderr.decode()
+        self.assertEqual(r.returncode, 125, err)
+        self.assertIn("qemu-dm-launcher: sandbox: loading the seccomp filter failed after "
+                      "privileges were partly dropped", err)
+        self.assertIn("stopping here rather than run half dropped", err)
+        self.assertEqual(r.stdout, b"", "exec_probe ran: the exec happened")
+        # The same launch without the fixture execs qemu: the fixture is
+        # what made the sandbox fail.
+        ok = self.run_launcher(["-xen-domid", "4", "-machine", "xenfv"],
+                               own=["--config", self.conf])
+        self.assertEqual(ok.returncode, 0, ok.stderr)
+        self.assertEqual(json.loads(ok.stdout)["argv"][0], EXEC_PROBE)
+
+    def test_missing_qemu_is_still_127_under_the_same_fixture(self):
+        r = self.launch(os.path.join(self.dir, "no-such-qemu"))
+        self.assertEqual(r.returncode, 127, r.stderr)
+        self.assertIn(b"No such file or directory", r.stderr)
+        self.assertNotIn(b"sandbox:", r.stderr)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
