@@ -15,14 +15,30 @@
 
 #include <stdio.h>
 
+/* Every error's exit status, in one place (docs/qemu-dm-launcher.8,
+ * EXIT STATUS and each command's): 2 bad input or config, and for
+ * diagnose and scrub a xenstore they cannot read; 127 qemu cannot be
+ * exec'd; 1 anything else.  A mode's own outcome (diagnose found
+ * something stuck, check found problems) is 1 without an error. */
 static int
 exit_code_for(const GError *error)
 {
-  if (error->domain == DM_ERROR &&
-      (error->code == DM_ERROR_INVALID || error->code == DM_ERROR_CONFIG))
-    return 2;
-  if (error->domain == DM_ERROR && error->code == DM_ERROR_EXEC)
-    return 127;
+  static const struct {
+    GQuark (*domain)(void);
+    int code;
+    int status;
+  } statuses[] = {
+    { dm_error_quark, DM_ERROR_INVALID, 2 },
+    { dm_error_quark, DM_ERROR_CONFIG, 2 },
+    { dm_error_quark, DM_ERROR_EXEC, 127 },
+    { dm_diagnose_error_quark, DM_DIAGNOSE_ERROR_UNREADABLE, 2 },
+    { dm_diagnose_error_quark, DM_DIAGNOSE_ERROR_PARTIAL, 2 },
+    { dm_scrub_cmd_error_quark, DM_SCRUB_CMD_ERROR_UNREADABLE, 2 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS(statuses); i++)
+    if (error->domain == statuses[i].domain() && error->code == statuses[i].code)
+      return statuses[i].status;
   return 1;
 }
 
@@ -72,11 +88,11 @@ main(int argc, char **argv)
   case DM_MODE_HELP:
     status = print_text(cli.help);
     break;
-  case DM_MODE_CHECK:
-    status = dm_check_run(&cli, &error);
-    if (status == 2 && error)
-      dm_log_error(error);
+  case DM_MODE_CHECK: {
+    gboolean problems = FALSE;
+    status = dm_check_run(&cli, &problems, &error) ? (problems ? 1 : 0) : fail(error);
     break;
+  }
   case DM_MODE_LAUNCH:
     status = dm_launch_run(&cli, argv[0], inherited, &error) ? 0 : fail(error);
     break;

@@ -173,8 +173,8 @@ without_lines(const char *text, GPtrArray *problems)
   return g_string_free(out, FALSE);
 }
 
-int
-dm_check_run(const DmCli *cli, GError **error)
+gboolean
+dm_check_run(const DmCli *cli, gboolean *problems, GError **error)
 {
   const char *name = cli->rest && cli->rest[0] ? cli->rest[1] : NULL;
   const char *path = cli->config_path ? cli->config_path : DM_DEFAULT_CONFIG;
@@ -189,14 +189,14 @@ dm_check_run(const DmCli *cli, GError **error)
     g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
                 "usage: %s check [--config FILE] [DOMAIN-NAME]", DM_PROGRAM_NAME);
     g_hash_table_unref(r.seen);
-    return 2;
+    return FALSE;
   }
   if (!g_file_get_contents(path, &text, &length, &local)) {
     if (cli->config_path != NULL || !g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
       g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "check: cannot read config: %s",
                   local->message);
       g_hash_table_unref(r.seen);
-      return 2;
+      return FALSE;
     }
     printf("config: %s does not exist: built-in defaults\n", path);
     config = dm_config_new_default();
@@ -244,5 +244,11 @@ dm_check_run(const DmCli *cli, GError **error)
     printf("%u problem%s found\n", r.problems, r.problems == 1 ? "" : "s");
   else
     printf("ok: no problems found\n");
-  return fflush(stdout) == 0 && r.problems == 0 ? 0 : 1;
+  *problems = r.problems > 0;
+  if (fflush(stdout) != 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "check: cannot write the report: %s",
+                g_strerror(errno));
+    return FALSE;
+  }
+  return TRUE;
 }

@@ -1,8 +1,9 @@
 /* `qemu-dm-launcher check [--config FILE] [DOMAIN-NAME]`: validate the
  * setup before a guest depends on it, like `nginx -t`.  Prints a report
- * on stdout; returns the exit status: 0 all good, 1 problems found, 2 the
- * config could not be read (then `error` is set). */
+ * on stdout and sets `problems` when it found any.  Returns FALSE with
+ * `error` set on a bad command line (DM_ERROR_INVALID), a config that
+ * cannot be read (DM_ERROR_CONFIG) or a failed write. */
 #pragma once
 #include "cli.h"
 
-int dm_check_run(const DmCli *cli, GError **error);
+gboolean dm_check_run(const DmCli *cli, gboolean *problems, GError **error);

@@ -164,7 +164,7 @@ dm_diagnose_all_run(const DmCli *cli, gboolean *stuck, GError **error)
     return FALSE;
   }
   if (timed_out) {
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+    g_set_error(error, DM_DIAGNOSE_ERROR, DM_DIAGNOSE_ERROR_PARTIAL,
                 "diagnose --all: xenstored did not answer within %u s (--timeout); the list "
                 "on stdout is partial", timeout_ms / 1000);
     return FALSE;

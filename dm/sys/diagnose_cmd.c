@@ -10,6 +10,21 @@
 #include <string.h>
 #include <unistd.h>
 
+G_DEFINE_QUARK(dm-diagnose-error-quark, dm_diagnose_error)
+
+void
+dm_diagnose_propagate(GError **error, GError *local, const char *prefix)
+{
+  if (local->domain == DM_ERROR &&
+      (local->code == DM_ERROR_INVALID || local->code == DM_ERROR_CONFIG)) {
+    g_propagate_prefixed_error(error, local, "%s", prefix);
+    return;
+  }
+  g_set_error(error, DM_DIAGNOSE_ERROR, DM_DIAGNOSE_ERROR_UNREADABLE, "%s%s", prefix,
+              local->message);
+  g_error_free(local);
+}
+
 guint
 dm_diagnose_timeout_ms(const DmCli *cli)
 {
@@ -87,18 +102,15 @@ dm_diagnose_run(const DmCli *cli, gboolean *stuck, GError **error)
 
   snap = dm_diagnose_read(arg, timeout_ms, &local);
   if (snap == NULL) {
-    /* Unreachable or failing xenstore is bad input for diagnose: exit 2. */
-    local->domain = DM_ERROR;
-    local->code = local->code == DM_ERROR_CONFIG ? DM_ERROR_CONFIG : DM_ERROR_INVALID;
-    g_prefix_error(&local, "diagnose %s: ", arg);
-    g_propagate_error(error, g_steal_pointer(&local));
+    g_autofree char *prefix = g_strdup_printf("diagnose %s: ", arg);
+    dm_diagnose_propagate(error, g_steal_pointer(&local), prefix);
     return FALSE;
   }
   if (snap->partial) {
     gboolean ignored = FALSE;
     if (!finish(cli, snap, log_dir, &ignored, error))
       return FALSE;
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+    g_set_error(error, DM_DIAGNOSE_ERROR, DM_DIAGNOSE_ERROR_PARTIAL,
                 "diagnose %s: xenstored did not answer within %u s (--timeout); the report "
                 "on stdout is partial", arg, timeout_ms / 1000);
     return FALSE;

@@ -1,4 +1,5 @@
 #include "diagnose_read.h"
+#include "diagnose_cmd.h"
 #include "build_config.h"
 #include "config_read.h"
 #include "util.h"
@@ -771,9 +772,7 @@ dm_diagnose_read_all(guint timeout_ms, gboolean *timed_out, GError **error)
   gpointer ok = dm_xs_bounded(all_job_run, g_atomic_rc_box_acquire(job), all_job_unref, NULL,
                               timeout_ms, &local);
   if (ok == NULL && !g_error_matches(local, DM_ERROR, DM_ERROR_TIMEOUT)) {
-    local->domain = DM_ERROR;
-    local->code = DM_ERROR_INVALID;
-    g_propagate_prefixed_error(error, g_steal_pointer(&local), "diagnose --all: ");
+    dm_diagnose_propagate(error, g_steal_pointer(&local), "diagnose --all: ");
     all_job_unref(job);
     return NULL;
   }

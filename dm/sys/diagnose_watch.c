@@ -634,10 +634,9 @@ watch_start(const char *arg, guint timeout_ms, Start *out, GError **error)
   st->arg = g_strdup(arg);
   if (dm_xs_bounded(start_run, g_atomic_rc_box_acquire(st), start_unref, NULL, timeout_ms,
                     &local) == NULL) {
+    g_autofree char *prefix = g_strdup_printf("diagnose --watch %s: ", arg);
     start_unref(st);
-    local->domain = DM_ERROR;
-    local->code = DM_ERROR_INVALID;
-    g_propagate_prefixed_error(error, g_steal_pointer(&local), "diagnose --watch %s: ", arg);
+    dm_diagnose_propagate(error, g_steal_pointer(&local), prefix);
     return FALSE;
   }
   out->domid = st->domid;
@@ -681,7 +680,8 @@ watch_begin(Watch *w, const char *arg, GError **error)
   }
   request_end();
   if (!watched) {
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "diagnose --watch %s: cannot set a "
+    g_set_error(error, DM_DIAGNOSE_ERROR, DM_DIAGNOSE_ERROR_UNREADABLE,
+                "diagnose --watch %s: cannot set a "
                 "xenstore watch: %s", arg, g_strerror(errno));
     return FALSE;
   }
@@ -776,9 +776,10 @@ dm_diagnose_watch_run(const DmCli *cli, const char *arg, gboolean *stuck, GError
   if (!watch_scrubbed(&w, cli, name, error))
     return FALSE;
   w.start_us = w.last_note_us = g_get_monotonic_time();
-  w.xs = dm_xs_open(error);
+  g_autoptr(GError) local = NULL;
+  w.xs = dm_xs_open(&local);
   if (w.xs == NULL) {
-    (*error)->code = DM_ERROR_INVALID;
+    dm_diagnose_propagate(error, g_steal_pointer(&local), "");
     return FALSE;
   }
   g_thread_unref(g_thread_new("watchdog", watchdog, GUINT_TO_POINTER(timeout_ms / 1000)));

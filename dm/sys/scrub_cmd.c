@@ -148,17 +148,24 @@ sweep(struct xs_handle *xs, gpointer data, GError **error)
   return done();
 }
 
+G_DEFINE_QUARK(dm-scrub-cmd-error-quark, dm_scrub_cmd_error)
+
 static gboolean
 exchange(DmXsExchange fn, Job *job, guint timeout_ms, const char *what, GError **error)
 {
+  g_autoptr(GError) local = NULL;
   gpointer ok = dm_xs_bounded(fn, g_atomic_rc_box_acquire(job), job_unref, NULL,
-                              timeout_ms, error);
-  if (ok == NULL) {
-    g_prefix_error(error, "scrub %s: %s: ", job->arg, what);
-    if ((*error)->code == DM_ERROR_TIMEOUT || (*error)->code == DM_ERROR_XENSTORE)
-      (*error)->code = DM_ERROR_INVALID;
-  }
-  return ok != NULL;
+                              timeout_ms, &local);
+  if (ok != NULL)
+    return TRUE;
+  if (g_error_matches(local, DM_ERROR, DM_ERROR_TIMEOUT) ||
+      g_error_matches(local, DM_ERROR, DM_ERROR_XENSTORE))
+    g_set_error(error, DM_SCRUB_CMD_ERROR, DM_SCRUB_CMD_ERROR_UNREADABLE, "scrub %s: %s: %s",
+                job->arg, what, local->message);
+  else
+    g_propagate_prefixed_error(error, g_steal_pointer(&local), "scrub %s: %s: ", job->arg,
+                               what);
+  return FALSE;
 }
 
 /* Each removal also goes to the domain's own log, where `diagnose` tells

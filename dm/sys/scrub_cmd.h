@@ -4,5 +4,14 @@
 #pragma once
 #include "cli.h"
 
-/* Returns FALSE with `error` set on bad input (exit 2) or a failure. */
+/* The scrub command's own error (main maps it to an exit status). */
+#define DM_SCRUB_CMD_ERROR (dm_scrub_cmd_error_quark())
+GQuark dm_scrub_cmd_error_quark(void);
+typedef enum {
+  DM_SCRUB_CMD_ERROR_UNREADABLE, /* xenstore unreachable, failing or silent */
+} DmScrubCmdError;
+
+/* Returns FALSE with `error` set on bad input (DM_ERROR_INVALID, a bad
+ * config DM_ERROR_CONFIG), an unreadable xenstore (DmScrubCmdError) or a
+ * failure. */
 gboolean dm_scrub_cmd_run(const DmCli *cli, GError **error);

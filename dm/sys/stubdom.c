@@ -226,14 +226,14 @@ spawn_qmp_proxy(const char *proxy, const StubdomInfo *info, const char *qmp_sock
   g_autofree char *vchan =
     g_strdup_printf("/local/domain/%u/device-model/%u/qmp-vchan", info->own, info->target);
   const char *argv[] = { proxy, "--mode=server", domid, vchan, qmp_socket, NULL };
+  g_autoptr(GError) local = NULL;
   GPid pid = 0;
 
   if (!g_spawn_async(NULL, (char **)argv, NULL,
                      G_SPAWN_STDIN_FROM_DEV_NULL | G_SPAWN_DO_NOT_REAP_CHILD,
-                     proxy_child_setup, NULL, &pid, error)) {
-    g_prefix_error(error, "cannot start the QMP proxy '%s': ", proxy);
-    (*error)->domain = DM_ERROR;
-    (*error)->code = DM_ERROR_SYSTEM;
+                     proxy_child_setup, NULL, &pid, &local)) {
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot start the QMP proxy '%s': %s",
+                proxy, local->message);
     return FALSE;
   }
   g_message("QMP proxy %s serving %s (pid %d)", proxy, vchan, (int)pid);
