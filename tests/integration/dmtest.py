@@ -97,6 +97,25 @@ class LauncherTest(unittest.TestCase):
             full_env.update(env)
         return subprocess.run(argv, capture_output=True, env=full_env, timeout=timeout, **kw)
 
+    def launch_with_inherited_fd(self, conf, args_for):
+        """Launches (EXEC_PROBE as qemu) with a pipe's read end inherited, as
+        libxl hands qemu a pre-opened QMP fd; args_for(fd) gives the
+        toolstack's argv naming it.  Checks that the launcher exec'd in
+        place and that only 0, 1, 2 and that fd reached the probe; returns
+        the argv, the probe's report, its stdout and stderr."""
+        r_fd, w_fd = os.pipe()
+        args = args_for(r_fd)
+        p = subprocess.Popen([LAUNCHER, "--config", conf, "--"] + args, pass_fds=(r_fd,),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = p.communicate(timeout=30)
+        os.close(r_fd)
+        os.close(w_fd)
+        self.assertEqual(p.returncode, 0, err)
+        report = json.loads(out)
+        self.assertEqual(report["pid"], p.pid)
+        self.assertEqual(sorted(report["fds"]), sorted([0, 1, 2, r_fd]))
+        return args, report, out, err
+
     def dry_run(self, args, config=None, extra=()):
         own = ["--dry-run", "--json"] + (["--config", config] if config else []) + list(extra)
         r = self.run_launcher(args, own=own)

@@ -18,19 +18,10 @@ QEMU = "/usr/bin/qemu-system-x86_64"
 class ExecInPlace(LauncherTest):
     def test_fixture_keeps_pid_argv_and_only_inherited_fds(self):
         conf = self.write_config(f"[launcher]\nqemu-xen = {EXEC_PROBE}\nscrub =\n")
-        r_fd, w_fd = os.pipe()   # stands for a pre-opened QMP fd from libxl
-        args = ["-xen-domid", "4", "-chardev", f"socket,id=libxl-cmd,fd={r_fd},server=on",
-                "-name", "fixture", "-machine", "xenfv"]
-        p = subprocess.Popen([LAUNCHER, "--config", conf, "--"] + args, pass_fds=(r_fd,),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        out, err = p.communicate(timeout=30)
-        os.close(r_fd)
-        os.close(w_fd)
-        self.assertEqual(p.returncode, 0, err)
-        report = json.loads(out)
-        self.assertEqual(report["pid"], p.pid)
+        args, report, _, err = self.launch_with_inherited_fd(conf, lambda fd: [
+            "-xen-domid", "4", "-chardev", f"socket,id=libxl-cmd,fd={fd},server=on",
+            "-name", "fixture", "-machine", "xenfv"])
         self.assertEqual(report["argv"], [EXEC_PROBE] + args)
-        self.assertEqual(sorted(report["fds"]), sorted([0, 1, 2, r_fd]))
         # The argv log, one item per line, went to stderr (the qemu-dm log).
         text = err.decode()
         self.assertIn("argv[0] = " + EXEC_PROBE, text)

@@ -25,19 +25,11 @@ class Setup(LauncherTest):
             f.write("sekrit99\n")
         os.chmod(pw, 0o600)
         conf = self.conf(f"vnc-password-file = {pw}\n")
-        r_fd, w_fd = os.pipe()
-        args = ["-xen-domid", "4", "-chardev", f"socket,id=libxl-cmd,fd={r_fd},server=on",
-                "-name", "fx", "-vnc", "127.0.0.1:0,to=99,password", "-machine", "xenfv"]
-        p = subprocess.Popen([LAUNCHER, "--config", conf, "--"] + args, pass_fds=(r_fd,),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        out, err = p.communicate(timeout=30)
-        os.close(r_fd)
-        os.close(w_fd)
-        self.assertEqual(p.returncode, 0, err)
-        report = json.loads(out)
-        self.assertEqual(report["pid"], p.pid)
-        # Not the secret file, the probe's pipes, the reaper's pipe: only ours.
-        self.assertEqual(sorted(report["fds"]), sorted([0, 1, 2, r_fd]))
+        # Only the toolstack's fds reach qemu: not the secret file, the
+        # probe's pipes or the reaper's pipe.
+        _, report, out, err = self.launch_with_inherited_fd(conf, lambda fd: [
+            "-xen-domid", "4", "-chardev", f"socket,id=libxl-cmd,fd={fd},server=on",
+            "-name", "fx", "-vnc", "127.0.0.1:0,to=99,password", "-machine", "xenfv"])
         secret = os.path.join(self.run_dir, "4", "vnc-password")
         self.assertIn(f"secret,id=dm-vnc-password,file={secret},format=raw", report["argv"])
         self.assertNotIn("sekrit99", out.decode() + err.decode())
