@@ -19,7 +19,10 @@
  * EXIT STATUS and each command's): 2 bad input or config, and for
  * diagnose and scrub a xenstore they cannot read; 127 qemu cannot be
  * exec'd; 1 anything else.  A mode's own outcome (diagnose found
- * something stuck, check found problems) is 1 without an error. */
+ * something stuck, check found problems) is 1 without an error.  Not
+ * here: 125, a sandbox that failed part-way, which ends the process in
+ * dm_sandbox_apply (sandbox.h) rather than return through code running
+ * half dropped. */
 static int
 exit_code_for(const GError *error)
 {
