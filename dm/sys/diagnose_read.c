@@ -608,31 +608,31 @@ read_job_unref(gpointer job)
   g_atomic_rc_box_release_full(job, (GDestroyNotify)read_job_clear);
 }
 
+static gboolean
+read_job_body(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **error)
+{
+  ReadJob *job = data;
+  guint domid = 0;
+  Walk w = { .xs = xs, .t = t, .lock = &job->lock, .budget = MAX_NODES };
+
+  if (!resolve(&w, job->arg, &domid, error))
+    return FALSE;
+  g_mutex_lock(&job->lock);
+  job->domid = domid;
+  job->snap = dm_diag_snapshot_new(domid);
+  w.snap = job->snap;
+  g_mutex_unlock(&job->lock);
+  return read_xenstore(&w, error);
+}
+
 static gpointer
 read_job_run(struct xs_handle *xs, gpointer data, GError **error)
 {
   ReadJob *job = data;
   DmDiagSnapshot *snap;
-  guint domid = 0;
-  gboolean ok;
-  Walk w = { .xs = xs, .lock = &job->lock, .budget = MAX_NODES };
 
-  /* One read-only transaction: a consistent picture, and aborting it at
-   * the end guarantees nothing is ever written.  Without one (quota),
-   * plain reads still work. */
-  w.t = xs_transaction_start(xs);
-  ok = resolve(&w, job->arg, &domid, error);
-  if (ok) {
-    g_mutex_lock(&job->lock);
-    job->domid = domid;
-    job->snap = dm_diag_snapshot_new(domid);
-    w.snap = job->snap;
-    g_mutex_unlock(&job->lock);
-    ok = read_xenstore(&w, error);
-  }
-  if (w.t != XBT_NULL)
-    xs_transaction_end(xs, w.t, true);
-  if (!ok)
+  /* One read-only transaction: a consistent picture, and never a write. */
+  if (!dm_xs_transact_read_only(xs, read_job_body, job, error))
     return NULL;
   g_mutex_lock(&job->lock);
   snap = g_steal_pointer(&job->snap);

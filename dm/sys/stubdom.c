@@ -76,7 +76,7 @@ read_dm_argv(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **e
   g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func(g_free);
   unsigned int n = 0;
-  char **names;
+  g_auto(GStrv) names = NULL;
   gboolean missing = FALSE;
 
   g_clear_pointer(&info->args, g_ptr_array_unref);
@@ -111,14 +111,11 @@ read_dm_argv(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **e
   }
 
   dir = g_strdup_printf("%s/image/dm-argv", vm);
-  names = xs_directory(xs, t, dir, &n);
-  if (names == NULL) {
-    g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "cannot list %s: %s", dir,
-                g_strerror(errno));
+  names = dm_xs_directory(xs, t, dir, NULL, error);
+  if (names == NULL)
     return FALSE;
-  }
+  n = g_strv_length(names);
   if (n > DM_STUBDOM_ARGV_MAX) {
-    free(names);
     g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
                 "%s has %u keys, more than the limit of %u", dir, n, DM_STUBDOM_ARGV_MAX);
     return FALSE;
@@ -126,14 +123,11 @@ read_dm_argv(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **e
   for (unsigned int i = 0; i < n; i++) {
     g_autofree char *path = g_strdup_printf("%s/%s", dir, names[i]);
     char *value = dm_xs_read(xs, t, path, NULL, error);
-    if (value == NULL) {
-      free(names);
+    if (value == NULL)
       return FALSE;
-    }
     g_ptr_array_add(keys, g_strdup(names[i]));
     g_ptr_array_add(values, value);
   }
-  free(names);
 
   info->args = dm_stubdom_argv_assemble((const char *const *)keys->pdata,
                                         (const char *const *)values->pdata, keys->len, error);
@@ -147,8 +141,7 @@ read_dm_argv(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **e
   {
     g_autofree char *path =
       g_strdup_printf("/local/domain/%u/device/console/%d", info->own, SAVE_CONSOLE);
-    unsigned int len = 0;
-    console = xs_read(xs, t, path, &len);
+    console = dm_xs_read(xs, t, path, NULL, NULL);
     info->has_save_console = console != NULL;
   }
   return TRUE;

@@ -17,6 +17,27 @@ dm_xs_open(GError **error)
   return xs;
 }
 
+/* Ends a transaction without committing it, keeping errno. */
+static void
+abort_transaction(struct xs_handle *xs, xs_transaction_t t)
+{
+  int saved = errno;
+  xs_transaction_end(xs, t, true);
+  errno = saved;
+}
+
+gboolean
+dm_xs_transact_read_only(struct xs_handle *xs, DmXsTxnBody body, gpointer data,
+                         GError **error)
+{
+  xs_transaction_t t = xs_transaction_start(xs);
+  gboolean ok = body(xs, t, data, error);
+
+  if (t != XBT_NULL)
+    abort_transaction(xs, t);
+  return ok;
+}
+
 gboolean
 dm_xs_transact(struct xs_handle *xs, DmXsTxnBody body, gpointer data, guint max_tries,
                GError **error)
@@ -29,9 +50,7 @@ dm_xs_transact(struct xs_handle *xs, DmXsTxnBody body, gpointer data, guint max_
       return FALSE;
     }
     if (!body(xs, t, data, error)) {
-      int saved = errno;
-      xs_transaction_end(xs, t, true);
-      errno = saved;
+      abort_transaction(xs, t);
       return FALSE;
     }
     if (xs_transaction_end(xs, t, false))

@@ -20,6 +20,14 @@ typedef gboolean (*DmXsTxnBody)(struct xs_handle *xs, xs_transaction_t t, gpoint
 gboolean dm_xs_transact(struct xs_handle *xs, DmXsTxnBody body, gpointer data,
                         guint max_tries, GError **error);
 
+/* The read-only mode, for diagnose: runs `body` once inside a transaction
+ * that is always aborted, so its reads are one consistent picture and
+ * nothing is ever committed.  When xenstored will not start one (the
+ * caller's transaction quota), `body` runs with XBT_NULL: plain reads
+ * still work.  Returns what `body` returned. */
+gboolean dm_xs_transact_read_only(struct xs_handle *xs, DmXsTxnBody body, gpointer data,
+                                  GError **error);
+
 /* Reads a node.  On failure returns NULL with DM_ERROR_XENSTORE set, and
  * sets *missing (if given) when the node does not exist (ENOENT). */
 char *dm_xs_read(struct xs_handle *xs, xs_transaction_t t, const char *path,
