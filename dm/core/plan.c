@@ -1,5 +1,5 @@
 #include "plan.h"
-#include "escape.h"
+#include "qemu_opts.h"
 
 #include <string.h>
 

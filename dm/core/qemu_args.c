@@ -1,6 +1,6 @@
 #include "qemu_args.h"
 #include "disk.h"
-#include "escape.h"
+#include "qemu_opts.h"
 #include "util.h"
 #include "vnc.h"
 

@@ -1,5 +1,5 @@
 #include "stubdom_argv.h"
-#include "escape.h"
+#include "qemu_opts.h"
 #include "toolstack_args.h"
 #include "util.h"
 

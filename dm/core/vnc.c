@@ -1,5 +1,5 @@
 #include "vnc.h"
-#include "escape.h"
+#include "qemu_opts.h"
 #include "util.h"
 
 #include <arpa/inet.h>

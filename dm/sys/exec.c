@@ -1,7 +1,7 @@
 #include "exec.h"
 #include "act.h"
 #include "build_config.h"
-#include "escape.h"
+#include "qemu_opts.h"
 #include "sandbox.h"
 #include "util.h"
 

@@ -1,5 +1,5 @@
 #include "qemu_probe.h"
-#include "escape.h"
+#include "qemu_opts.h"
 #include "signals.h"
 #include "trust.h"
 #include "vnc.h"

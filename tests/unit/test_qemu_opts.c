@@ -1,5 +1,5 @@
 #include <criterion/criterion.h>
-#include "escape.h"
+#include "qemu_opts.h"
 #include "toolstack_args.h"
 
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "escape.h"
+#include "qemu_opts.h"
 
 #include <string.h>
 
