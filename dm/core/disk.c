@@ -1,6 +1,5 @@
 #include "disk.h"
 #include "qemu_opts.h"
-#include "toolstack_args.h"
 #include "util.h"
 
 #include <string.h>
@@ -125,36 +124,18 @@ dm_disk_drive_prefix(const DmDiskSpec *spec)
   return g_strdup_printf("file=%s,format=%s", escaped, dm_disk_qemu_format(spec->format));
 }
 
-/* Splits at single commas, keeping ",," as written. */
-static GPtrArray *
-split_elements(const char *value)
-{
-  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-  const char *start = value;
-  for (const char *p = value;; p++) {
-    if (*p == ',' && p[1] == ',') {
-      p++;
-      continue;
-    }
-    if (*p == ',' || *p == '\0') {
-      g_ptr_array_add(out, g_strndup(start, (gsize)(p - start)));
-      if (*p == '\0')
-        break;
-      start = p + 1;
-    }
-  }
-  return out;
-}
-
 char *
 dm_disk_rewrite(const char *option, const char *value, gboolean *drive, GPtrArray *images,
                 GError **error)
 {
   g_auto(DmDiskSpec) spec = { 0 };
   g_autofree char *prefix = NULL;
+  const DmDiskOption *disk = dm_disk_option(option);
 
   *drive = FALSE;
-  if (strcmp(option, "drive") == 0) {
+  if (disk == NULL)
+    return NULL;
+  if (disk->ide_index < 0) {
     g_autofree char *file = dm_qemu_opt_get(value, "file");
     g_autoptr(GPtrArray) elements = NULL;
     g_autoptr(GString) out = NULL;
@@ -173,10 +154,13 @@ dm_disk_rewrite(const char *option, const char *value, gboolean *drive, GPtrArra
     }
     prefix = dm_disk_drive_prefix(&spec);
     out = g_string_new(prefix);
-    elements = split_elements(value);
+    elements = dm_qemu_opts_split(value);
     for (guint i = 0; i < elements->len; i++) {
       const char *e = g_ptr_array_index(elements, i);
-      if (g_str_has_prefix(e, "file=") || g_str_has_prefix(e, "format="))
+      /* The spec decides both: every element that sets either goes,
+       * "file" alone too (qemu reads it as file=on, and its last file
+       * wins). */
+      if (dm_qemu_opt_is(e, "file") || dm_qemu_opt_is(e, "format"))
         continue;
       g_string_append_printf(out, ",%s", e);
     }
@@ -185,20 +169,12 @@ dm_disk_rewrite(const char *option, const char *value, gboolean *drive, GPtrArra
     return g_string_free(g_steal_pointer(&out), FALSE);
   }
 
-  static const char *const legacy[] = { "hda", "hdb", "hdc", "hdd", "cdrom" };
-  for (guint index = 0; index < G_N_ELEMENTS(legacy); index++) {
-    if (strcmp(option, legacy[index]) != 0)
-      continue;
-    if (!dm_disk_spec_recognised(value))
-      return NULL;
-    if (!dm_disk_spec_parse(value, &spec, error))
-      return NULL;
-    prefix = dm_disk_drive_prefix(&spec);
-    *drive = TRUE;
-    g_ptr_array_add(images, g_strdup(spec.path));
-    /* -cdrom is the secondary master, as qemu's own -cdrom. */
-    return g_strdup_printf("%s,if=ide,index=%u,media=%s", prefix, index == 4 ? 2 : index,
-                           index == 4 ? "cdrom" : "disk");
-  }
-  return NULL;
+  if (!dm_disk_spec_recognised(value))
+    return NULL;
+  if (!dm_disk_spec_parse(value, &spec, error))
+    return NULL;
+  prefix = dm_disk_drive_prefix(&spec);
+  *drive = TRUE;
+  g_ptr_array_add(images, g_strdup(spec.path));
+  return g_strdup_printf("%s,if=ide,index=%d,media=%s", prefix, disk->ide_index, disk->media);
 }

@@ -35,13 +35,6 @@ dm_qemu_chroot_dir(const DmDomainConfig *dc, guint domid)
   return g_build_filename(dc->run_dir, "root", id, NULL);
 }
 
-static gboolean
-is_disk_option(const char *name)
-{
-  return strcmp(name, "drive") == 0 || strcmp(name, "hda") == 0 || strcmp(name, "hdb") == 0 ||
-         strcmp(name, "hdc") == 0 || strcmp(name, "hdd") == 0 || strcmp(name, "cdrom") == 0;
-}
-
 GPtrArray *
 dm_qemu_image_paths(const DmRequest *request)
 {
@@ -53,7 +46,7 @@ dm_qemu_image_paths(const DmRequest *request)
     g_autofree char *file = NULL;
     g_auto(DmDiskSpec) spec = { 0 };
 
-    if (name == NULL || !is_disk_option(name))
+    if (name == NULL || dm_disk_option(name) == NULL)
       continue;
     file = strcmp(name, "drive") == 0 ? dm_qemu_opt_get(value, "file") : g_strdup(value);
     i++;
@@ -321,7 +314,7 @@ dm_qemu_args_build_full(const DmRequest *request, const DmDomainConfig *dc,
       i++;
       continue;
     }
-    if (name && value && is_disk_option(name)) {
+    if (name && value && dm_disk_option(name) != NULL) {
       gboolean drive = FALSE;
       g_autoptr(GError) local = NULL;
       char *rewritten = dm_disk_rewrite(name, value, &drive, images, &local);

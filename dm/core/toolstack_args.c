@@ -3,47 +3,6 @@
 
 #include <string.h>
 
-/* Options that take no value, for both flavours.  qemu's own parser works
- * the same way: an option either always takes exactly one value or never
- * does.  Toolstacks also pass options of patched qemus (OpenXT, XenServer)
- * that no table here can list in full: see dm_option_arity. */
-static const char *const no_value_options[] = {
-  /* upstream qemu-xen */
-  "S", "s", "snapshot", "nographic", "nodefaults", "no-user-config",
-  "no-shutdown", "no-reboot", "daemonize", "full-screen", "xen-attach",
-  "xen-create", "xen-domid-restrict", "enable-kvm", "no-hpet", "no-acpi",
-  "no-fd-bootchk", "win2k-hack", "rtc-td-hack", "usb", "sdl", "curses",
-  "portrait", "alt-grab", "ctrl-grab", "enable-fips", "preconfig",
-  "only-migratable", "version", "h", "help", "nodefconfig", "no-frame",
-  "no-quit", "mem-prealloc", "singlestep", "semihosting", "enable-sync-profile",
-  "old-param", "std-vga", "async-teardown", "show-cursor", "audio-help",
-  /* qemu-xen-traditional (qemu-dm) */
-  "acpi", "vncunused", "vncviewer", "disable-opengl", "gfx_passthru",
-  "localtime", "stdvga", "no-kqemu", "kernel-kqemu", "direct-pci-msitranslate",
-  "disable-vnc-password", "isa",
-  /* OpenXT's qemu (xenclient-oe's qemu patches; xenmgr adds the second
-   * whenever a policy blocks audio recording) */
-  "xen-acpi-pm", "disable-audio-rec",
-  /* XenServer's and XCP-ng's qemu-wrapper: flags the wrapper consumes or
-   * passes on (device.ml's Dm_Common.qemu_args) */
-  "xengt", "trad-compat", "priv", "vgpu",
-};
-
-/* Options known to take a value: these take the next word even when it
- * starts with '-' (a qemu value may: "-append -v").  Every option the
- * parser interprets is here. */
-static const char *const value_options[] = {
-  "xen-domid", "d", "name", "domain-name", "machine", "M", "vnc", "display", "sandbox",
-  "runas", "chroot", "run-with", "drive", "hda", "hdb", "hdc", "hdd", "cdrom", "fda",
-  "fdb", "serial", "parallel", "chardev", "mon", "monitor", "qmp", "m", "smp", "boot",
-  "device", "netdev", "net", "global", "k", "pidfile", "trace", "usbdevice", "videoram",
-  "vcpus", "vcpu_avail", "incoming", "loadvm", "vga", "soundhw", "audiodev", "append",
-  "kernel", "initrd", "object", "msg", "D", "L", "option-rom", "rtc", "cpu", "accel",
-  "uuid", "bios", "pciemulation", "vnc-clipboard-socket-fd", "xen-stubdom", "acpitable",
-  "smbios", "overcommit", "action", "add-fd", "fw_cfg", "iscsi", "blockdev", "spice",
-  "watchdog-action", "icount", "numa", "readconfig", "mem-path", "set",
-};
-
 static gboolean
 in_table(const char *option, const char *const *table, gsize n)
 {
@@ -53,27 +12,11 @@ in_table(const char *option, const char *const *table, gsize n)
   return FALSE;
 }
 
-gboolean
-dm_option_takes_value(const char *option)
-{
-  return !in_table(option, no_value_options, G_N_ELEMENTS(no_value_options));
-}
-
-DmArity
-dm_option_arity(const char *option)
-{
-  if (in_table(option, no_value_options, G_N_ELEMENTS(no_value_options)))
-    return DM_ARITY_FLAG;
-  if (in_table(option, value_options, G_N_ELEMENTS(value_options)))
-    return DM_ARITY_VALUE;
-  return DM_ARITY_UNKNOWN;
-}
-
-/* Whether argv[i] takes argv[i + 1] as its value.  An option this table
- * does not know is never a reason to refuse an argv: qemu judges it.  So
- * an unknown option is a flag at the end of the argv and before a word
- * that is an option itself; otherwise it takes the next word, as almost
- * every qemu option does. */
+/* Whether argv[i] takes argv[i + 1] as its value.  An option the tables
+ * (qemu_opts.c) do not know is never a reason to refuse an argv: qemu
+ * judges it.  So an unknown option is a flag at the end of the argv and
+ * before a word that is an option itself; otherwise it takes the next
+ * word, as almost every qemu option does. */
 static gboolean
 takes_next(const char *opt, int i, int argc, char *const argv[])
 {
@@ -83,16 +26,6 @@ takes_next(const char *opt, int i, int argc, char *const argv[])
   case DM_ARITY_UNKNOWN: break;
   }
   return i + 1 < argc && dm_option_name(argv[i + 1]) == NULL;
-}
-
-const char *
-dm_option_name(const char *arg)
-{
-  if (arg[0] != '-' || arg[1] == '\0')
-    return NULL;
-  if (arg[1] == '-')
-    return arg[2] ? arg + 2 : NULL;
-  return arg + 1;
 }
 
 const char *
@@ -115,42 +48,6 @@ dm_guest_name(DmGuest guest)
   case DM_GUEST_UNKNOWN: return NULL;
   }
   g_assert_not_reached();
-}
-
-char *
-dm_qemu_opt_get(const char *optstr, const char *key)
-{
-  /* Split on single commas; ",," is a literal comma (QEMU's QemuOpts). */
-  g_autoptr(GString) element = g_string_new(NULL);
-  gboolean first = TRUE;
-  const char *p = optstr;
-
-  for (;;) {
-    if (*p == ',' && p[1] == ',') {
-      g_string_append_c(element, ',');
-      p += 2;
-      continue;
-    }
-    if (*p == ',' || *p == '\0') {
-      const char *eq = strchr(element->str, '=');
-      if (key == NULL) {
-        if (first && eq == NULL)
-          return g_strdup(element->str);
-        return NULL;
-      }
-      if (eq != NULL && (gsize)(eq - element->str) == strlen(key) &&
-          strncmp(element->str, key, strlen(key)) == 0)
-        return g_strdup(eq + 1);
-      if (*p == '\0')
-        return NULL;
-      g_string_truncate(element, 0);
-      first = FALSE;
-      p++;
-      continue;
-    }
-    g_string_append_c(element, *p);
-    p++;
-  }
 }
 
 void
@@ -191,28 +88,6 @@ guest_from_machine(const char *machine, const char *value)
   return DM_GUEST_UNKNOWN;
 }
 
-/* qemu's -name elements, ",," read as a comma (QemuOpts). */
-static GPtrArray *
-name_elements(const char *value)
-{
-  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-  GString *element = g_string_new(NULL);
-
-  for (const char *p = value;; p++) {
-    if (*p == ',' && p[1] == ',') {
-      g_string_append_c(element, ',');
-      p++;
-    } else if (*p == ',' || *p == '\0') {
-      g_ptr_array_add(out, g_string_free(element, FALSE));
-      if (*p == '\0')
-        return out;
-      element = g_string_new(NULL);
-    } else {
-      g_string_append_c(element, *p);
-    }
-  }
-}
-
 /* The domain's name from upstream's "-name VALUE", which also picks the
  * [domain:NAME] config group, so it must be the name qemu and the
  * toolstack both mean.  Two forms only:
@@ -226,13 +101,13 @@ name_elements(const char *value)
 static char *
 upstream_name(const char *value, GError **error)
 {
-  g_autoptr(GPtrArray) elements = name_elements(value);
+  g_autoptr(GPtrArray) elements = dm_qemu_opts_split(value);
   const char *first = g_ptr_array_index(elements, 0);
   static const char *const keys[] = { "guest=", "process=", "debug-threads=" };
   guint seen[G_N_ELEMENTS(keys)] = { 0 };
 
   if (elements->len == 1 && strchr(first, '=') == NULL)
-    return g_strdup(first);
+    return dm_qemu_unescape(first);
   for (guint i = 0; i < elements->len; i++) {
     const char *e = g_ptr_array_index(elements, i);
     gsize k = 0;
@@ -247,7 +122,7 @@ upstream_name(const char *value, GError **error)
       return NULL;
     }
   }
-  return g_strdup(first + strlen(keys[0]));
+  return dm_qemu_unescape(first + strlen(keys[0]));
 }
 
 static gboolean

@@ -9,6 +9,9 @@
 #pragma once
 #include <glib.h>
 
+/* The argv is walked with dm_option_name and dm_option_arity. */
+#include "qemu_opts.h"
+
 typedef enum {
   DM_FLAVOUR_QEMU_XEN,
   DM_FLAVOUR_TRADITIONAL,
@@ -52,27 +55,3 @@ const char *dm_guest_name(DmGuest guest); /* NULL for unknown */
 DmRequest *dm_request_parse(int argc, char *const argv[], GError **error);
 void dm_request_free(DmRequest *request);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmRequest, dm_request_free)
-
-typedef enum {
-  DM_ARITY_FLAG,    /* known to take no value */
-  DM_ARITY_VALUE,   /* known to take one */
-  DM_ARITY_UNKNOWN, /* not in the launcher's tables */
-} DmArity;
-
-/* What the launcher knows of a qemu option's arity ("vnc", no dashes). */
-DmArity dm_option_arity(const char *option);
-
-/* Whether a qemu option takes a value.  `option` has its leading dashes
- * removed ("vnc", "nographic").  Unknown options are assumed to take one,
- * as almost every qemu option does. */
-gboolean dm_option_takes_value(const char *option);
-
-/* Strips one or two leading dashes: "--vnc" and "-vnc" give "vnc".  Returns
- * NULL for a non-option (a positional argument). */
-const char *dm_option_name(const char *arg);
-
-/* Reads the value of key `key` out of a qemu option string such as
- * "guest=win7,debug-threads=on" or "xenfv,suppress-vmdesc=on" (where the
- * first, key-less element is returned for key == NULL).  Doubled commas are
- * unescaped.  Returns NULL if absent. */
-char *dm_qemu_opt_get(const char *optstr, const char *key);

@@ -21,13 +21,13 @@ dm_vnc_wants_password(const DmDomainConfig *dc)
 static gboolean
 upstream_vnc_server(const DmRequest *request)
 {
-  const char *value;
+  g_autoptr(GPtrArray) elements = NULL;
 
   if (request->flavour != DM_FLAVOUR_QEMU_XEN || request->vnc_index < 0 ||
       (guint)request->vnc_index + 1 >= request->args->len)
     return FALSE;
-  value = g_ptr_array_index(request->args, request->vnc_index + 1);
-  return !(g_str_has_prefix(value, "none") && (value[4] == '\0' || value[4] == ','));
+  elements = dm_qemu_opts_split(g_ptr_array_index(request->args, request->vnc_index + 1));
+  return strcmp(g_ptr_array_index(elements, 0), "none") != 0;
 }
 
 gboolean
@@ -152,39 +152,6 @@ replace_listen(const DmDomainConfig *dc, char **host, GError **error)
   return TRUE;
 }
 
-/* Splits a qemu option string on single commas, keeping each element as
- * written (",," stays doubled, so elements can be put back verbatim). */
-static GPtrArray *
-split_elements(const char *value)
-{
-  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-  const char *start = value;
-  const char *p = value;
-
-  for (;;) {
-    if (*p == ',' && p[1] == ',') {
-      p += 2;
-      continue;
-    }
-    if (*p == ',' || *p == '\0') {
-      g_ptr_array_add(out, g_strndup(start, (gsize)(p - start)));
-      if (*p == '\0')
-        break;
-      start = ++p;
-      continue;
-    }
-    p++;
-  }
-  return out;
-}
-
-static gboolean
-element_is(const char *element, const char *key)
-{
-  gsize n = strlen(key);
-  return strncmp(element, key, n) == 0 && (element[n] == '\0' || element[n] == '=');
-}
-
 char *
 dm_vnc_rewrite(const DmRequest *request, const DmDomainConfig *dc, const char *value,
                GPtrArray *extra, GError **error)
@@ -193,7 +160,7 @@ dm_vnc_rewrite(const DmRequest *request, const DmDomainConfig *dc, const char *v
   gboolean password = dm_vnc_wants_password(dc);
   gboolean tls = dc->vnc_tls_dir != NULL;
   gboolean range = dc->vnc_display_to >= 0;
-  g_autoptr(GPtrArray) elements = split_elements(value);
+  g_autoptr(GPtrArray) elements = dm_qemu_opts_split(value);
   g_autoptr(GString) out = g_string_new(NULL);
   const char *address = g_ptr_array_index(elements, 0);
   g_autofree char *host = NULL;
@@ -257,14 +224,14 @@ dm_vnc_rewrite(const DmRequest *request, const DmDomainConfig *dc, const char *v
     g_string_append(out, address);
   for (guint i = 1; i < elements->len; i++) {
     const char *e = g_ptr_array_index(elements, i);
-    if (range && element_is(e, "to"))
+    if (range && dm_qemu_opt_is(e, "to"))
       continue;
     /* For qemu-xen-traditional a password stays qemu-dm's business. */
     if (password && !traditional &&
-        (element_is(e, "password") || element_is(e, "password-secret")))
+        (dm_qemu_opt_is(e, "password") || dm_qemu_opt_is(e, "password-secret")))
       continue;
-    if (tls && (element_is(e, "tls") || element_is(e, "tls-creds") || element_is(e, "x509") ||
-                element_is(e, "x509verify")))
+    if (tls && (dm_qemu_opt_is(e, "tls") || dm_qemu_opt_is(e, "tls-creds") ||
+                dm_qemu_opt_is(e, "x509") || dm_qemu_opt_is(e, "x509verify")))
       continue;
     g_string_append_printf(out, ",%s", e);
   }

@@ -8,7 +8,7 @@
 #include "fuzz_common.h"
 
 #include "disk.h"
-#include "toolstack_args.h"
+#include "qemu_opts.h"
 #include "util.h"
 
 static void

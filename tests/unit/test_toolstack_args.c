@@ -254,22 +254,6 @@ Test(parse, one_mib_argument)
   cr_assert_lt(strlen(error->message), 200);
 }
 
-Test(optget, elements)
-{
-  g_autofree char *a = dm_qemu_opt_get("xenfv,suppress-vmdesc=on", NULL);
-  cr_assert_str_eq(a, "xenfv");
-  g_autofree char *b = dm_qemu_opt_get("xenfv,suppress-vmdesc=on", "suppress-vmdesc");
-  cr_assert_str_eq(b, "on");
-  g_autofree char *c = dm_qemu_opt_get("type=pc,accel=xen", NULL);
-  cr_assert_null(c);
-  g_autofree char *d = dm_qemu_opt_get("file=/a,,b,format=raw", "file");
-  cr_assert_str_eq(d, "/a,b");
-  g_autofree char *e = dm_qemu_opt_get("", NULL);
-  cr_assert_str_eq(e, "");
-  g_autofree char *f = dm_qemu_opt_get("a=1", "b");
-  cr_assert_null(f);
-}
-
 /* An argv that only asks qemu about itself: xapi's qemu-wrapper runs
  * "qemu -version" before every start (ocaml/xenopsd/scripts/qemu-wrapper,
  * get_qemu_major_version, xapi-project/xen-api master); libvirt's libxl
