@@ -11,56 +11,169 @@ struct DmConfig {
   GKeyFile *file; /* NULL: built-in defaults only */
 };
 
+/* How a key's value is checked and where it goes. */
 typedef enum {
-  KEY_PATH,    /* absolute path */
-  KEY_BOOL,
-  KEY_UINT,
-  KEY_CLASSES, /* ;-separated list of backend class names, may be empty */
-  KEY_GUESTS,  /* ;-separated list of hvm|pv */
-  KEY_SCRUB_MODE,
-  KEY_ADDRESS, /* a host name or IP address to listen on */
-  KEY_BOOL_OR_AUTO,
+  KEY_PATH,    /* absolute path; char * */
+  KEY_DIR,     /* absolute path, kept without a trailing '/'; char * */
+  KEY_ADDRESS, /* a host name or IP address to listen on; char * */
+  KEY_UINT,    /* a whole number up to `max`; guint, guint32 or guint64 */
+  KEY_DISPLAY, /* a VNC display number; int, -1 when unset */
+  KEY_WORD,    /* one word of `words`; int (gboolean or an enum) */
+  KEY_CLASSES, /* ;-separated backend class names, may be empty; GStrv */
+  KEY_FLAGS,   /* ;-separated words of `words`, each a gboolean field */
 } KeyType;
 
 typedef struct {
-  const char *name;
+  const char *word;
+  int value; /* KEY_WORD: what the word stores; KEY_FLAGS: the offset in
+                DmDomainConfig of the gboolean the word sets */
+} Word;
+
+/* The words a KEY_WORD value or a KEY_FLAGS list may hold. */
+typedef struct {
+  const char *what; /* for "'x' is not ..." */
+  Word words[6];    /* up to the first NULL word; for KEY_WORD the first
+                       word of a value spells it back */
+} WordSet;
+
+static const WordSet booleans = {
+  "a boolean (true, false, 1 or 0)",
+  { { "true", TRUE }, { "false", FALSE }, { "1", TRUE }, { "0", FALSE } },
+};
+static const WordSet scrub_modes = {
+  "a scrub mode (stale or always)",
+  { { "stale", DM_SCRUB_STALE }, { "always", DM_SCRUB_ALWAYS } },
+};
+static const WordSet sandbox_modes = {
+  "auto or a boolean (true, false, 1 or 0)",
+  { { "auto", DM_QEMU_SANDBOX_AUTO },
+    { "true", DM_QEMU_SANDBOX_REQUIRED },
+    { "false", DM_QEMU_SANDBOX_OFF },
+    { "1", DM_QEMU_SANDBOX_REQUIRED },
+    { "0", DM_QEMU_SANDBOX_OFF } },
+};
+static const WordSet guest_types = {
+  "a guest type (hvm or pv)",
+  { { "hvm", offsetof(DmDomainConfig, scrub_hvm) }, { "pv", offsetof(DmDomainConfig, scrub_pv) } },
+};
+#define CLASS_WHAT "a backend class name (letters, digits, - and _)"
+
+/* KEY_WORD stores an int into a gboolean or an enum field. */
+G_STATIC_ASSERT(sizeof(DmScrubMode) == sizeof(int));
+G_STATIC_ASSERT(sizeof(DmQemuSandbox) == sizeof(int));
+
+typedef struct {
+  DmConfigKey key;   /* first: dm_config_key hands it out */
   KeyType type;
-  guint64 max;  /* for KEY_UINT */
+  gsize offset;      /* the field in DmDomainConfig */
+  gsize size;        /* its size */
+  guint64 max;       /* KEY_UINT, KEY_DISPLAY */
+  const WordSet *words; /* KEY_WORD, KEY_FLAGS */
 } KeySpec;
 
-/* Every key the launcher reads.  Keep in step with etc/ and the man page. */
+/* The field `f` of DmDomainConfig, which must be as large as `type`: a
+ * row that stores into the wrong field does not compile. */
+#define FIELD(f, type)                                                                   \
+  .offset = offsetof(DmDomainConfig, f) +                                               \
+            0 * sizeof(char[sizeof(((DmDomainConfig *)0)->f) == sizeof(type) ? 1 : -1]), \
+  .size = sizeof(((DmDomainConfig *)0)->f)
+#define PATH_KEY(f) .type = KEY_PATH, FIELD(f, char *)
+#define DIR_KEY(f) .type = KEY_DIR, FIELD(f, char *)
+#define UINT_KEY(f, type_, max_) .type = KEY_UINT, FIELD(f, type_), .max = (max_)
+#define WORD_KEY(f, set) .type = KEY_WORD, FIELD(f, int), .words = &(set)
+#define SHOWN DM_CONFIG_KEY_SHOWN
+#define IN_PLAN DM_CONFIG_KEY_IN_PLAN
+
+/* Every key the launcher reads, in the order `check` lists them: the one
+ * place a key is defined.  Parsing, checking, defaults, `check DOMAIN` and
+ * the dry run's JSON follow it; tests/unit/test_config_keys.c checks that
+ * the man page, etc/qemu-dm-launcher.conf and docs/configuration.md list
+ * exactly these keys.  A key's `fallback` is its default, as the file
+ * would spell it (NULL: unset). */
 static const KeySpec keys[] = {
-  { "qemu-xen", KEY_PATH, 0 },
-  { "qemu-xen-traditional", KEY_PATH, 0 },
-  { "scrub", KEY_CLASSES, 0 },
-  { "scrub-mode", KEY_SCRUB_MODE, 0 },
-  { "scrub-grace-ms", KEY_UINT, 600000 },
-  { "scrub-window-s", KEY_UINT, 86400 },
-  { "scrub-guests", KEY_GUESTS, 0 },
-  { "helper", KEY_BOOL, 0 },
-  { "xenstore-timeout-ms", KEY_UINT, 60000 },
-  { "stubdom-qmp-proxy", KEY_PATH, 0 },
+  { { "qemu-xen", "PATH", DM_DEFAULT_QEMU_XEN, SHOWN, "upstream qemu binary" },
+    PATH_KEY(qemu_xen) },
+  { { "qemu-xen-traditional", "PATH", DM_DEFAULT_QEMU_TRAD, SHOWN,
+      "traditional qemu-dm binary" },
+    PATH_KEY(qemu_xen_traditional) },
+  { { "scrub", "CLASS[;CLASS...]", "console;vfb", SHOWN,
+      "backend classes to scrub; empty turns it off" },
+    .type = KEY_CLASSES, FIELD(scrub, GStrv) },
+  { { "scrub-mode", "stale|always", "stale", SHOWN | IN_PLAN,
+      "stale: only while state stays 1; always: at once" },
+    WORD_KEY(scrub_mode, scrub_modes) },
+  { { "scrub-grace-ms", "N", "2000", SHOWN | IN_PLAN,
+      "how long state 1 must last in stale mode" },
+    UINT_KEY(scrub_grace_ms, guint, 600000) },
+  { { "scrub-window-s", "N", "60", SHOWN | IN_PLAN, "how long the helper watches after exec" },
+    UINT_KEY(scrub_window_s, guint, 86400) },
+  { { "scrub-guests", "hvm[;pv]", "hvm", SHOWN, "guest types scrubbed" },
+    .type = KEY_FLAGS, FIELD(scrub_hvm, gboolean), .words = &guest_types },
+  { { "helper", "true|false", "true", SHOWN, "fork the detached scrub helper" },
+    WORD_KEY(helper, booleans) },
+  { { "xenstore-timeout-ms", "N", "2000", 0,
+      "bound on waiting for xenstored before exec" },
+    UINT_KEY(xenstore_timeout_ms, guint, 60000) },
+  { { "stubdom-qmp-proxy", "PATH", NULL, 0,
+      "stub-domain mode: Xen's vchan-socket-proxy; unset: found at run time" },
+    PATH_KEY(stubdom_qmp_proxy) },
   /* VNC, SDL, run directory */
-  { "run-dir", KEY_PATH, 0 },
-  { "vnc-listen", KEY_ADDRESS, 0 },
-  { "vnc-listen-widen", KEY_BOOL, 0 },
-  { "vnc-display", KEY_UINT, DM_VNC_DISPLAY_MAX },
-  { "vnc-display-to", KEY_UINT, DM_VNC_DISPLAY_MAX },
-  { "vnc-password-file", KEY_PATH, 0 },
-  { "vnc-password-xenstore", KEY_BOOL, 0 },
-  { "vnc-tls-dir", KEY_PATH, 0 },
-  { "vnc-tls-verify", KEY_BOOL, 0 },
-  { "sdl", KEY_BOOL, 0 },
-  /* sandbox */
-  { "rlimit-fsize", KEY_UINT, G_MAXINT64 },
-  { "core-dumps", KEY_BOOL, 0 },
-  { "qemu-sandbox", KEY_BOOL_OR_AUTO, 0 },
-  { "dm-restrict", KEY_BOOL, 0 },
-  { "dm-uid-base", KEY_UINT, G_MAXUINT32 - DM_DOMID_MAX - 1 },
-  { "helper-uid-base", KEY_UINT, G_MAXUINT32 - DM_DOMID_MAX - 1 },
-  { "dm-chroot-dir", KEY_PATH, 0 },
+  { { "run-dir", "DIR", DM_RUNDIR, 0,
+      "private run directory: VNC secret files, qemu probe cache, chroots" },
+    DIR_KEY(run_dir) },
+  { { "vnc-listen", "ADDRESS", NULL, SHOWN, "VNC listen address; unset: the toolstack's" },
+    .type = KEY_ADDRESS, FIELD(vnc_listen, char *) },
+  { { "vnc-listen-widen", "true|false", "false", 0,
+      "allow vnc-listen to open VNC wider than the toolstack asked" },
+    WORD_KEY(vnc_listen_widen, booleans) },
+  /* A port where a display was meant is refused with a hint (KEY_DISPLAY). */
+  { { "vnc-display", "N", NULL, SHOWN,
+      "fixed VNC display (port 5900+N), or the first tried with vnc-display-to" },
+    .type = KEY_DISPLAY, FIELD(vnc_display, int), .max = DM_VNC_DISPLAY_MAX },
+  { { "vnc-display-to", "M", NULL, 0, "the last display tried (qemu's to=)" },
+    .type = KEY_DISPLAY, FIELD(vnc_display_to, int), .max = DM_VNC_DISPLAY_MAX },
+  { { "vnc-password-file", "PATH", NULL, SHOWN, "VNC password from this file" },
+    PATH_KEY(vnc_password_file) },
+  { { "vnc-password-xenstore", "true|false", "false", 0,
+      "VNC password from /vm/<uuid>/vncpasswd, cleared once consumed" },
+    WORD_KEY(vnc_password_xenstore, booleans) },
+  { { "vnc-tls-dir", "DIR", NULL, SHOWN, "VNC TLS credentials in libvirt's layout" },
+    PATH_KEY(vnc_tls_dir) },
+  { { "vnc-tls-verify", "true|false", "false", 0, "require and check client certificates" },
+    WORD_KEY(vnc_tls_verify, booleans) },
+  { { "sdl", "true|false", "false", 0, "open an SDL window (needs DISPLAY)" },
+    WORD_KEY(sdl, booleans) },
+  /* Sandbox.  rlimit-fsize: XSA-180, enough for qemu's own log, not for a
+   * guest filling dom0 (256 KiB). */
+  { { "rlimit-fsize", "BYTES", "262144", SHOWN, "RLIMIT_FSIZE for qemu; 0: none" },
+    UINT_KEY(rlimit_fsize, guint64, G_MAXINT64) },
+  { { "core-dumps", "true|false", "false", SHOWN,
+      "keep qemu's core dumps (otherwise RLIMIT_CORE 0)" },
+    WORD_KEY(core_dumps, booleans) },
+  { { "qemu-sandbox", "auto|true|false", "auto", SHOWN, "qemu's own seccomp filter (-sandbox)" },
+    WORD_KEY(qemu_sandbox, sandbox_modes) },
+  { { "dm-restrict", "true|false", "false", SHOWN,
+      "qemu runs as its own uid, chrooted, with -xen-domid-restrict" },
+    WORD_KEY(dm_restrict, booleans) },
+  /* libxl asks for a 'xen-qemuuser-range-base' user; 131072 is past the
+   * ranges Debian hands out (users < 60000, subuids from 100000 by 65536).
+   * The largest domid added to a base must fit in a uid. */
+  { { "dm-uid-base", "N", "131072", 0, "base of the per-domain uids for dm-restrict" },
+    UINT_KEY(dm_uid_base, guint32, G_MAXUINT32 - DM_DOMID_MAX - 1) },
+  /* The scrub helpers' range: 0x70000000 + domid.  Past every range that
+   * Debian, shadow's subuids and systemd hand out (systemd's "Users,
+   * Groups, UIDs and GIDs" lists 1879048192..2147352575 as unused), below
+   * 2^31 where tools that treat uids as signed go wrong.  Must not overlap
+   * dm-uid-base's range (docs/helper-uids.md). */
+  { { "helper-uid-base", "N", "1879048192", 0,
+      "the scrub helper runs as uid = gid = base + domid" },
+    UINT_KEY(helper_uid_base, guint32, G_MAXUINT32 - DM_DOMID_MAX - 1) },
+  { { "dm-chroot-dir", "DIR", NULL, 0,
+      "where the per-domain chroots are made; unset: RUN-DIR/root" },
+    DIR_KEY(dm_chroot_dir) },
   /* Logging */
-  { "syslog", KEY_BOOL, 0 },
+  { { "syslog", "true|false", "false", SHOWN, "also send log lines to syslog" },
+    WORD_KEY(syslog, booleans) },
 };
 
 /* "/run/x/" and "/run/x" are one directory; paths below it are built and
@@ -78,15 +191,34 @@ static const KeySpec *
 find_key(const char *name)
 {
   for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
-    if (strcmp(keys[i].name, name) == 0)
+    if (strcmp(keys[i].key.name, name) == 0)
       return &keys[i];
+  return NULL;
+}
+
+/* The first word that stores `value`: its spelling in the file. */
+static const char *
+word_for(const WordSet *set, int value)
+{
+  for (const Word *w = set->words; w->word; w++)
+    if (w->value == value)
+      return w->word;
+  g_assert_not_reached();
+}
+
+static const Word *
+find_word(const WordSet *set, const char *word)
+{
+  for (const Word *w = set->words; w->word; w++)
+    if (strcmp(w->word, word) == 0)
+      return w;
   return NULL;
 }
 
 const char *
 dm_scrub_mode_name(DmScrubMode mode)
 {
-  return mode == DM_SCRUB_ALWAYS ? "always" : "stale";
+  return word_for(&scrub_modes, mode);
 }
 
 gboolean
@@ -123,82 +255,61 @@ static gboolean
 check_value(const KeySpec *spec, const char *value, const char *where, GError **error)
 {
   guint64 number;
+  const char *what = NULL;
 
   switch (spec->type) {
   case KEY_PATH:
-    if (!g_path_is_absolute(value) || strchr(value, '\n')) {
-      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
-                  "%s: '%s' is not an absolute path", where, value);
-      return FALSE;
-    }
-    return TRUE;
-  case KEY_BOOL:
-    if (strcmp(value, "true") && strcmp(value, "false") && strcmp(value, "1") &&
-        strcmp(value, "0")) {
-      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
-                  "%s: '%s' is not a boolean (true, false, 1 or 0)", where, value);
-      return FALSE;
-    }
-    return TRUE;
-  case KEY_BOOL_OR_AUTO:
-    if (strcmp(value, "true") && strcmp(value, "false") && strcmp(value, "1") &&
-        strcmp(value, "0") && strcmp(value, "auto")) {
-      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
-                  "%s: '%s' is not auto or a boolean (true, false, 1 or 0)", where, value);
-      return FALSE;
-    }
-    return TRUE;
-  case KEY_UINT:
+  case KEY_DIR:
+    if (!g_path_is_absolute(value) || strchr(value, '\n'))
+      what = "an absolute path";
+    break;
+  case KEY_ADDRESS:
+    if (!dm_config_valid_address(value))
+      what = "a host name or IP address";
+    break;
+  case KEY_WORD:
+    if (find_word(spec->words, value) == NULL)
+      what = spec->words->what;
+    break;
+  case KEY_DISPLAY:
     /* A port where a display number was meant: 5901 would listen on TCP
      * 11801.  No one numbers displays that high on purpose. */
-    if (g_str_has_prefix(spec->name, "vnc-display") && dm_parse_uint(value, spec->max, &number) &&
-        number >= 5900) {
+    if (dm_parse_uint(value, spec->max, &number) && number >= 5900) {
       g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
                   "%s: '%s' looks like a TCP port; this is a display number, port minus "
                   "5900 (for port %s write %" G_GUINT64_FORMAT ")",
                   where, value, value, number - 5900);
       return FALSE;
     }
+    /* fall through */
+  case KEY_UINT:
     if (!dm_parse_uint(value, spec->max, &number)) {
       g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
                   "%s: '%s' is not a whole number from 0 to %" G_GUINT64_FORMAT,
                   where, value, spec->max);
       return FALSE;
     }
-    return TRUE;
+    break;
   case KEY_CLASSES:
-  case KEY_GUESTS: {
+  case KEY_FLAGS: {
     g_auto(GStrv) items = split_list(value);
     for (char **p = items; *p; p++) {
-      gboolean ok = spec->type == KEY_CLASSES
-                      ? dm_config_valid_class(*p)
-                      : (strcmp(*p, "hvm") == 0 || strcmp(*p, "pv") == 0);
+      gboolean ok = spec->type == KEY_CLASSES ? dm_config_valid_class(*p)
+                                              : find_word(spec->words, *p) != NULL;
       if (!ok) {
         g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "%s: '%s' is not %s", where, *p,
-                    spec->type == KEY_CLASSES
-                      ? "a backend class name (letters, digits, - and _)"
-                      : "a guest type (hvm or pv)");
+                    spec->type == KEY_CLASSES ? CLASS_WHAT
+                                              : spec->words->what);
         return FALSE;
       }
     }
-    return TRUE;
+    break;
   }
-  case KEY_ADDRESS:
-    if (!dm_config_valid_address(value)) {
-      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
-                  "%s: '%s' is not a host name or IP address", where, value);
-      return FALSE;
-    }
-    return TRUE;
-  case KEY_SCRUB_MODE:
-    if (strcmp(value, "stale") && strcmp(value, "always")) {
-      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
-                  "%s: '%s' is not a scrub mode (stale or always)", where, value);
-      return FALSE;
-    }
-    return TRUE;
   }
-  g_assert_not_reached();
+  if (what == NULL)
+    return TRUE;
+  g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "%s: '%s' is not %s", where, value, what);
+  return FALSE;
 }
 
 gboolean
@@ -349,27 +460,69 @@ dm_config_free(DmConfig *config)
   g_free(config);
 }
 
+#define FIELD_AT(dc, spec, type) G_STRUCT_MEMBER(type, (dc), (spec)->offset)
+
+/* Stores a checked value (NULL: the key is unset) into its field. */
+static void
+store(const KeySpec *spec, const char *value, DmDomainConfig *dc)
+{
+  guint64 number = 0;
+
+  switch (spec->type) {
+  case KEY_PATH:
+  case KEY_ADDRESS:
+    g_free(FIELD_AT(dc, spec, char *));
+    FIELD_AT(dc, spec, char *) = g_strdup(value);
+    return;
+  case KEY_DIR:
+    g_free(FIELD_AT(dc, spec, char *));
+    FIELD_AT(dc, spec, char *) = value ? dir_without_trailing_slash(value) : NULL;
+    return;
+  case KEY_UINT:
+    g_assert(value != NULL);
+    dm_parse_uint(value, spec->max, &number);
+    if (spec->size == sizeof(guint64))
+      FIELD_AT(dc, spec, guint64) = number;
+    else
+      FIELD_AT(dc, spec, guint32) = (guint32)number;
+    return;
+  case KEY_DISPLAY:
+    FIELD_AT(dc, spec, int) = value && dm_parse_uint(value, spec->max, &number) ? (int)number : -1;
+    return;
+  case KEY_WORD:
+    g_assert(value != NULL);
+    FIELD_AT(dc, spec, int) = find_word(spec->words, value)->value;
+    return;
+  case KEY_CLASSES:
+    g_assert(value != NULL);
+    g_strfreev(FIELD_AT(dc, spec, GStrv));
+    FIELD_AT(dc, spec, GStrv) = split_list(value);
+    return;
+  case KEY_FLAGS: {
+    g_assert(value != NULL);
+    g_auto(GStrv) items = split_list(value);
+    for (const Word *w = spec->words->words; w->word; w++)
+      G_STRUCT_MEMBER(gboolean, dc, w->value) =
+        g_strv_contains((const char *const *)items, w->word);
+    return;
+  }
+  }
+  g_assert_not_reached();
+}
+
 void
 dm_domain_config_free(DmDomainConfig *dc)
 {
   if (dc == NULL)
     return;
-  g_free(dc->qemu_xen);
-  g_free(dc->qemu_xen_traditional);
-  g_free(dc->stubdom_qmp_proxy);
-  g_strfreev(dc->scrub);
-  g_free(dc->run_dir);
-  g_free(dc->vnc_listen);
-  g_free(dc->vnc_password_file);
-  g_free(dc->vnc_tls_dir);
-  g_free(dc->dm_chroot_dir);
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+    const KeySpec *spec = &keys[i];
+    if (spec->type == KEY_CLASSES)
+      g_strfreev(FIELD_AT(dc, spec, GStrv));
+    else if (spec->type == KEY_PATH || spec->type == KEY_DIR || spec->type == KEY_ADDRESS)
+      g_free(FIELD_AT(dc, spec, char *));
+  }
   g_free(dc);
-}
-
-static gboolean
-parse_bool(const char *value)
-{
-  return strcmp(value, "true") == 0 || strcmp(value, "1") == 0;
 }
 
 /* Applies every key of one group over `dc`.  Values were checked at parse
@@ -382,84 +535,10 @@ apply_group(GKeyFile *file, const char *group, DmDomainConfig *dc)
   for (char **key = names; key && *key; key++) {
     const KeySpec *spec = find_key(*key);
     g_autofree char *value = g_key_file_get_value(file, group, *key, NULL);
-    guint64 number = 0;
 
     if (spec == NULL || value == NULL)
       continue;
-    g_strstrip(value);
-    if (spec->type == KEY_UINT)
-      dm_parse_uint(value, spec->max, &number);
-
-    if (strcmp(*key, "qemu-xen") == 0) {
-      g_free(dc->qemu_xen);
-      dc->qemu_xen = g_strdup(value);
-    } else if (strcmp(*key, "qemu-xen-traditional") == 0) {
-      g_free(dc->qemu_xen_traditional);
-      dc->qemu_xen_traditional = g_strdup(value);
-    } else if (strcmp(*key, "scrub") == 0) {
-      g_strfreev(dc->scrub);
-      dc->scrub = split_list(value);
-    } else if (strcmp(*key, "scrub-mode") == 0) {
-      dc->scrub_mode = strcmp(value, "always") == 0 ? DM_SCRUB_ALWAYS : DM_SCRUB_STALE;
-    } else if (strcmp(*key, "scrub-grace-ms") == 0) {
-      dc->scrub_grace_ms = (guint)number;
-    } else if (strcmp(*key, "scrub-window-s") == 0) {
-      dc->scrub_window_s = (guint)number;
-    } else if (strcmp(*key, "scrub-guests") == 0) {
-      g_auto(GStrv) guests = split_list(value);
-      dc->scrub_hvm = g_strv_contains((const char *const *)guests, "hvm");
-      dc->scrub_pv = g_strv_contains((const char *const *)guests, "pv");
-    } else if (strcmp(*key, "helper") == 0) {
-      dc->helper = strcmp(value, "true") == 0 || strcmp(value, "1") == 0;
-    } else if (strcmp(*key, "xenstore-timeout-ms") == 0) {
-      dc->xenstore_timeout_ms = (guint)number;
-    } else if (strcmp(*key, "stubdom-qmp-proxy") == 0) {
-      g_free(dc->stubdom_qmp_proxy);
-      dc->stubdom_qmp_proxy = g_strdup(value);
-    } else if (strcmp(*key, "run-dir") == 0) {
-      g_free(dc->run_dir);
-      dc->run_dir = dir_without_trailing_slash(value);
-    } else if (strcmp(*key, "vnc-listen") == 0) {
-      g_free(dc->vnc_listen);
-      dc->vnc_listen = g_strdup(value);
-    } else if (strcmp(*key, "vnc-listen-widen") == 0) {
-      dc->vnc_listen_widen = parse_bool(value);
-    } else if (strcmp(*key, "vnc-display") == 0) {
-      dc->vnc_display = (int)number;
-    } else if (strcmp(*key, "vnc-display-to") == 0) {
-      dc->vnc_display_to = (int)number;
-    } else if (strcmp(*key, "vnc-password-file") == 0) {
-      g_free(dc->vnc_password_file);
-      dc->vnc_password_file = g_strdup(value);
-    } else if (strcmp(*key, "vnc-password-xenstore") == 0) {
-      dc->vnc_password_xenstore = parse_bool(value);
-    } else if (strcmp(*key, "vnc-tls-dir") == 0) {
-      g_free(dc->vnc_tls_dir);
-      dc->vnc_tls_dir = g_strdup(value);
-    } else if (strcmp(*key, "vnc-tls-verify") == 0) {
-      dc->vnc_tls_verify = parse_bool(value);
-    } else if (strcmp(*key, "sdl") == 0) {
-      dc->sdl = parse_bool(value);
-    } else if (strcmp(*key, "rlimit-fsize") == 0) {
-      dc->rlimit_fsize = number;
-    } else if (strcmp(*key, "core-dumps") == 0) {
-      dc->core_dumps = parse_bool(value);
-    } else if (strcmp(*key, "qemu-sandbox") == 0) {
-      dc->qemu_sandbox = strcmp(value, "auto") == 0 ? DM_QEMU_SANDBOX_AUTO
-                         : parse_bool(value)       ? DM_QEMU_SANDBOX_REQUIRED
-                                                   : DM_QEMU_SANDBOX_OFF;
-    } else if (strcmp(*key, "dm-restrict") == 0) {
-      dc->dm_restrict = parse_bool(value);
-    } else if (strcmp(*key, "dm-uid-base") == 0) {
-      dc->dm_uid_base = (guint32)number;
-    } else if (strcmp(*key, "helper-uid-base") == 0) {
-      dc->helper_uid_base = (guint32)number;
-    } else if (strcmp(*key, "dm-chroot-dir") == 0) {
-      g_free(dc->dm_chroot_dir);
-      dc->dm_chroot_dir = dir_without_trailing_slash(value);
-    } else if (strcmp(*key, "syslog") == 0) {
-      dc->syslog = parse_bool(value);
-    }
+    store(spec, g_strstrip(value), dc);
   }
 }
 
@@ -468,25 +547,8 @@ dm_config_for_domain(const DmConfig *config, const char *name, GError **error)
 {
   g_autoptr(DmDomainConfig) dc = g_new0(DmDomainConfig, 1);
 
-  dc->qemu_xen = g_strdup(DM_DEFAULT_QEMU_XEN);
-  dc->qemu_xen_traditional = g_strdup(DM_DEFAULT_QEMU_TRAD);
-  dc->scrub = g_strsplit("console;vfb", ";", -1);
-  dc->scrub_mode = DM_SCRUB_STALE;
-  dc->scrub_grace_ms = 2000;
-  dc->scrub_window_s = 60;
-  dc->scrub_hvm = TRUE;
-  dc->scrub_pv = FALSE;
-  dc->helper = TRUE;
-  dc->xenstore_timeout_ms = 2000;
-  dc->stubdom_qmp_proxy = NULL; /* found at run time: dm_stubdom_find_proxy */
-  dc->run_dir = g_strdup(DM_RUNDIR);
-  dc->vnc_display = -1;
-  dc->vnc_display_to = -1;
-  dc->rlimit_fsize = DM_DEFAULT_RLIMIT_FSIZE;
-  dc->qemu_sandbox = DM_QEMU_SANDBOX_AUTO;
-  dc->dm_uid_base = DM_DEFAULT_UID_BASE;
-  dc->helper_uid_base = DM_DEFAULT_HELPER_UID_BASE;
-
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
+    store(&keys[i], keys[i].key.fallback, dc);
   if (config->file != NULL) {
     if (g_key_file_has_group(config->file, GLOBAL_GROUP))
       apply_group(config->file, GLOBAL_GROUP, dc);
@@ -509,6 +571,52 @@ dm_config_for_domain(const DmConfig *config, const char *name, GError **error)
     return NULL;
   }
   return g_steal_pointer(&dc);
+}
+
+const DmConfigKey *
+dm_config_key(guint i)
+{
+  return i < G_N_ELEMENTS(keys) ? &keys[i].key : NULL;
+}
+
+char *
+dm_config_key_value(const DmConfigKey *key, const DmDomainConfig *dc)
+{
+  const KeySpec *spec = (const KeySpec *)key; /* the row's first member */
+
+  switch (spec->type) {
+  case KEY_PATH:
+  case KEY_DIR:
+  case KEY_ADDRESS:
+    return g_strdup(FIELD_AT(dc, spec, char *));
+  case KEY_UINT:
+    return g_strdup_printf("%" G_GUINT64_FORMAT, spec->size == sizeof(guint64)
+                                                   ? FIELD_AT(dc, spec, guint64)
+                                                   : FIELD_AT(dc, spec, guint32));
+  case KEY_DISPLAY:
+    return FIELD_AT(dc, spec, int) < 0 ? NULL
+                                       : g_strdup_printf("%d", FIELD_AT(dc, spec, int));
+  case KEY_WORD:
+    return g_strdup(word_for(spec->words, FIELD_AT(dc, spec, int)));
+  case KEY_CLASSES:
+    return g_strjoinv(";", FIELD_AT(dc, spec, GStrv));
+  case KEY_FLAGS: {
+    g_autoptr(GPtrArray) set = g_ptr_array_new();
+    for (const Word *w = spec->words->words; w->word; w++)
+      if (G_STRUCT_MEMBER(gboolean, dc, w->value))
+        g_ptr_array_add(set, (char *)w->word);
+    g_ptr_array_add(set, NULL);
+    return g_strjoinv(";", (char **)set->pdata);
+  }
+  }
+  g_assert_not_reached();
+}
+
+gboolean
+dm_config_key_is_number(const DmConfigKey *key)
+{
+  const KeySpec *spec = (const KeySpec *)key;
+  return spec->type == KEY_UINT || spec->type == KEY_DISPLAY;
 }
 
 /* check: every problem, each with its line.  The same checks as parsing,
@@ -536,7 +644,7 @@ lint_value(const KeySpec *spec, const char *key, const char *value, const char *
                                               where));
     return;
   }
-  if ((spec->type == KEY_CLASSES || spec->type == KEY_GUESTS) &&
+  if ((spec->type == KEY_CLASSES || spec->type == KEY_FLAGS) &&
       (strchr(value, ',') || strchr(value, '['))) {
     g_autofree char *fixed = g_strdup(value);
     g_strdelimit(fixed, ",", ';');

@@ -17,7 +17,9 @@ typedef enum {
 } DmQemuSandbox;
 
 /* The settings that apply to one domain: built-in defaults, overridden by
- * [launcher], overridden by [domain:NAME]. */
+ * [launcher], overridden by [domain:NAME].  Each field is a key's, as the
+ * table of keys in config.c says (scrub-guests sets scrub_hvm and
+ * scrub_pv): a new key is a field here and a row there. */
 typedef struct {
   char *qemu_xen;
   char *qemu_xen_traditional;
@@ -58,17 +60,6 @@ typedef struct {
 
 /* Highest VNC display number: port 5900 + N must fit in 16 bits. */
 #define DM_VNC_DISPLAY_MAX 59635
-/* XSA-180: enough for qemu's own log, not for a guest filling dom0. */
-#define DM_DEFAULT_RLIMIT_FSIZE (256 * 1024)
-/* libxl asks for a 'xen-qemuuser-range-base' user; 131072 is past the
- * ranges Debian hands out (users < 60000, subuids from 100000 by 65536). */
-#define DM_DEFAULT_UID_BASE 131072u
-/* The scrub helpers' range: 0x70000000 + domid.  Past every range that
- * Debian, shadow's subuids and systemd hand out (systemd's "Users,
- * Groups, UIDs and GIDs" lists 1879048192..2147352575 as unused), below
- * 2^31 where tools that treat uids as signed go wrong.  Must not overlap
- * dm-uid-base's range (docs/helper-uids.md). */
-#define DM_DEFAULT_HELPER_UID_BASE 1879048192u
 
 /* Whether `value` may be used as a listen address (host name, IPv4 or
  * bracketed IPv6 literal). */
@@ -108,3 +99,27 @@ GStrv dm_config_domain_groups(const DmConfig *config);
 /* Whether `name` may be a backend class in `scrub =`: it becomes a
  * xenstore path component, so letters, digits, - and _ only, 1..32 bytes. */
 gboolean dm_config_valid_class(const char *name);
+
+/* The table of config keys (config.c), one row per key, in the order
+ * `check` lists them. */
+typedef enum {
+  DM_CONFIG_KEY_SHOWN = 1 << 0,   /* `check DOMAIN` lists its value, when set */
+  DM_CONFIG_KEY_IN_PLAN = 1 << 1, /* the dry run's JSON carries its value */
+} DmConfigKeyFlags;
+
+typedef struct {
+  const char *name;     /* "scrub-grace-ms" */
+  const char *value;    /* what the value is, as the man page writes it:
+                           "N", "PATH", "stale|always" */
+  const char *fallback; /* the default, as the file would spell it; NULL:
+                           unset */
+  DmConfigKeyFlags flags;
+  const char *doc;      /* one line */
+} DmConfigKey;
+
+/* The key in row `i`, or NULL past the last. */
+const DmConfigKey *dm_config_key(guint i);
+/* `dc`'s value of `key`, as the config file would spell it; NULL: unset. */
+char *dm_config_key_value(const DmConfigKey *key, const DmDomainConfig *dc);
+/* Whether `key`'s value is a whole number (JSON writes it as one). */
+gboolean dm_config_key_is_number(const DmConfigKey *key);

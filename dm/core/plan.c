@@ -98,6 +98,24 @@ add_string_array(DmJson *b, const char *member, GPtrArray *items)
   dm_json_end_array(b);
 }
 
+/* The config keys the plan shows (DM_CONFIG_KEY_IN_PLAN), named with '_'
+ * for '-': "scrub_grace_ms": 2000. */
+static void
+add_config(DmJson *b, const DmDomainConfig *dc)
+{
+  for (guint i = 0; dm_config_key(i); i++) {
+    const DmConfigKey *key = dm_config_key(i);
+    if (!(key->flags & DM_CONFIG_KEY_IN_PLAN))
+      continue;
+    g_autofree char *member = g_strdelimit(g_strdup(key->name), "-", '_');
+    g_autofree char *value = dm_config_key_value(key, dc);
+    if (dm_config_key_is_number(key))
+      dm_json_member_int(b, member, value ? g_ascii_strtoll(value, NULL, 10) : 0, value != NULL);
+    else
+      dm_json_member_string(b, member, value);
+  }
+}
+
 /* What the edges will do besides exec: files written and checked, the
  * environment, the sandbox (no secret values: only where they go). */
 static void
@@ -165,9 +183,7 @@ dm_plan_to_json(const DmPlan *plan)
   for (guint i = 0; i < plan->scrub_paths->len; i++)
     dm_json_string(b, g_ptr_array_index(plan->scrub_paths, i));
   dm_json_end_array(b);
-  dm_json_member_string(b, "scrub_mode", dm_scrub_mode_name(plan->config->scrub_mode));
-  dm_json_member_int(b, "scrub_grace_ms", plan->config->scrub_grace_ms, TRUE);
-  dm_json_member_int(b, "scrub_window_s", plan->config->scrub_window_s, TRUE);
+  add_config(b, plan->config);
   dm_json_member_bool(b, "helper", plan->helper);
   dm_json_member_bool(b, "scrub_before_exec", plan->scrub_before_exec);
   add_setup(b, &plan->setup);

@@ -128,31 +128,15 @@ check_domain(Report *r, const DmDomainConfig *dc)
 static void
 print_settings(const char *name, const DmDomainConfig *dc, gboolean has_group)
 {
-  g_autofree char *scrub = g_strjoinv(";", dc->scrub);
   printf("settings for domain %s%s:\n", name,
          has_group ? "" : " (no [domain:NAME] group: the [launcher] settings)");
-  printf("  qemu-xen = %s\n  qemu-xen-traditional = %s\n", dc->qemu_xen,
-         dc->qemu_xen_traditional);
-  printf("  scrub = %s\n  scrub-mode = %s\n  scrub-grace-ms = %u\n  scrub-window-s = %u\n",
-         scrub, dm_scrub_mode_name(dc->scrub_mode), dc->scrub_grace_ms, dc->scrub_window_s);
-  printf("  scrub-guests = %s%s%s\n  helper = %s\n", dc->scrub_hvm ? "hvm" : "",
-         dc->scrub_hvm && dc->scrub_pv ? ";" : "", dc->scrub_pv ? "pv" : "",
-         dc->helper ? "true" : "false");
-  if (dc->vnc_listen)
-    printf("  vnc-listen = %s\n", dc->vnc_listen);
-  if (dc->vnc_display >= 0)
-    printf("  vnc-display = %d\n", dc->vnc_display);
-  if (dc->vnc_password_file)
-    printf("  vnc-password-file = %s\n", dc->vnc_password_file);
-  if (dc->vnc_tls_dir)
-    printf("  vnc-tls-dir = %s\n", dc->vnc_tls_dir);
-  printf("  rlimit-fsize = %" G_GUINT64_FORMAT "\n  core-dumps = %s\n  qemu-sandbox = %s\n",
-         dc->rlimit_fsize, dc->core_dumps ? "true" : "false",
-         dc->qemu_sandbox == DM_QEMU_SANDBOX_AUTO  ? "auto"
-         : dc->qemu_sandbox == DM_QEMU_SANDBOX_OFF ? "false"
-                                                   : "true");
-  printf("  dm-restrict = %s\n  syslog = %s\n", dc->dm_restrict ? "true" : "false",
-         dc->syslog ? "true" : "false");
+  for (guint i = 0; dm_config_key(i); i++) {
+    const DmConfigKey *key = dm_config_key(i);
+    g_autofree char *value = key->flags & DM_CONFIG_KEY_SHOWN ? dm_config_key_value(key, dc)
+                                                               : NULL;
+    if (value)
+      printf("  %s = %s\n", key->name, value);
+  }
 }
 
 /* TEXT without the lines named by "line N: ..." messages. */

@@ -24,6 +24,30 @@ is_bool(gboolean b)
   return b == TRUE || b == FALSE;
 }
 
+/* The settings written back as config text through the key table (as
+ * `check DOMAIN` prints them) parse, and resolve to the same values. */
+static void
+check_round_trip(const DmDomainConfig *dc)
+{
+  g_autoptr(GString) text = g_string_new("[launcher]\n");
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; dm_config_key(i); i++) {
+    g_autofree char *value = dm_config_key_value(dm_config_key(i), dc);
+    if (value)
+      g_string_append_printf(text, "%s = %s\n", dm_config_key(i)->name, value);
+  }
+  g_autoptr(DmConfig) again = dm_config_parse(text->str, text->len, "again", NULL, &error);
+  FUZZ_CHECK(again != NULL);
+  g_autoptr(DmDomainConfig) same = dm_config_for_domain(again, NULL, &error);
+  FUZZ_CHECK(same != NULL);
+  for (guint i = 0; dm_config_key(i); i++) {
+    g_autofree char *a = dm_config_key_value(dm_config_key(i), dc);
+    g_autofree char *b = dm_config_key_value(dm_config_key(i), same);
+    FUZZ_CHECK(g_strcmp0(a, b) == 0);
+  }
+}
+
 static void
 check_domain(const DmConfig *config, const char *name)
 {
@@ -62,6 +86,7 @@ check_domain(const DmConfig *config, const char *name)
   FUZZ_CHECK(is_bool(dc->core_dumps) && is_bool(dc->dm_restrict));
   FUZZ_CHECK(dc->qemu_sandbox == DM_QEMU_SANDBOX_AUTO || dc->qemu_sandbox == DM_QEMU_SANDBOX_OFF ||
              dc->qemu_sandbox == DM_QEMU_SANDBOX_REQUIRED);
+  check_round_trip(dc);
 }
 
 /* The names of the [domain:NAME] groups in the text, read naively so that
