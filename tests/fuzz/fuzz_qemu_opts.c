@@ -17,6 +17,7 @@
 #include "qemu_opts.h"
 
 static const char *const secret_keys[] = { "password", "data", "passwd", "key", NULL };
+static const char *const fixed_keys[] = { "file", "format", "password", "to", "", NULL };
 
 /* The key of an unescaped element: up to the first '=', or NULL. */
 static char *
@@ -61,6 +62,10 @@ check_get(const char *optstr, GPtrArray *elements)
     g_autofree char *got = NULL;
     g_autofree char *want = NULL;
 
+    /* "Is this key" agrees: the key is what precedes '=', or the whole
+     * element for a flag. */
+    for (const char *const *k = fixed_keys; *k; k++)
+      FUZZ_CHECK(dm_qemu_opt_is(written, *k) == (strcmp(key ? key : e, *k) == 0));
     if (key == NULL)
       continue;
     FUZZ_CHECK(strchr(key, ',') != NULL || dm_qemu_opt_is(written, key));

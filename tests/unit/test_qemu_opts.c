@@ -139,6 +139,8 @@ Test(split, unescape_reads_doubled_commas_as_one)
   static const char *const cases[][2] = {
     { "", "" }, { "a", "a" }, { ",,", "," }, { "a,,b", "a,b" },
     { ",,,,", ",," }, { "file=/a,,b", "file=/a,b" },
+    /* No element holds a lone comma; one passes unchanged. */
+    { "a,b", "a,b" }, { ",,,", ",," },
   };
   assert_maps(dm_qemu_unescape, cases, G_N_ELEMENTS(cases));
 }
