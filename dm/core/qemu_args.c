@@ -354,38 +354,9 @@ dm_qemu_args_build_full(const DmRequest *request, const DmDomainConfig *dc,
       setup->tls_dir = g_strdup(dc->vnc_tls_dir);
     setup->images = g_steal_pointer(&images);
     setup->all_images = dm_qemu_image_paths(request);
-    dm_sandbox_policy_for_qemu(request, dc, &setup->sandbox);
-    /* XSA-180 wants qemu's log bounded, but RLIMIT_FSIZE is per process:
-     * the kernel refuses any write at an offset past it, in the log and in
-     * a disk image alike (EFBIG).  So the limit goes only where qemu
-     * writes no image file. */
-    if (dc->rlimit_fsize > 0) {
-      if (dm_request_serial_to_file(request))
-        setup->fsize_skipped = "serial output goes to a file";
-      else if (facts->images_are_files)
-        setup->fsize_skipped = "qemu writes a disk image file";
-      else if (request->guest == DM_GUEST_PV || request->flavour == DM_FLAVOUR_TRADITIONAL)
-        setup->fsize_skipped =
-          "qemu may serve file-backed disks named in xenstore (qdisk, qemu-dm)";
-      /* libxl's HVM qemu (machine xenfv) is also the qdisk backend of the
-       * guest's disks that have no -drive: past the fourth, and anything
-       * hot-plugged with xl block-attach.  What it may serve decides, not
-       * the -drive list.  xenopsd's qemu (machine pc-*,accel=xen) serves
-       * only its -drive images: XenServer's disks are tapdisk's and
-       * qemu-dp's, and its wrapper caps qemu's file size itself. */
-      else if (request->guest == DM_GUEST_HVM && request->machine != NULL &&
-               g_str_has_prefix(request->machine, "xenfv"))
-        setup->fsize_skipped = "qemu is the qdisk backend of libxl's file-backed disks "
-                               "with no -drive (past the fourth, xl block-attach)";
-      if (setup->fsize_skipped) {
-        DmSandboxPolicy *p = &setup->sandbox;
-        for (guint i = 0; i < p->n_rlimits; i++)
-          if (p->rlimits[i].resource == RLIMIT_FSIZE) {
-            p->rlimits[i] = p->rlimits[--p->n_rlimits];
-            break;
-          }
-      }
-    }
+    dm_sandbox_policy_for_qemu(request, dc, facts->images_are_files, &setup->sandbox);
+    if (dc->rlimit_fsize > 0)
+      setup->fsize_skipped = dm_qemu_fsize_skipped(request, facts->images_are_files);
   }
   return g_steal_pointer(&argv);
 }

@@ -81,12 +81,38 @@ static const char *const qemu_denied_syscalls[] = {
   NULL,
 };
 
+/* XSA-180 wants qemu's log bounded, but RLIMIT_FSIZE is per process: the
+ * kernel refuses any write at an offset past it, in the log and in a disk
+ * image alike (EFBIG).  So the limit goes only where qemu writes no image
+ * file. */
+const char *
+dm_qemu_fsize_skipped(const DmRequest *request, gboolean images_are_files)
+{
+  if (dm_request_serial_to_file(request))
+    return "serial output goes to a file";
+  if (images_are_files)
+    return "qemu writes a disk image file";
+  if (request->guest == DM_GUEST_PV || request->flavour == DM_FLAVOUR_TRADITIONAL)
+    return "qemu may serve file-backed disks named in xenstore (qdisk, qemu-dm)";
+  /* libxl's HVM qemu (machine xenfv) is also the qdisk backend of the
+   * guest's disks that have no -drive: past the fourth, and anything
+   * hot-plugged with xl block-attach.  What it may serve decides, not the
+   * -drive list.  xenopsd's qemu (machine pc-*,accel=xen) serves only its
+   * -drive images: XenServer's disks are tapdisk's and qemu-dp's, and its
+   * wrapper caps qemu's file size itself. */
+  if (request->guest == DM_GUEST_HVM && request->machine != NULL &&
+      g_str_has_prefix(request->machine, "xenfv"))
+    return "qemu is the qdisk backend of libxl's file-backed disks "
+           "with no -drive (past the fourth, xl block-attach)";
+  return NULL;
+}
+
 void
 dm_sandbox_policy_for_qemu(const DmRequest *request, const DmDomainConfig *dc,
-                           DmSandboxPolicy *policy)
+                           gboolean images_are_files, DmSandboxPolicy *policy)
 {
   memset(policy, 0, sizeof(*policy));
-  if (dc->rlimit_fsize > 0 && !dm_request_serial_to_file(request))
+  if (dc->rlimit_fsize > 0 && dm_qemu_fsize_skipped(request, images_are_files) == NULL)
     dm_sandbox_policy_set_rlimit(policy, RLIMIT_FSIZE, (rlim_t)dc->rlimit_fsize);
   if (!dc->core_dumps)
     dm_sandbox_policy_set_rlimit(policy, RLIMIT_CORE, 0);

@@ -93,9 +93,17 @@ gboolean dm_sandbox_policy_is_empty(const DmSandboxPolicy *policy);
  * to a file, which must be allowed to grow past rlimit-fsize. */
 gboolean dm_request_serial_to_file(const DmRequest *request);
 
+/* Why qemu gets no RLIMIT_FSIZE (XSA-180: a guest must not fill dom0's
+ * disk through qemu's log) though rlimit-fsize asks for one, for the log
+ * and the plan; NULL: it gets it.  The limit would also stop qemu's
+ * writes to a disk image file: so none where serial output goes to a
+ * file, where some image on argv is a file (`images_are_files`, found at
+ * the edges), or where qemu may serve disks named only in xenstore. */
+const char *dm_qemu_fsize_skipped(const DmRequest *request, gboolean images_are_files);
+
 /* The policy the launcher applies to itself just before it execs qemu:
- *  - RLIMIT_FSIZE = rlimit-fsize unless serial output goes to a file
- *    (XSA-180: a guest must not fill dom0's disk through qemu's log);
+ *  - RLIMIT_FSIZE = rlimit-fsize unless dm_qemu_fsize_skipped() says why
+ *    not;
  *  - RLIMIT_CORE = 0 unless core-dumps = true;
  *  - no_new_privs;
  *  - a denylist filter (EPERM) of syscalls no device model makes
@@ -107,7 +115,7 @@ gboolean dm_request_serial_to_file(const DmRequest *request);
  * -chroot (see qemu_args.c): done before exec they would leave qemu
  * unable to open /dev/xen/privcmd and the disk images. */
 void dm_sandbox_policy_for_qemu(const DmRequest *request, const DmDomainConfig *dc,
-                                DmSandboxPolicy *policy);
+                                gboolean images_are_files, DmSandboxPolicy *policy);
 
 /* The detached scrub helper (helper.c) once its set-up is done: its own
  * uid and gid (helper-uid-base + domid, docs/helper-uids.md) with no

@@ -231,7 +231,7 @@ Test(sandbox, qemu_filter_denies_with_eperm)
   cr_assert_eq(syscall(SYS_swapoff, "/nonexistent-dm-test"), -1);
   cr_assert_eq(errno, ENOENT, "unfiltered swapoff: %s", g_strerror(errno));
 
-  dm_sandbox_policy_for_qemu(r, dc, &policy);
+  dm_sandbox_policy_for_qemu(r, dc, FALSE, &policy);
   cr_assert(dm_sandbox_apply(&policy, NULL));
   errno = 0;
   cr_assert_eq(syscall(SYS_swapoff, "/nonexistent-dm-test"), -1);

@@ -54,7 +54,7 @@ Test(sandbox_policy, qemu_denylist_keeps_what_runas_and_chroot_need)
   const char *needed[] = { "chroot", "setuid", "setgid", "setgroups", "setresuid", "execve",
                            "openat", "ioctl", "mmap", "clone", "clone3" };
 
-  dm_sandbox_policy_for_qemu(r, dc, &p);
+  dm_sandbox_policy_for_qemu(r, dc, FALSE, &p);
   cr_assert_eq(p.seccomp.mode, DM_SECCOMP_DENYLIST);
   cr_assert_eq(p.seccomp.deny_errno, EPERM);
   cr_assert_null(p.seccomp.rules);
@@ -137,4 +137,47 @@ Test(sandbox_policy, scrub_helper_filters_clone)
   cr_assert_eq(prlimit->errno_value, 0);
   cr_assert_eq(prlimit->arg0_test, DM_SECCOMP_ARG0_EQ);
   cr_assert_eq(prlimit->value, 0, "pid 0: itself only");
+}
+
+/* qemu's RLIMIT_FSIZE is in its policy exactly where no reason stops it. */
+Test(sandbox_policy, qemu_fsize_only_where_nothing_stops_it)
+{
+  const char *xenopsd[] = { "-xen-domid", "3", "-machine", "pc,accel=xen", NULL };
+  const char *libxl[] = { "-xen-domid", "3", "-machine", "xenfv", NULL };
+  const char *serial[] = { "-xen-domid", "3", "-machine", "pc,accel=xen", "-serial",
+                           "file:/tmp/s", NULL };
+  const struct {
+    const char *const *line;
+    gboolean files;
+    const char *skipped;
+  } cases[] = {
+    { xenopsd, FALSE, NULL },
+    { xenopsd, TRUE, "qemu writes a disk image file" },
+    { libxl, FALSE, "qemu is the qdisk backend of libxl's file-backed disks with no -drive "
+                    "(past the fourth, xl block-attach)" },
+    { serial, FALSE, "serial output goes to a file" },
+  };
+  g_autoptr(DmConfig) c = dm_config_new_default();
+  g_autoptr(DmDomainConfig) dc = dm_config_for_domain(c, NULL, NULL);
+
+  cr_assert_gt(dc->rlimit_fsize, 0);
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(DmRequest) r =
+      dm_request_parse(line_argc(cases[i].line), (char *const *)cases[i].line, NULL);
+    const char *skipped = dm_qemu_fsize_skipped(r, cases[i].files);
+    DmSandboxPolicy p;
+    gboolean has_fsize = FALSE;
+
+    dm_sandbox_policy_for_qemu(r, dc, cases[i].files, &p);
+    for (guint k = 0; k < p.n_rlimits; k++)
+      if (p.rlimits[k].resource == RLIMIT_FSIZE) {
+        has_fsize = TRUE;
+        cr_assert_eq(p.rlimits[k].limit, (rlim_t)dc->rlimit_fsize, "case %zu", i);
+      }
+    if (cases[i].skipped == NULL)
+      cr_assert_null(skipped, "case %zu: %s", i, skipped);
+    else
+      cr_assert_str_eq(skipped, cases[i].skipped, "case %zu", i);
+    cr_assert_eq(has_fsize, cases[i].skipped == NULL, "case %zu", i);
+  }
 }
