@@ -13,7 +13,7 @@ undefined=$(nm -u "$archive" | awk '$1=="U" {print $2}' | sort -u)
 
 # libc functions that only read their arguments.  getaddrinfo is called
 # with AI_NUMERICHOST only (dm/core/vnc.c): it parses a number, no lookup.
-libc_ok='^(memchr|memcmp|memcpy|memmove|memset|strchr|strcmp|strcspn|strlen|strncmp|strnlen|strrchr|strspn|strstr|strtol|strtoul|strtoll|strtoull|getaddrinfo|freeaddrinfo|inet_ntop|inet_pton|__stack_chk_fail|_GLOBAL_OFFSET_TABLE_)$'
+libc_ok='^(atoi|atol|htonl|htons|ntohl|ntohs|memchr|memcmp|memcpy|memmove|memset|strchr|strcmp|strcspn|strlen|strncmp|strnlen|strrchr|strspn|strstr|strtol|strtoul|strtoll|strtoull|getaddrinfo|freeaddrinfo|inet_ntop|inet_pton|__stack_chk_fail|_GLOBAL_OFFSET_TABLE_)$'
 # glib's functions with side effects: files, processes, the environment,
 # clocks, threads and output.
 glib_io='^g_(file_|spawn|mkdir|mkdtemp|mkstemp|open|creat|unlink|remove|rename|rmdir|chmod|access|stat|lstat|dir_|io_channel|getenv|setenv|unsetenv|listenv|get_environ|get_real_time|get_monotonic_time|date_time_new_now|usleep|thread|subprocess|print|printerr|log|fprintf|printf|get_user|get_home|get_tmp|get_host|key_file_load_from_file|key_file_save)'
