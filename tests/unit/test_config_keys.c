@@ -1,4 +1,4 @@
-/* The table of config keys (dm/core/config.c) against the hand-written
+/* The table of config keys (dm/core/config_keys.c) against the hand-written
  * files that list the keys: the man page's CONFIGURATION section, the
  * shipped etc/qemu-dm-launcher.conf and docs/configuration.md.  Each must
  * list exactly the table's keys; a key added to the table and not
@@ -46,8 +46,8 @@ assert_same_keys(GHashTable *found, const char *file)
   while (g_hash_table_iter_next(&it, &name, NULL))
     if (!g_hash_table_contains(table, name))
       g_string_append_printf(diff, " not a key: %s;", (char *)name);
-  cr_assert_eq(diff->len, 0, "%s lists other keys than dm/core/config.c's table:%s", file,
-               diff->str);
+  cr_assert_eq(diff->len, 0, "%s lists other keys than dm/core/config_keys.c's table:%s",
+               file, diff->str);
 }
 
 /* "run\-dir = \fIDIR\fR" -> "run-dir = DIR": troff's font escapes and
