@@ -337,30 +337,13 @@ judge_device(const DmDiagSnapshot *snap, const DmDomainConfig *dc, const DmDiagR
   }
 }
 
-/* A frontend directory found in the snapshot. */
-typedef struct {
-  char *path;
-  char *cls;
-  char *devid;
-} Frontend;
-
+/* A device found through its frontend directory (`path`, taken). */
 static void
-frontend_free(Frontend *fe)
+add_frontend(GPtrArray *devices, char *path, const char *cls, const char *devid)
 {
-  g_free(fe->path);
-  g_free(fe->cls);
-  g_free(fe->devid);
-  g_free(fe);
-}
-
-static void
-add_frontend(GPtrArray *out, char *path, const char *cls, const char *devid)
-{
-  Frontend *fe = g_new0(Frontend, 1);
-  fe->path = path;
-  fe->cls = g_strdup(cls);
-  fe->devid = g_strdup(devid);
-  g_ptr_array_add(out, fe);
+  DmDiagDevice *dev = device_new(cls, devid);
+  dev->fe_path = path;
+  g_ptr_array_add(devices, dev);
 }
 
 /* Every backend of this domain, in every domain that serves one. */
@@ -388,11 +371,11 @@ list_backends(const DmDiagSnapshot *snap)
 }
 
 /* Frontends: device/<class>/<devid>, and console 0, which lives at
- * /local/domain/<domid>/console rather than under device/. */
-static GPtrArray *
-list_frontends(const DmDiagSnapshot *snap, const char *dom)
+ * /local/domain/<domid>/console rather than under device/.  Each becomes a
+ * device in `devices` with its class, devid and frontend path. */
+static void
+list_frontends(const DmDiagSnapshot *snap, const char *dom, GPtrArray *devices)
 {
-  GPtrArray *frontends = g_ptr_array_new_with_free_func((GDestroyNotify)frontend_free);
   g_autofree char *devdir = g_strdup_printf("%s/device", dom);
   g_autoptr(GPtrArray) classes = dm_diag_snapshot_children(snap, devdir);
 
@@ -410,22 +393,20 @@ list_frontends(const DmDiagSnapshot *snap, const char *dom)
           dm_diag_nodef(snap, "%s/backend-id", fe) == NULL &&
           dm_diag_nodef(snap, "%s/state", fe) == NULL)
         continue;
-      add_frontend(frontends, g_steal_pointer(&fe), cls, devid);
+      add_frontend(devices, g_steal_pointer(&fe), cls, devid);
     }
   }
   if (dm_diag_nodef(snap, "%s/console/backend", dom) != NULL)
-    add_frontend(frontends, g_strdup_printf("%s/console", dom), "console", "0");
-  return frontends;
+    add_frontend(devices, g_strdup_printf("%s/console", dom), "console", "0");
 }
 
-static DmDiagDevice *
-device_from_frontend(const DmDiagSnapshot *snap, const Frontend *fe)
+/* The frontend's state and its backend link. */
+static void
+read_frontend(const DmDiagSnapshot *snap, DmDiagDevice *dev)
 {
-  DmDiagDevice *dev = device_new(fe->cls, fe->devid);
-  const char *link = dm_diag_nodef(snap, "%s/backend", fe->path);
+  const char *link = dm_diag_nodef(snap, "%s/backend", dev->fe_path);
 
-  dev->fe_path = g_strdup(fe->path);
-  dev->fe_state = state_of(snap, fe->path);
+  dev->fe_state = state_of(snap, dev->fe_path);
   /* The frontend directory is the guest's: its state, backend link and
    * backend-id are whatever the guest wrote. */
   dev->fe_state_from_guest = TRUE;
@@ -443,11 +424,10 @@ device_from_frontend(const DmDiagSnapshot *snap, const Frontend *fe)
   }
   if (dev->be_domid < 0) {
     guint64 n;
-    const char *id = dm_diag_nodef(snap, "%s/backend-id", fe->path);
+    const char *id = dm_diag_nodef(snap, "%s/backend-id", dev->fe_path);
     if (id && dm_parse_uint(id, DM_DOMID_MAX, &n))
       dev->be_domid = (int)n;
   }
-  return dev;
 }
 
 /* A backend no listed frontend links to.  `fe_seen` holds the frontends
@@ -481,16 +461,16 @@ collect_devices(const DmDiagSnapshot *snap, const DmDomainConfig *dc, DmDiagRepo
 {
   g_autofree char *dom = g_strdup_printf("/local/domain/%u", snap->domid);
   g_autoptr(GPtrArray) backends = list_backends(snap);
-  g_autoptr(GPtrArray) frontends = list_frontends(snap, dom);
   g_autoptr(GHashTable) be_used = g_hash_table_new(g_str_hash, g_str_equal);
   g_autoptr(GHashTable) fe_seen = g_hash_table_new(g_str_hash, g_str_equal);
 
-  for (guint i = 0; i < frontends->len; i++) {
-    DmDiagDevice *dev = device_from_frontend(snap, g_ptr_array_index(frontends, i));
+  list_frontends(snap, dom, r->devices);
+  for (guint i = 0; i < r->devices->len; i++) {
+    DmDiagDevice *dev = g_ptr_array_index(r->devices, i);
+    read_frontend(snap, dev);
     g_hash_table_add(fe_seen, dev->fe_path);
     if (dev->be_path && !(dev->stuck & DM_STUCK_INVALID_BACKEND_LINK))
       g_hash_table_add(be_used, dev->be_path);
-    g_ptr_array_add(r->devices, dev);
   }
   for (guint i = 0; i < backends->len; i++) {
     const char *be = g_ptr_array_index(backends, i);

@@ -15,70 +15,62 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef struct {
-  guint domid;
-  char *name;
-  const char *guest;
-  char *state;
-  guint devices;
-  guint stuck_devices;
-  gboolean stuck;
-  const char *helper;     /* running, stopped, none, not-launcher, unknown */
-  char *worst;
-  guint findings;
-  gboolean partial;
-} Line;
-
-static void
-line_free(Line *l)
+/* A line's words, from the domain's report. */
+static const char *
+guest_word(const DmDiagReport *r)
 {
-  g_free(l->name);
-  g_free(l->state);
-  g_free(l->worst);
-  g_free(l);
+  return dm_guest_name(r->guest) ? dm_guest_name(r->guest) : "unknown";
 }
 
-static Line *
-line_from(const DmDiagReport *r)
+static guint
+stuck_devices(const DmDiagReport *r)
 {
-  Line *l = g_new0(Line, 1);
-  l->domid = r->domid;
-  l->name = g_strdup(r->name);
-  l->guest = dm_guest_name(r->guest) ? dm_guest_name(r->guest) : "unknown";
-  l->state = g_strdup(r->domain_state);
-  l->devices = r->devices->len;
+  guint n = 0;
   for (guint i = 0; i < r->devices->len; i++)
-    l->stuck_devices += ((DmDiagDevice *)r->devices->pdata[i])->stuck != 0;
-  l->stuck = r->stuck;
-  l->helper = r->helper_pids->len ? "running"
-              : r->story.stopped_at ? "stopped"
-              : r->story.launched == 0 ? "not-launcher"
-              : r->story.launched < 0 ? "unknown" : "none";
-  l->partial = r->partial != NULL;
-  l->worst = r->partial ? g_strdup_printf("partial: %s", r->partial) : g_strdup(r->worst);
-  l->findings = r->findings->len;
-  return l;
+    n += ((DmDiagDevice *)r->devices->pdata[i])->stuck != 0;
+  return n;
+}
+
+/* running, stopped, none, not-launcher, unknown */
+static const char *
+helper_word(const DmDiagReport *r)
+{
+  if (r->helper_pids->len)
+    return "running";
+  if (r->story.stopped_at)
+    return "stopped";
+  if (r->story.launched == 0)
+    return "not-launcher";
+  return r->story.launched < 0 ? "unknown" : "none";
+}
+
+/* NULL: nothing to say. */
+static char *
+worst_of(const DmDiagReport *r)
+{
+  return r->partial ? g_strdup_printf("partial: %s", r->partial) : g_strdup(r->worst);
 }
 
 static char *
-format_json(const GPtrArray *lines)
+format_json(const GPtrArray *reports)
 {
   g_autoptr(DmJson) b = dm_json_new(TRUE);
   dm_json_begin_array(b);
-  for (guint i = 0; i < lines->len; i++) {
-    const Line *l = lines->pdata[i];
+  for (guint i = 0; i < reports->len; i++) {
+    const DmDiagReport *r = reports->pdata[i];
+    g_autofree char *worst = worst_of(r);
     dm_json_begin_object(b);
-    dm_json_member_int(b, "domid", l->domid, TRUE);
-    dm_json_member_string(b, "name", l->name);
-    dm_json_member_string(b, "guest", l->guest);
-    dm_json_member_string(b, "state", l->state);
-    dm_json_member_int(b, "devices", l->devices, TRUE);
-    dm_json_member_int(b, "stuck_devices", l->stuck_devices, TRUE);
-    dm_json_member_string(b, "scrub_helper", l->helper);
-    dm_json_member_bool(b, "stuck", l->stuck);
-    dm_json_member_bool(b, "partial", l->partial);
-    dm_json_member_int(b, "findings", l->findings, TRUE);
-    dm_json_member_string(b, "worst", l->worst);
+    dm_json_member_int(b, "domid", r->domid, TRUE);
+    dm_json_member_string(b, "name", r->name);
+    dm_json_member_string(b, "guest", guest_word(r));
+    dm_json_member_string(b, "state", r->domain_state);
+    dm_json_member_int(b, "devices", r->devices->len, TRUE);
+    dm_json_member_int(b, "stuck_devices", stuck_devices(r), TRUE);
+    dm_json_member_string(b, "scrub_helper", helper_word(r));
+    dm_json_member_bool(b, "stuck", r->stuck);
+    dm_json_member_bool(b, "partial", r->partial != NULL);
+    dm_json_member_int(b, "findings", r->findings->len, TRUE);
+    dm_json_member_string(b, "worst", worst);
     dm_json_end_object(b);
   }
   dm_json_end_array(b);
@@ -87,31 +79,32 @@ format_json(const GPtrArray *lines)
 }
 
 static char *
-format_table(const GPtrArray *lines)
+format_table(const GPtrArray *reports)
 {
   GString *out = g_string_new(NULL);
   guint wname = 4;
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
 
-  for (guint i = 0; i < lines->len; i++) {
-    const Line *l = lines->pdata[i];
-    char *n = dm_diag_printable_cut(l->name ? l->name : "-", 32);
+  for (guint i = 0; i < reports->len; i++) {
+    const DmDiagReport *r = reports->pdata[i];
+    char *n = dm_diag_printable_cut(r->name ? r->name : "-", 32);
     wname = MAX(wname, (guint)g_utf8_strlen(n, -1));
     g_ptr_array_add(names, n);
   }
   g_string_append_printf(out, "%-5s  %-*s  %-7s  %-20s  %-7s  %-12s  %-6s  %s\n", "DOMID",
                          (int)wname, "NAME", "TYPE", "STATE", "DEVICES", "SCRUB HELPER",
                          "HEALTH", "WORST FINDING");
-  for (guint i = 0; i < lines->len; i++) {
-    const Line *l = lines->pdata[i];
-    g_autofree char *state = dm_diag_printable_cut(l->state, 20);
-    g_autofree char *worst = l->worst ? dm_diag_printable_cut(l->worst, 160) : g_strdup("-");
-    g_autofree char *devs = g_strdup_printf("%u/%u", l->stuck_devices, l->devices);
+  for (guint i = 0; i < reports->len; i++) {
+    const DmDiagReport *r = reports->pdata[i];
+    g_autofree char *worst_text = worst_of(r);
+    g_autofree char *state = dm_diag_printable_cut(r->domain_state, 20);
+    g_autofree char *worst = worst_text ? dm_diag_printable_cut(worst_text, 160) : g_strdup("-");
+    g_autofree char *devs = g_strdup_printf("%u/%u", stuck_devices(r), r->devices->len);
     const char *name = names->pdata[i];
     g_string_append_printf(out, "%-5u  %s%*s  %-7s  %-20s  %-7s  %-12s  %-6s  %s\n",
-                           l->domid, name, (int)(wname - g_utf8_strlen(name, -1)), "",
-                           l->guest, state, devs, l->helper,
-                           l->partial ? "?" : l->stuck ? "STUCK" : "ok", worst);
+                           r->domid, name, (int)(wname - g_utf8_strlen(name, -1)), "",
+                           guest_word(r), state, devs, helper_word(r),
+                           r->partial ? "?" : r->stuck ? "STUCK" : "ok", worst);
   }
   g_string_append(out, "DEVICES: stuck/all.  Run `qemu-dm-launcher diagnose DOMID` for one "
                        "domain's report and advice.\n");
@@ -140,7 +133,8 @@ dm_diagnose_all_run(const DmCli *cli, gboolean *stuck, GError **error)
 
   /* /proc is scanned once for all of them. */
   g_autoptr(GPtrArray) launchers = dm_diagnose_scan_launchers();
-  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func((GDestroyNotify)line_free);
+  g_autoptr(GPtrArray) reports =
+    g_ptr_array_new_with_free_func((GDestroyNotify)dm_diag_report_free);
   *stuck = FALSE;
   for (guint i = 0; i < snaps->len; i++) {
     DmDiagSnapshot *snap = snaps->pdata[i];
@@ -152,11 +146,11 @@ dm_diagnose_all_run(const DmCli *cli, gboolean *stuck, GError **error)
       dc = dm_config_for_domain(config, NULL, NULL);
     if (dc == NULL)
       continue;
-    g_autoptr(DmDiagReport) r = dm_diagnose_complete(snap, dc, log_dir, launchers);
+    DmDiagReport *r = dm_diagnose_complete(snap, dc, log_dir, launchers);
     *stuck = *stuck || r->stuck;
-    g_ptr_array_add(lines, line_from(r));
+    g_ptr_array_add(reports, r);
   }
-  g_autofree char *text = cli->json ? format_json(lines) : format_table(lines);
+  g_autofree char *text = cli->json ? format_json(reports) : format_table(reports);
   fputs(text, stdout);
   if (fflush(stdout) != 0) {
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot write the report: %s",

@@ -179,11 +179,67 @@ node_locked(Walk *w, const char *path)
   return out;
 }
 
-gboolean
-dm_diagnose_resolve(struct xs_handle *xs, const char *arg, guint *domid, GError **error)
+void
+dm_diag_identity_clear(DmDiagIdentity *id)
 {
+  g_clear_pointer(&id->name, g_free);
+  g_clear_pointer(&id->type, g_free);
+}
+
+typedef struct {
+  DmXsJob box;
+  char *arg;
+  DmDiagIdentity id;
+} IdentifyJob;
+
+static void
+identify_job_clear(IdentifyJob *job)
+{
+  g_free(job->arg);
+  dm_diag_identity_clear(&job->id);
+}
+
+static gboolean
+present(struct xs_handle *xs, const char *path)
+{
+  g_autofree char *value = dm_xs_read(xs, XBT_NULL, path, NULL, NULL);
+  return value != NULL;
+}
+
+static gpointer
+identify_job_run(struct xs_handle *xs, gpointer data, GError **error)
+{
+  IdentifyJob *job = data;
+  DmDiagIdentity *id = &job->id;
   Walk w = { .xs = xs, .t = XBT_NULL };
-  return resolve(&w, arg, domid, error);
+
+  if (!resolve(&w, job->arg, &id->domid, error))
+    return NULL;
+  g_autofree char *dom = g_strdup_printf("/local/domain/%u", id->domid);
+  g_autofree char *name = g_strdup_printf("%s/name", dom);
+  g_autofree char *type = g_strdup_printf("/libxl/%u/type", id->domid);
+  g_autofree char *hvmloader = g_strdup_printf("%s/hvmloader", dom);
+  id->exists = present(xs, dom);
+  id->name = dm_xs_read(xs, XBT_NULL, name, NULL, NULL);
+  id->type = dm_xs_read(xs, XBT_NULL, type, NULL, NULL);
+  id->hvmloader = present(xs, hvmloader);
+  return GINT_TO_POINTER(1);
+}
+
+gboolean
+dm_diagnose_identify(const char *arg, guint timeout_ms, DmDiagIdentity *out, GError **error)
+{
+  IdentifyJob *job = dm_xs_job_new(IdentifyJob, identify_job_clear);
+  gboolean ok;
+
+  job->arg = g_strdup(arg);
+  ok = dm_xs_job_run(identify_job_run, job, NULL, timeout_ms, error) != NULL;
+  if (ok) {
+    *out = job->id;
+    job->id = (DmDiagIdentity){ 0 };
+  }
+  dm_xs_job_unref(job);
+  return ok;
 }
 
 /* Every backend class directory of every domain that serves any. */
@@ -588,7 +644,7 @@ read_hypervisor(DmDiagSnapshot *snap)
  * admin's terminal forever.  What it read so far stays readable (under
  * the lock) when the caller gives up waiting. */
 typedef struct {
-  GMutex lock;
+  DmXsJob box;            /* box.lock guards the rest */
   char *arg;
   guint domid;            /* set once resolved */
   DmDiagSnapshot *snap;   /* the worker's; handed over on success */
@@ -599,13 +655,6 @@ read_job_clear(ReadJob *job)
 {
   g_free(job->arg);
   dm_diag_snapshot_free(job->snap);
-  g_mutex_clear(&job->lock);
-}
-
-static void
-read_job_unref(gpointer job)
-{
-  g_atomic_rc_box_release_full(job, (GDestroyNotify)read_job_clear);
 }
 
 static gboolean
@@ -613,15 +662,15 @@ read_job_body(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **
 {
   ReadJob *job = data;
   guint domid = 0;
-  Walk w = { .xs = xs, .t = t, .lock = &job->lock, .budget = MAX_NODES };
+  Walk w = { .xs = xs, .t = t, .lock = &job->box.lock, .budget = MAX_NODES };
 
   if (!resolve(&w, job->arg, &domid, error))
     return FALSE;
-  g_mutex_lock(&job->lock);
+  g_mutex_lock(&job->box.lock);
   job->domid = domid;
   job->snap = dm_diag_snapshot_new(domid);
   w.snap = job->snap;
-  g_mutex_unlock(&job->lock);
+  g_mutex_unlock(&job->box.lock);
   return read_xenstore(&w, error);
 }
 
@@ -634,9 +683,9 @@ read_job_run(struct xs_handle *xs, gpointer data, GError **error)
   /* One read-only transaction: a consistent picture, and never a write. */
   if (!dm_xs_transact_read_only(xs, read_job_body, job, error))
     return NULL;
-  g_mutex_lock(&job->lock);
+  g_mutex_lock(&job->box.lock);
   snap = g_steal_pointer(&job->snap);
-  g_mutex_unlock(&job->lock);
+  g_mutex_unlock(&job->box.lock);
   return snap;
 }
 
@@ -647,11 +696,11 @@ static DmDiagSnapshot *
 partial_snapshot(ReadJob *job, const char *arg, guint timeout_ms)
 {
   DmDiagSnapshot *snap;
-  g_mutex_lock(&job->lock);
+  g_mutex_lock(&job->box.lock);
   snap = dm_diag_snapshot_new(job->domid);
   if (job->snap)
     dm_diag_snapshot_copy_nodes(snap, job->snap);
-  g_mutex_unlock(&job->lock);
+  g_mutex_unlock(&job->box.lock);
   snap->partial = g_strdup_printf("xenstored did not answer within %u s (--timeout); "
                                   "%u node%s read before it stopped", timeout_ms / 1000,
                                   g_hash_table_size(snap->nodes),
@@ -667,20 +716,19 @@ partial_snapshot(ReadJob *job, const char *arg, guint timeout_ms)
 DmDiagSnapshot *
 dm_diagnose_read(const char *arg, guint timeout_ms, GError **error)
 {
-  ReadJob *job = g_atomic_rc_box_new0(ReadJob);
+  ReadJob *job = dm_xs_job_new(ReadJob, read_job_clear);
   g_autoptr(GError) local = NULL;
   DmDiagSnapshot *snap;
 
-  g_mutex_init(&job->lock);
   job->arg = g_strdup(arg);
-  snap = dm_xs_bounded(read_job_run, g_atomic_rc_box_acquire(job), read_job_unref,
-                       (GDestroyNotify)dm_diag_snapshot_free, timeout_ms, &local);
+  snap = dm_xs_job_run(read_job_run, job, (GDestroyNotify)dm_diag_snapshot_free, timeout_ms,
+                       &local);
   if (snap == NULL && g_error_matches(local, DM_ERROR, DM_ERROR_TIMEOUT))
     /* The worker stays blocked in libxenstore; it owns its copy. */
     snap = partial_snapshot(job, arg, timeout_ms);
   else if (snap == NULL)
     g_propagate_error(error, g_steal_pointer(&local));
-  read_job_unref(job);
+  dm_xs_job_unref(job);
   return snap;
 }
 
@@ -699,7 +747,7 @@ dm_diagnose_complete(DmDiagSnapshot *snap, const DmDomainConfig *dc, const char 
 /* --all: every domain's xenstore half, in one bounded exchange.  The
  * backend class directories are listed once for all of them. */
 typedef struct {
-  GMutex lock;
+  DmXsJob box;          /* box.lock guards the rest */
   GPtrArray *snaps;     /* DmDiagSnapshot *, in domid order */
   guint listed;         /* domains listed */
 } AllJob;
@@ -708,13 +756,6 @@ static void
 all_job_clear(AllJob *job)
 {
   g_ptr_array_unref(job->snaps);
-  g_mutex_clear(&job->lock);
-}
-
-static void
-all_job_unref(gpointer job)
-{
-  g_atomic_rc_box_release_full(job, (GDestroyNotify)all_job_clear);
 }
 
 static int
@@ -729,7 +770,7 @@ static gpointer
 all_job_run(struct xs_handle *xs, gpointer data, GError **error)
 {
   AllJob *job = data;
-  Walk w = { .xs = xs, .t = XBT_NULL, .lock = &job->lock, .budget = MAX_NODES };
+  Walk w = { .xs = xs, .t = XBT_NULL, .lock = &job->box.lock, .budget = MAX_NODES };
   g_auto(GStrv) doms = list(&w, "/local/domain", error);
   if (doms == NULL)
     return NULL;
@@ -743,17 +784,17 @@ all_job_run(struct xs_handle *xs, gpointer data, GError **error)
     if (!dm_parse_uint(*d, DM_DOMID_MAX, &domid) || domid == 0)
       continue;
     DmDiagSnapshot *snap = dm_diag_snapshot_new((guint)domid);
-    g_mutex_lock(&job->lock);
+    g_mutex_lock(&job->box.lock);
     g_ptr_array_add(job->snaps, snap);
     job->listed++;
-    g_mutex_unlock(&job->lock);
+    g_mutex_unlock(&job->box.lock);
     w.snap = snap;
     g_autoptr(GError) local = NULL;
     if (!read_xenstore(&w, &local)) {
       /* One domain that cannot be read does not hide the others. */
-      g_mutex_lock(&job->lock);
+      g_mutex_lock(&job->box.lock);
       snap->partial = g_strdup_printf("cannot read it: %s", local->message);
-      g_mutex_unlock(&job->lock);
+      g_mutex_unlock(&job->box.lock);
     }
   }
   return GINT_TO_POINTER(1);
@@ -762,23 +803,21 @@ all_job_run(struct xs_handle *xs, gpointer data, GError **error)
 GPtrArray *
 dm_diagnose_read_all(guint timeout_ms, gboolean *timed_out, GError **error)
 {
-  AllJob *job = g_atomic_rc_box_new0(AllJob);
+  AllJob *job = dm_xs_job_new(AllJob, all_job_clear);
   g_autoptr(GError) local = NULL;
   GPtrArray *out = NULL;
 
-  g_mutex_init(&job->lock);
   job->snaps = g_ptr_array_new_with_free_func((GDestroyNotify)dm_diag_snapshot_free);
   *timed_out = FALSE;
-  gpointer ok = dm_xs_bounded(all_job_run, g_atomic_rc_box_acquire(job), all_job_unref, NULL,
-                              timeout_ms, &local);
+  gpointer ok = dm_xs_job_run(all_job_run, job, NULL, timeout_ms, &local);
   if (ok == NULL && !g_error_matches(local, DM_ERROR, DM_ERROR_TIMEOUT)) {
     dm_diagnose_propagate(error, g_steal_pointer(&local), "diagnose --all: ");
-    all_job_unref(job);
+    dm_xs_job_unref(job);
     return NULL;
   }
   /* Hand the snapshots over; after a timeout, copies of what was read
    * (the worker may still be writing into the last one). */
-  g_mutex_lock(&job->lock);
+  g_mutex_lock(&job->box.lock);
   if (ok) {
     out = g_steal_pointer(&job->snaps);
     job->snaps = g_ptr_array_new_with_free_func((GDestroyNotify)dm_diag_snapshot_free);
@@ -795,8 +834,8 @@ dm_diagnose_read_all(guint timeout_ms, gboolean *timed_out, GError **error)
       g_ptr_array_add(out, copy);
     }
   }
-  g_mutex_unlock(&job->lock);
-  all_job_unref(job);
+  g_mutex_unlock(&job->box.lock);
+  dm_xs_job_unref(job);
   return out;
 }
 

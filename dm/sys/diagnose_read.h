@@ -19,10 +19,24 @@ gint64 dm_diagnose_helper_uid(const DmDomainConfig *dc, guint domid);
  * an unknown name, xenstore unreachable or failing. */
 DmDiagSnapshot *dm_diagnose_read(const char *arg, guint timeout_ms, GError **error);
 
-/* DOMID or NAME -> domid (names through /local/domain/N/name). */
-struct xs_handle;
-gboolean dm_diagnose_resolve(struct xs_handle *xs, const char *arg, guint *domid,
-                             GError **error);
+/* Who DOMID|NAME is, for `diagnose --watch` and `scrub`. */
+typedef struct {
+  guint domid;
+  gboolean exists;      /* /local/domain/<domid> is there */
+  char *name;           /* /local/domain/<domid>/name; NULL if none */
+  char *type;           /* libxl's /libxl/<domid>/type; NULL if none */
+  gboolean hvmloader;   /* /local/domain/<domid>/hvmloader is there (HVM only) */
+} DmDiagIdentity;
+
+void dm_diag_identity_clear(DmDiagIdentity *id);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(DmDiagIdentity, dm_diag_identity_clear)
+
+/* Resolves DOMID|NAME (names through /local/domain/N/name) and reads the
+ * domain's identity, in one exchange bounded by timeout_ms.  FALSE with
+ * `error` set (unprefixed) on a bad domid or name, an unknown name, or a
+ * xenstore that fails or does not answer (DM_ERROR_TIMEOUT). */
+gboolean dm_diagnose_identify(const char *arg, guint timeout_ms, DmDiagIdentity *out,
+                              GError **error);
 
 /* The processes running the launcher binary (possible scrub helpers). */
 GPtrArray *dm_diagnose_scan_launchers(void);

@@ -583,66 +583,22 @@ domain_gone(Watch *w)
   return here == NULL;
 }
 
-typedef struct {
-  char *arg;
-  guint domid;
-  char *type;
-  char *name;
-} Start;
-
-static void
-start_clear(Start *s)
-{
-  g_free(s->arg);
-  g_free(s->type);
-  g_free(s->name);
-}
-
-static void
-start_unref(gpointer s)
-{
-  g_atomic_rc_box_release_full(s, (GDestroyNotify)start_clear);
-}
-
-static gpointer
-start_run(struct xs_handle *xs, gpointer data, GError **error)
-{
-  Start *s = data;
-  if (!dm_diagnose_resolve(xs, s->arg, &s->domid, error))
-    return NULL;
-  g_autofree char *dom = g_strdup_printf("/local/domain/%u", s->domid);
-  g_autofree char *here = dm_xs_read(xs, XBT_NULL, dom, NULL, NULL);
-  if (here == NULL) {
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "no domain %u in xenstore (%s does not "
-                "exist)", s->domid, dom);
-    return NULL;
-  }
-  g_autofree char *type = g_strdup_printf("/libxl/%u/type", s->domid);
-  s->type = dm_xs_read(xs, XBT_NULL, type, NULL, NULL);
-  g_autofree char *name = g_strdup_printf("%s/name", dom);
-  s->name = dm_xs_read(xs, XBT_NULL, name, NULL, NULL);
-  return GINT_TO_POINTER(1);
-}
-
-/* The start, bounded like any diagnosis: the domid, its type and name.
- * An abandoned worker keeps its reference to the Start. */
+/* The start, bounded like any diagnosis: the domid, its type and name. */
 static gboolean
-watch_start(const char *arg, guint timeout_ms, Start *out, GError **error)
+watch_start(const char *arg, guint timeout_ms, DmDiagIdentity *out, GError **error)
 {
   g_autoptr(GError) local = NULL;
-  Start *st = g_atomic_rc_box_new0(Start);
-  st->arg = g_strdup(arg);
-  if (dm_xs_bounded(start_run, g_atomic_rc_box_acquire(st), start_unref, NULL, timeout_ms,
-                    &local) == NULL) {
-    g_autofree char *prefix = g_strdup_printf("diagnose --watch %s: ", arg);
-    start_unref(st);
+  g_autofree char *prefix = g_strdup_printf("diagnose --watch %s: ", arg);
+
+  if (!dm_diagnose_identify(arg, timeout_ms, out, &local)) {
     dm_diagnose_propagate(error, g_steal_pointer(&local), prefix);
     return FALSE;
   }
-  out->domid = st->domid;
-  out->type = g_strdup(st->type);
-  out->name = g_strdup(st->name);
-  start_unref(st);
+  if (!out->exists) {
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "%sno domain %u in xenstore "
+                "(/local/domain/%u does not exist)", prefix, out->domid, out->domid);
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -759,21 +715,19 @@ gboolean
 dm_diagnose_watch_run(const DmCli *cli, const char *arg, gboolean *stuck, GError **error)
 {
   guint timeout_ms = dm_diagnose_timeout_ms(cli);
-  Start st = { 0 };
-  if (!watch_start(arg, timeout_ms, &st, error))
+  g_auto(DmDiagIdentity) id = { 0 };
+  if (!watch_start(arg, timeout_ms, &id, error))
     return FALSE;
-  g_autofree char *type = st.type;
-  g_autofree char *name = st.name;
 
-  g_auto(Watch) w = { .cli = cli, .domid = st.domid };
-  w.pv = type && strcmp(type, "pv") == 0;
+  g_auto(Watch) w = { .cli = cli, .domid = id.domid };
+  w.pv = id.type && strcmp(id.type, "pv") == 0;
   w.dom = g_strdup_printf("/local/domain/%u", w.domid);
   w.devdir = g_strdup_printf("%s/device", w.dom);
   w.sides = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)side_free);
   w.pairs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   w.pending = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   w.stuck_after_s = cli->stuck_after_s > 0 ? (guint)cli->stuck_after_s : 30;
-  if (!watch_scrubbed(&w, cli, name, error))
+  if (!watch_scrubbed(&w, cli, id.name, error))
     return FALSE;
   w.start_us = w.last_note_us = g_get_monotonic_time();
   g_autoptr(GError) local = NULL;

@@ -185,9 +185,10 @@ dm_scrub_dir(struct xs_handle *xs, DmScrubTracker *tracker, const char *dir,
 
 /* The bounded pass before exec runs through dm_xs_bounded().  The worker
  * may outlive the wait (stuck in a blocking libxenstore call), so what it
- * reads is reference-counted: the launcher keeps a reference to mark it
- * abandoned, after which it commits nothing. */
+ * reads is a reference-counted DmXsJob: the launcher keeps a reference to
+ * mark it abandoned, after which it commits nothing. */
 typedef struct {
+  DmXsJob box;
   gint abandoned;  /* atomic: the launcher stopped waiting */
   GStrv dirs;
   DmScrubMode mode;
@@ -198,12 +199,6 @@ static void
 scrub_run_clear(ScrubRun *run)
 {
   g_strfreev(run->dirs);
-}
-
-static void
-scrub_run_unref(gpointer run)
-{
-  g_atomic_rc_box_release_full(run, (GDestroyNotify)scrub_run_clear);
 }
 
 /* Returns the number removed (g_free), or NULL with `error` set. */
@@ -235,15 +230,14 @@ dm_scrub_before_exec(const DmPlan *plan)
 
   if (plan->scrub_paths->len == 0)
     return 0;
-  run = g_atomic_rc_box_new0(ScrubRun);
+  run = dm_xs_job_new(ScrubRun, scrub_run_clear);
   run->mode = dc->scrub_mode;
   run->grace_ms = dc->scrub_grace_ms;
   run->dirs = g_new0(char *, plan->scrub_paths->len + 1);
   for (guint i = 0; i < plan->scrub_paths->len; i++)
     run->dirs[i] = g_strdup(plan->scrub_paths->pdata[i]);
 
-  removed = dm_xs_bounded(scrub_run, g_atomic_rc_box_acquire(run), scrub_run_unref, g_free,
-                          dc->xenstore_timeout_ms, &error);
+  removed = dm_xs_job_run(scrub_run, run, g_free, dc->xenstore_timeout_ms, &error);
   if (removed == NULL && g_error_matches(error, DM_ERROR, DM_ERROR_TIMEOUT)) {
     g_atomic_int_set(&run->abandoned, 1);
     g_warning("xenstored did not finish the immediate scrub within %u ms "
@@ -252,6 +246,6 @@ dm_scrub_before_exec(const DmPlan *plan)
   } else if (removed == NULL) {
     g_warning("immediate scrub failed: %s; starting qemu anyway", error->message);
   }
-  scrub_run_unref(run);
+  dm_xs_job_unref(run);
   return removed ? *removed : 0;
 }

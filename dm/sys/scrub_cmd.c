@@ -28,18 +28,12 @@
 
 #define MAX_WAIT_MS 10000
 
-/* What the worker thread needs; reference-counted, since a worker stuck
- * in libxenstore outlives the caller's wait. */
+/* What the worker thread needs (a DmXsJob: a worker stuck in libxenstore
+ * outlives the caller's wait). */
 typedef struct {
-  char *arg;
-  guint domid;
-  char *name;
-  DmGuest guest;
-  gboolean exists;
+  DmXsJob box;
   GStrv dirs;
   DmScrubTracker *tracker;
-  gboolean remove;         /* the second pass of a real run */
-  GPtrArray *seen;         /* char *: "path\tstate-or-empty" */
   GPtrArray *decisions;    /* char *: "ACTION\tpath\treason" */
   guint removed;
 } Job;
@@ -47,18 +41,9 @@ typedef struct {
 static void
 job_clear(Job *job)
 {
-  g_free(job->arg);
-  g_free(job->name);
   g_strfreev(job->dirs);
   dm_scrub_tracker_free(job->tracker);
-  g_ptr_array_unref(job->seen);
   g_ptr_array_unref(job->decisions);
-}
-
-static void
-job_unref(gpointer job)
-{
-  g_atomic_rc_box_release_full(job, (GDestroyNotify)job_clear);
 }
 
 static gpointer
@@ -67,27 +52,16 @@ done(void)
   return GINT_TO_POINTER(1);
 }
 
-/* First exchange: who is the domain, and what type. */
-static gpointer
-identify(struct xs_handle *xs, gpointer data, GError **error)
+/* The guest type: libxl's record, else the hvmloader directory only HVM
+ * guests have. */
+static DmGuest
+guest_of(const DmDiagIdentity *id)
 {
-  Job *job = data;
-  if (!dm_diagnose_resolve(xs, job->arg, &job->domid, error))
-    return NULL;
-  g_autofree char *dom = g_strdup_printf("/local/domain/%u", job->domid);
-  g_autofree char *name = g_strdup_printf("%s/name", dom);
-  g_autofree char *type = g_strdup_printf("/libxl/%u/type", job->domid);
-  g_autofree char *hvmloader = g_strdup_printf("%s/hvmloader", dom);
-  g_autofree char *here = dm_xs_read(xs, XBT_NULL, dom, NULL, NULL);
-  job->exists = here != NULL;
-  job->name = dm_xs_read(xs, XBT_NULL, name, NULL, NULL);
-  g_autofree char *t = dm_xs_read(xs, XBT_NULL, type, NULL, NULL);
-  g_autofree char *h = dm_xs_read(xs, XBT_NULL, hvmloader, NULL, NULL);
-  /* libxl's record, else the hvmloader directory only HVM guests have. */
-  job->guest = t ? (strcmp(t, "hvm") == 0 ? DM_GUEST_HVM
-                    : strcmp(t, "pv") == 0 ? DM_GUEST_PV : DM_GUEST_UNKNOWN)
-                 : h ? DM_GUEST_HVM : DM_GUEST_UNKNOWN;
-  return done();
+  if (id->type == NULL)
+    return id->hvmloader ? DM_GUEST_HVM : DM_GUEST_UNKNOWN;
+  if (strcmp(id->type, "hvm") == 0)
+    return DM_GUEST_HVM;
+  return strcmp(id->type, "pv") == 0 ? DM_GUEST_PV : DM_GUEST_UNKNOWN;
 }
 
 /* A look: every device of every directory decided on, nothing removed. */
@@ -150,22 +124,31 @@ sweep(struct xs_handle *xs, gpointer data, GError **error)
 
 G_DEFINE_QUARK(dm-scrub-cmd-error-quark, dm_scrub_cmd_error)
 
+/* Hands on `local` (taken), a failure of an exchange with xenstore, as
+ * the command's: prefixed, and DM_SCRUB_CMD_ERROR_UNREADABLE when
+ * xenstore failed or did not answer. */
 static gboolean
-exchange(DmXsExchange fn, Job *job, guint timeout_ms, const char *what, GError **error)
+failed(GError **error, GError *local, const char *arg, const char *what)
+{
+  if (g_error_matches(local, DM_ERROR, DM_ERROR_TIMEOUT) ||
+      g_error_matches(local, DM_ERROR, DM_ERROR_XENSTORE)) {
+    g_set_error(error, DM_SCRUB_CMD_ERROR, DM_SCRUB_CMD_ERROR_UNREADABLE, "scrub %s: %s: %s",
+                arg, what, local->message);
+    g_error_free(local);
+  } else {
+    g_propagate_prefixed_error(error, local, "scrub %s: %s: ", arg, what);
+  }
+  return FALSE;
+}
+
+static gboolean
+exchange(DmXsExchange fn, Job *job, const char *arg, guint timeout_ms, const char *what,
+         GError **error)
 {
   g_autoptr(GError) local = NULL;
-  gpointer ok = dm_xs_bounded(fn, g_atomic_rc_box_acquire(job), job_unref, NULL,
-                              timeout_ms, &local);
-  if (ok != NULL)
+  if (dm_xs_job_run(fn, job, NULL, timeout_ms, &local) != NULL)
     return TRUE;
-  if (g_error_matches(local, DM_ERROR, DM_ERROR_TIMEOUT) ||
-      g_error_matches(local, DM_ERROR, DM_ERROR_XENSTORE))
-    g_set_error(error, DM_SCRUB_CMD_ERROR, DM_SCRUB_CMD_ERROR_UNREADABLE, "scrub %s: %s: %s",
-                job->arg, what, local->message);
-  else
-    g_propagate_prefixed_error(error, g_steal_pointer(&local), "scrub %s: %s: ", job->arg,
-                               what);
-  return FALSE;
+  return failed(error, g_steal_pointer(&local), arg, what);
 }
 
 /* Each removal also goes to the domain's own log, where `diagnose` tells
@@ -200,8 +183,8 @@ stamp(void)
 }
 
 static void
-print_decisions(const Job *job, const char *remove_word, const char *log_dir,
-                guint *kept, guint *removed, gboolean really)
+print_decisions(const Job *job, const char *name, const char *remove_word,
+                const char *log_dir, guint *kept, guint *removed, gboolean really)
 {
   for (guint i = 0; i < job->decisions->len; i++) {
     g_auto(GStrv) f = g_strsplit(job->decisions->pdata[i], "\t", 3);
@@ -213,7 +196,7 @@ print_decisions(const Job *job, const char *remove_word, const char *log_dir,
         g_autofree char *line = g_strdup_printf(
           DM_PROGRAM_NAME "[scrub]: %s removed stale backend %s: %s (by the scrub command, "
           "uid %u)\n", t, f[1], f[2], (unsigned)getuid());
-        log_to_domain_log(log_dir, job->name, line);
+        log_to_domain_log(log_dir, name, line);
       }
     } else {
       printf("kept %s: %s\n", f[1], f[2]);
@@ -243,50 +226,48 @@ dm_scrub_cmd_run(const DmCli *cli, GError **error)
   if (config == NULL)
     return FALSE;
 
-  Job *job = g_atomic_rc_box_new0(Job);
-  job->arg = g_strdup(arg);
-  job->seen = g_ptr_array_new_with_free_func(g_free);
-  job->decisions = g_ptr_array_new_with_free_func(g_free);
-  gboolean ok = exchange(identify, job, timeout_ms, "reading the domain", error);
-  if (ok && !job->exists) {
+  g_autoptr(GError) local = NULL;
+  g_auto(DmDiagIdentity) id = { 0 };
+  if (!dm_diagnose_identify(arg, timeout_ms, &id, &local))
+    return failed(error, g_steal_pointer(&local), arg, "reading the domain");
+  if (!id.exists) {
     g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
                 "scrub %s: no domain %u (/local/domain/%u does not exist); refusing to "
-                "scrub a domid that no domain holds", arg, job->domid, job->domid);
-    ok = FALSE;
-  }
-  if (ok && (dc = dm_config_for_domain(config, job->name, error)) == NULL)
-    ok = FALSE;
-  if (!ok) {
-    job_unref(job);
+                "scrub a domid that no domain holds", arg, id.domid, id.domid);
     return FALSE;
   }
+  dc = dm_config_for_domain(config, id.name, error);
+  if (dc == NULL)
+    return FALSE;
 
-  DmRequest req = { .flavour = DM_FLAVOUR_QEMU_XEN, .domid = job->domid, .guest = job->guest };
+  DmGuest guest = guest_of(&id);
+  DmRequest req = { .flavour = DM_FLAVOUR_QEMU_XEN, .domid = id.domid, .guest = guest };
   g_autoptr(GPtrArray) paths = dm_scrub_paths(&req, dc);
   g_autofree char *classes = dc->scrub ? g_strjoinv(";", dc->scrub) : g_strdup("");
-  g_autofree char *shown = job->name ? dm_quote_for_message(job->name) : g_strdup("no name");
+  g_autofree char *shown = id.name ? dm_quote_for_message(id.name) : g_strdup("no name");
   guint grace = MIN(dc->scrub_grace_ms, MAX_WAIT_MS);
   printf("%sscrub of domain %u (%s), %s guest: scrub-mode %s, classes %s, grace %u ms%s\n",
-         cli->dry_run ? "dry run: " : "", job->domid, shown,
-         dm_guest_name(job->guest) ? dm_guest_name(job->guest) : "unknown",
+         cli->dry_run ? "dry run: " : "", id.domid, shown,
+         dm_guest_name(guest) ? dm_guest_name(guest) : "unknown",
          dm_scrub_mode_name(dc->scrub_mode), *classes ? classes : "(none)", grace,
          grace < dc->scrub_grace_ms ? " (scrub-grace-ms, capped for a command)" : "");
   if (paths->len == 0) {
     printf("nothing to scrub: the policy scrubs %s (scrub-guests), and this is a%s %s guest\n",
            dc->scrub_hvm && dc->scrub_pv ? "hvm and pv guests"
            : dc->scrub_hvm ? "hvm guests only" : dc->scrub_pv ? "pv guests only" : "no guests",
-           job->guest == DM_GUEST_UNKNOWN ? "n" : "",
-           dm_guest_name(job->guest) ? dm_guest_name(job->guest) : "unknown");
-    job_unref(job);
+           guest == DM_GUEST_UNKNOWN ? "n" : "",
+           dm_guest_name(guest) ? dm_guest_name(guest) : "unknown");
     return fflush(stdout) == 0;
   }
+  Job *job = dm_xs_job_new(Job, job_clear);
+  job->decisions = g_ptr_array_new_with_free_func(g_free);
   job->dirs = g_new0(char *, paths->len + 1);
   for (guint i = 0; i < paths->len; i++)
     job->dirs[i] = g_strdup(paths->pdata[i]);
   job->tracker = dm_scrub_tracker_new(dc->scrub_mode, grace);
 
   /* First look, then wait out the grace, then decide again. */
-  ok = exchange(look, job, timeout_ms, "reading the backends", error);
+  gboolean ok = exchange(look, job, arg, timeout_ms, "reading the backends", error);
   gint64 deadline = ok ? dm_scrub_tracker_next_deadline(job->tracker) : G_MAXINT64;
   if (ok && deadline != G_MAXINT64) {
     gint64 wait = deadline - dm_scrub_now_ms();
@@ -296,23 +277,23 @@ dm_scrub_cmd_run(const DmCli *cli, GError **error)
     if (wait > 0)
       g_usleep((gulong)wait * 1000);
   }
-  ok = ok && exchange(look, job, timeout_ms, "reading the backends again", error);
+  ok = ok && exchange(look, job, arg, timeout_ms, "reading the backends again", error);
   if (ok && !cli->dry_run) {
     /* dm_scrub_dir decides once more inside its transaction and logs each
      * removal (to stderr, the command's log); what it removed is what the
      * look just before decided, unless a server got there first. */
-    ok = exchange(sweep, job, timeout_ms, "removing", error);
+    ok = exchange(sweep, job, arg, timeout_ms, "removing", error);
   }
   if (!ok) {
-    job_unref(job);
+    dm_xs_job_unref(job);
     return FALSE;
   }
-  print_decisions(job, cli->dry_run ? "would remove" : "removed", log_dir, &kept, &removed,
-                  !cli->dry_run);
+  print_decisions(job, id.name, cli->dry_run ? "would remove" : "removed", log_dir, &kept,
+                  &removed, !cli->dry_run);
   printf("%s domain %u: %s %u, kept %u\n", cli->dry_run ? "dry run of" : "scrubbed",
-         job->domid, cli->dry_run ? "would remove" : "removed",
+         id.domid, cli->dry_run ? "would remove" : "removed",
          removed, kept);
-  job_unref(job);
+  dm_xs_job_unref(job);
   if (fflush(stdout) != 0) {
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot write: %s", g_strerror(errno));
     return FALSE;

@@ -201,3 +201,39 @@ dm_xs_bounded(DmXsExchange fn, gpointer data, GDestroyNotify data_free,
   exchange_unref(x);
   return result;
 }
+
+gpointer
+dm_xs_job_alloc(gsize size, GDestroyNotify clear)
+{
+  DmXsJob *job;
+
+  g_assert(size >= sizeof(DmXsJob));
+  job = g_atomic_rc_box_alloc0(size);
+  g_mutex_init(&job->lock);
+  job->clear = clear;
+  return job;
+}
+
+static void
+job_clear(gpointer data)
+{
+  DmXsJob *job = data;
+
+  if (job->clear)
+    job->clear(job);
+  g_mutex_clear(&job->lock);
+}
+
+void
+dm_xs_job_unref(gpointer job)
+{
+  g_atomic_rc_box_release_full(job, job_clear);
+}
+
+gpointer
+dm_xs_job_run(DmXsExchange fn, gpointer job, GDestroyNotify result_free, guint timeout_ms,
+              GError **error)
+{
+  return dm_xs_bounded(fn, g_atomic_rc_box_acquire(job), dm_xs_job_unref, result_free,
+                       timeout_ms, error);
+}

@@ -50,3 +50,23 @@ GStrv dm_xs_directory(struct xs_handle *xs, xs_transaction_t t, const char *path
 typedef gpointer (*DmXsExchange)(struct xs_handle *xs, gpointer data, GError **error);
 gpointer dm_xs_bounded(DmXsExchange fn, gpointer data, GDestroyNotify data_free,
                        GDestroyNotify result_free, guint timeout_ms, GError **error);
+
+/* A job for dm_xs_bounded that the caller keeps reading after the call:
+ * reference-counted, since a worker stuck in libxenstore outlives the
+ * caller's wait and must not have its data freed under it.  A job type
+ * starts with a DmXsJob; `lock` guards what the worker writes that the
+ * caller reads after a timeout.  dm_xs_job_new returns the job with one
+ * reference, the caller's; dm_xs_job_run lends the worker another;
+ * dm_xs_job_unref drops one, and the last one runs `clear` (which frees
+ * the job type's own fields) and frees the job. */
+typedef struct {
+  GMutex lock;
+  GDestroyNotify clear;
+} DmXsJob;
+
+#define dm_xs_job_new(Type, clear) ((Type *)dm_xs_job_alloc(sizeof(Type), (GDestroyNotify)(clear)))
+gpointer dm_xs_job_alloc(gsize size, GDestroyNotify clear);
+void dm_xs_job_unref(gpointer job);
+/* dm_xs_bounded(fn, job, ...) with a reference for the worker. */
+gpointer dm_xs_job_run(DmXsExchange fn, gpointer job, GDestroyNotify result_free,
+                       guint timeout_ms, GError **error);
