@@ -22,7 +22,9 @@
  * something stuck, check found problems) is 1 without an error.  Not
  * here: 125, a sandbox that failed part-way, which ends the process in
  * dm_sandbox_apply (sandbox.h) rather than return through code running
- * half dropped. */
+ * half dropped; and diagnose --watch's 2 when a read hangs for --timeout,
+ * which its watchdog thread ends the process with (the main thread is
+ * the one stuck in libxenstore). */
 static int
 exit_code_for(const GError *error)
 {

@@ -587,6 +587,30 @@ class DiagnoseTest(unittest.TestCase):
                             "the launcher logged its helper as pid 1" in x
                             for x in rep["scrub_story"]["not_helpers"]))
 
+    def test_reads_in_one_transaction_it_aborts(self):
+        """diagnose never writes: what it sends xenstored is reads and
+        listings inside one transaction, which it ends by aborting it
+        (TRANSACTION_END "F"), never by a commit."""
+        traced = Xenstored(trace=True).start()
+        self.addCleanup(traced.stop)
+        pairs = [("/local/domain/7/name", "win10"), ("/libxl/7/type", "hvm")]
+        device(pairs, 7, "vbd", 768, 4, 4)
+        device(pairs, 7, "console", 0, 1, 1)
+        traced.write_many(pairs)
+        with open(traced.trace_file, errors="replace") as f:
+            before = len(f.readlines())
+        r = self.diagnose("--json", "7", env=traced.client_env())
+        self.assertEqual(r.returncode, 1, r.stderr)
+        with open(traced.trace_file, errors="replace") as f:
+            requests = [line.split()[4:6] for line in f.readlines()[before:]
+                        if line.startswith("IN ")]
+        kinds = [kind for kind, _ in requests]
+        self.assertEqual(set(kinds), {"TRANSACTION_START", "READ", "DIRECTORY",
+                                      "TRANSACTION_END"}, kinds)
+        self.assertEqual(kinds.count("TRANSACTION_START"), 1, kinds)
+        self.assertEqual(kinds[0], "TRANSACTION_START", kinds)
+        self.assertEqual(requests[-1], ["TRANSACTION_END", "(F"], requests)
+
     # -- every domain -----------------------------------------------------------
 
     def test_all_lists_200_domains_with_the_worst_finding(self):
