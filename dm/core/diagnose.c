@@ -495,6 +495,32 @@ compare_devices(gconstpointer a, gconstpointer b)
 
 static void dm_advice(DmDiagReport *r, const char *finding);
 
+/* The device model is gone: stuck, with what to do about it. */
+static void
+dm_dead(DmDiagReport *r)
+{
+  r->stuck = TRUE;
+  g_ptr_array_add(r->findings, g_strdup_printf("device model: %s", r->dm_note));
+  dm_advice(r, g_ptr_array_index(r->findings, r->findings->len - 1));
+}
+
+/* No usable device-model-pid (`pid`: the node's value, NULL if absent). */
+static void
+no_dm_pid(DmDiagReport *r, const char *pid)
+{
+  if (pid != NULL) {
+    g_autofree char *shown = dm_quote_for_message(pid);
+    r->dm_note = g_strdup_printf("image/device-model-pid holds %s, not a pid", shown);
+  } else if (r->dm_stubdom >= 0)
+    r->dm_note = g_strdup_printf("the device model runs in stub domain %d", r->dm_stubdom);
+  else if (r->guest == DM_GUEST_HVM)
+    r->dm_note = g_strdup("no device model recorded, and an HVM guest needs one");
+  else
+    r->dm_note = g_strdup("no device model recorded");
+  if (r->guest == DM_GUEST_HVM && r->dm_stubdom < 0)
+    g_ptr_array_add(r->findings, g_strdup_printf("device model: %s", r->dm_note));
+}
+
 static void
 device_model(const DmDiagSnapshot *snap, DmDiagReport *r)
 {
@@ -507,18 +533,7 @@ device_model(const DmDiagSnapshot *snap, DmDiagReport *r)
   r->dm_state = g_strdup(state);
   r->dm_stubdom = stub && dm_parse_uint(stub, DM_DOMID_MAX, &n) ? (int)n : -1;
   if (pid == NULL || !dm_parse_uint(pid, G_MAXINT, &n) || n == 0) {
-    if (pid != NULL) {
-      g_autofree char *shown = dm_quote_for_message(pid);
-      r->dm_note = g_strdup_printf("image/device-model-pid holds %s, not a pid", shown);
-    } else if (r->dm_stubdom >= 0)
-      r->dm_note = g_strdup_printf("the device model runs in stub domain %d",
-                                   r->dm_stubdom);
-    else if (r->guest == DM_GUEST_HVM)
-      r->dm_note = g_strdup("no device model recorded, and an HVM guest needs one");
-    else
-      r->dm_note = g_strdup("no device model recorded");
-    if (r->guest == DM_GUEST_HVM && r->dm_stubdom < 0)
-      g_ptr_array_add(r->findings, g_strdup_printf("device model: %s", r->dm_note));
+    no_dm_pid(r, pid);
     return;
   }
 
@@ -530,9 +545,7 @@ device_model(const DmDiagSnapshot *snap, DmDiagReport *r)
     r->dm_note = g_strdup_printf("pid %d is not running%s: the device model is dead, "
                                  "and nothing serves the devices it backs",
                                  r->dm_pid, p && p->state == 'Z' ? " (a zombie)" : "");
-    r->stuck = TRUE;
-    g_ptr_array_add(r->findings, g_strdup_printf("device model: %s", r->dm_note));
-    dm_advice(r, g_ptr_array_index(r->findings, r->findings->len - 1));
+    dm_dead(r);
     return;
   }
 
@@ -568,11 +581,8 @@ device_model(const DmDiagSnapshot *snap, DmDiagReport *r)
                                  "is gone and its pid was reused", r->dm_pid, r->dm_exe);
     dead = TRUE;
   }
-  if (dead) {
-    r->stuck = TRUE;
-    g_ptr_array_add(r->findings, g_strdup_printf("device model: %s", r->dm_note));
-    dm_advice(r, g_ptr_array_index(r->findings, r->findings->len - 1));
-  }
+  if (dead)
+    dm_dead(r);
 }
 
 /* ---- the scrub's story ------------------------------------------------ */
@@ -980,12 +990,94 @@ domain_state(const DmDiagSnapshot *snap, DmDiagReport *r)
                                    hv->why_not ? hv->why_not : "not asked");
 }
 
+/* Stuck devices first: they are what the guest waits for. */
+static void
+device_findings(DmDiagReport *r)
+{
+  guint placed = 0;
+
+  for (guint i = 0; i < r->devices->len; i++) {
+    DmDiagDevice *dev = g_ptr_array_index(r->devices, i);
+    if (dev->stuck == 0)
+      continue;
+    r->stuck = TRUE;
+    g_autofree char *clause = scrub_clause(r, dev);
+    g_autofree char *finding = g_strdup_printf("%s %s: %s; %s", dev->cls, dev->devid,
+                                               dev->problem, clause);
+    device_advice(r, dev, finding);
+    g_ptr_array_insert(r->findings, (gint)placed++, g_steal_pointer(&finding));
+  }
+}
+
+/* An HVM guest the launcher did not start: nothing scrubs it. */
+static void
+not_launched_finding(DmDiagReport *r)
+{
+  if (r->story.launched != 0 || r->guest != DM_GUEST_HVM)
+    return;
+  g_autofree char *line = dm_diag_printable_cut(r->story.first_line, 80);
+  g_autofree char *finding = g_strdup_printf(
+    "scrub: domain %u was not started through qemu-dm-launcher (its log begins \"%s\"): "
+    "nothing scrubs its stale backends", r->domid, line);
+  g_autofree char *scrub = g_strdup_printf("qemu-dm-launcher scrub %u", r->domid);
+  advise(r, finding,
+         "point the toolstack at the launcher (device_model_override = "
+         "\"/usr/lib/xen/bin/qemu-dm-launcher\" in the xl config) so that the next boot is "
+         "scrubbed; for this boot, remove stale backends with the launcher's policy.",
+         scrub, NULL);
+  g_ptr_array_add(r->findings, g_steal_pointer(&finding));
+}
+
+static const char *
+xenstored_state_words(char state)
+{
+  if (state == 'T' || state == 't')
+    return ", stopped: it answers nothing until continued";
+  if (state == 'D')
+    return ", waiting on I/O in the kernel";
+  return state == 'Z' ? ", a zombie: it has exited" : "";
+}
+
+/* The xenstored processes, when it did not answer: a stopped one comes
+ * first of all findings, since it is why the report is partial. */
+static void
+xenstored_findings(const DmDiagSnapshot *snap, DmDiagReport *r)
+{
+  for (guint i = 0; i < snap->xenstoreds->len; i++) {
+    const DmProcInfo *x = g_ptr_array_index(snap->xenstoreds, i);
+    g_ptr_array_add(r->xenstoreds,
+                    g_strdup_printf("pid %d (%s): state %c%s", x->pid,
+                                    x->exe ? x->exe : "xenstored", x->state ? x->state : '?',
+                                    xenstored_state_words(x->state)));
+    if (x->state == 'T' || x->state == 't') {
+      g_autofree char *cont = g_strdup_printf("kill -CONT %d", x->pid);
+      g_autofree char *finding = g_strdup_printf("xenstored (pid %d) is stopped", x->pid);
+      advise(r, finding, "a stopped xenstored answers nobody: every toolstack command, "
+             "every guest's xenbus and this diagnosis wait.  Continue it (it was stopped by a "
+             "signal, a debugger or a job-control stop).", cont, NULL);
+      g_ptr_array_insert(r->findings, 0, g_steal_pointer(&finding));
+    }
+  }
+}
+
+static void
+log_errors(const DmDiagSnapshot *snap, DmDiagReport *r)
+{
+  if (snap->log_text) {
+    r->log_errors = dm_diagnose_error_lines(snap->log_text, 5);
+    if (r->log_errors->len == 0)
+      r->log_note = g_strdup("no error lines");
+  } else {
+    r->log_errors = g_ptr_array_new_with_free_func(g_free);
+    r->log_note = g_strdup(snap->log_why ? snap->log_why : "not read");
+  }
+}
+
 DmDiagReport *
 dm_diagnose_analyse(const DmDiagSnapshot *snap, const DmDomainConfig *dc)
 {
   DmDiagReport *r = g_new0(DmDiagReport, 1);
   const char *name = dm_diag_nodef(snap, "/local/domain/%u/name", snap->domid);
-  g_autoptr(GPtrArray) device_findings = g_ptr_array_new_with_free_func(g_free);
 
   r->domid = snap->domid;
   r->name = g_strdup(name);
@@ -1005,66 +1097,16 @@ dm_diagnose_analyse(const DmDiagSnapshot *snap, const DmDomainConfig *dc)
   story_read(snap, &r->story);
   helpers(snap, r);
 
-  /* Stuck devices first: they are what the guest waits for. */
-  for (guint i = 0; i < r->devices->len; i++) {
-    DmDiagDevice *dev = g_ptr_array_index(r->devices, i);
-    if (dev->stuck == 0)
-      continue;
-    r->stuck = TRUE;
-    g_autofree char *clause = scrub_clause(r, dev);
-    char *finding = g_strdup_printf("%s %s: %s; %s", dev->cls, dev->devid, dev->problem,
-                                    clause);
-    device_advice(r, dev, finding);
-    g_ptr_array_insert(r->findings, (gint)device_findings->len, g_strdup(finding));
-    g_ptr_array_add(device_findings, finding);
-  }
+  device_findings(r);
   domain_state(snap, r);
-
-  if (r->story.launched == 0 && r->guest == DM_GUEST_HVM) {
-    g_autofree char *line = dm_diag_printable_cut(r->story.first_line, 80);
-    g_autofree char *finding = g_strdup_printf(
-      "scrub: domain %u was not started through qemu-dm-launcher (its log begins \"%s\"): "
-      "nothing scrubs its stale backends", r->domid, line);
-    g_autofree char *scrub = g_strdup_printf("qemu-dm-launcher scrub %u", r->domid);
-    advise(r, finding,
-           "point the toolstack at the launcher (device_model_override = "
-           "\"/usr/lib/xen/bin/qemu-dm-launcher\" in the xl config) so that the next boot is "
-           "scrubbed; for this boot, remove stale backends with the launcher's policy.",
-           scrub, NULL);
-    g_ptr_array_add(r->findings, g_steal_pointer(&finding));
-  }
+  not_launched_finding(r);
   for (guint i = 0; i < r->story.impostors->len; i++)
     g_ptr_array_add(r->findings, g_strdup_printf("scrub helper: %s",
                                                  (char *)r->story.impostors->pdata[i]));
   if (r->walk_note)
     g_ptr_array_add(r->findings, g_strdup_printf("xenstore: %s", r->walk_note));
-  for (guint i = 0; i < snap->xenstoreds->len; i++) {
-    const DmProcInfo *x = g_ptr_array_index(snap->xenstoreds, i);
-    g_ptr_array_add(r->xenstoreds,
-                    g_strdup_printf("pid %d (%s): state %c%s", x->pid,
-                                    x->exe ? x->exe : "xenstored", x->state ? x->state : '?',
-                                    x->state == 'T' || x->state == 't'
-                                      ? ", stopped: it answers nothing until continued"
-                                    : x->state == 'D' ? ", waiting on I/O in the kernel"
-                                    : x->state == 'Z' ? ", a zombie: it has exited" : ""));
-    if (x->state == 'T' || x->state == 't') {
-      g_autofree char *cont = g_strdup_printf("kill -CONT %d", x->pid);
-      g_autofree char *finding = g_strdup_printf("xenstored (pid %d) is stopped", x->pid);
-      advise(r, finding, "a stopped xenstored answers nobody: every toolstack command, "
-             "every guest's xenbus and this diagnosis wait.  Continue it (it was stopped by a "
-             "signal, a debugger or a job-control stop).", cont, NULL);
-      g_ptr_array_insert(r->findings, 0, g_steal_pointer(&finding));
-    }
-  }
-
-  if (snap->log_text) {
-    r->log_errors = dm_diagnose_error_lines(snap->log_text, 5);
-    if (r->log_errors->len == 0)
-      r->log_note = g_strdup("no error lines");
-  } else {
-    r->log_errors = g_ptr_array_new_with_free_func(g_free);
-    r->log_note = g_strdup(snap->log_why ? snap->log_why : "not read");
-  }
+  xenstored_findings(snap, r);
+  log_errors(snap, r);
   if (r->findings->len > 0)
     r->worst = g_strdup(g_ptr_array_index(r->findings, 0));
   return r;

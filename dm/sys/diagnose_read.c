@@ -261,6 +261,43 @@ list_backend_dirs(Walk *w, GError **error)
   return g_steal_pointer(&out);
 }
 
+/* Links that point outside what was read: a frontend's backend in an
+ * odd place, and xend's /vm/<uuid>/image/ostype.  Both are read only if
+ * they are paths xenstored accepts: a guest writes its frontend's link. */
+static gboolean
+read_links(Walk *w, const char *dom, GError **error)
+{
+  gboolean present;
+  g_autofree char *vm_key = g_strdup_printf("%s/vm", dom);
+  g_autofree char *vm = node_locked(w, vm_key);
+  if (vm && g_str_has_prefix(vm, "/vm/") && dm_diag_valid_path(vm)) {
+    g_autofree char *ostype = g_strdup_printf("%s/image/ostype", vm);
+    if (!read_node(w, ostype, &present, error))
+      return FALSE;
+  }
+  g_autoptr(GPtrArray) links = g_ptr_array_new_with_free_func(g_free);
+  g_autofree char *devdir = g_strdup_printf("%s/device", dom);
+  g_autoptr(GPtrArray) classes = children_locked(w, devdir);
+  for (guint i = 0; i < classes->len; i++) {
+    g_autofree char *cdir = g_strdup_printf("%s/%s", devdir, (char *)classes->pdata[i]);
+    g_autoptr(GPtrArray) devids = children_locked(w, cdir);
+    for (guint j = 0; j < devids->len && links->len < 64; j++) {
+      g_autofree char *key = g_strdup_printf("%s/%s/backend", cdir, (char *)devids->pdata[j]);
+      g_autofree char *link = node_locked(w, key);
+      g_autofree char *known = link ? node_locked(w, link) : NULL;
+      if (link && g_str_has_prefix(link, "/local/domain/") && dm_diag_valid_path(link) &&
+          known == NULL)
+        g_ptr_array_add(links, g_steal_pointer(&link));
+    }
+  }
+  w->budget = MIN(w->budget, 4096);
+  w->area = "the backends the guest's links name";
+  for (guint i = 0; i < links->len; i++)
+    if (!read_tree(w, links->pdata[i], MAX_DEPTH - 2, error))
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 read_xenstore(Walk *w, GError **error)
 {
@@ -304,37 +341,7 @@ read_xenstore(Walk *w, GError **error)
       return FALSE;
   }
 
-  /* Links that point outside what was read: a frontend's backend in an
-   * odd place, and xend's /vm/<uuid>/image/ostype.  Both are read only if
-   * they are paths xenstored accepts: a guest writes its frontend's link. */
-  g_autofree char *vm_key = g_strdup_printf("%s/vm", dom);
-  g_autofree char *vm = node_locked(w, vm_key);
-  if (vm && g_str_has_prefix(vm, "/vm/") && dm_diag_valid_path(vm)) {
-    g_autofree char *ostype = g_strdup_printf("%s/image/ostype", vm);
-    if (!read_node(w, ostype, &present, error))
-      return FALSE;
-  }
-  g_autoptr(GPtrArray) links = g_ptr_array_new_with_free_func(g_free);
-  g_autofree char *devdir = g_strdup_printf("%s/device", dom);
-  g_autoptr(GPtrArray) classes = children_locked(w, devdir);
-  for (guint i = 0; i < classes->len; i++) {
-    g_autofree char *cdir = g_strdup_printf("%s/%s", devdir, (char *)classes->pdata[i]);
-    g_autoptr(GPtrArray) devids = children_locked(w, cdir);
-    for (guint j = 0; j < devids->len && links->len < 64; j++) {
-      g_autofree char *key = g_strdup_printf("%s/%s/backend", cdir, (char *)devids->pdata[j]);
-      g_autofree char *link = node_locked(w, key);
-      g_autofree char *known = link ? node_locked(w, link) : NULL;
-      if (link && g_str_has_prefix(link, "/local/domain/") && dm_diag_valid_path(link) &&
-          known == NULL)
-        g_ptr_array_add(links, g_steal_pointer(&link));
-    }
-  }
-  w->budget = MIN(w->budget, 4096);
-  w->area = "the backends the guest's links name";
-  for (guint i = 0; i < links->len; i++)
-    if (!read_tree(w, links->pdata[i], MAX_DEPTH - 2, error))
-      return FALSE;
-  return TRUE;
+  return read_links(w, dom, error);
 }
 
 /* ---- processes -------------------------------------------------------- */

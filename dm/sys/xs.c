@@ -65,6 +65,19 @@ dm_xs_transact(struct xs_handle *xs, DmXsTxnBody body, gpointer data, guint max_
   }
 }
 
+/* A read or a listing failed: ENOENT sets *missing (if given). */
+static void
+request_failed(GError **error, gboolean *missing, const char *what, const char *path)
+{
+  int err = errno;
+
+  if (err == ENOENT && missing)
+    *missing = TRUE;
+  g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "cannot %s %s: %s", what, path,
+              g_strerror(err));
+  errno = err;
+}
+
 char *
 dm_xs_read(struct xs_handle *xs, xs_transaction_t t, const char *path, gboolean *missing,
            GError **error)
@@ -74,10 +87,7 @@ dm_xs_read(struct xs_handle *xs, xs_transaction_t t, const char *path, gboolean 
   if (missing)
     *missing = FALSE;
   if (value == NULL) {
-    if (errno == ENOENT && missing)
-      *missing = TRUE;
-    g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "cannot read %s: %s", path,
-                g_strerror(errno));
+    request_failed(error, missing, "read", path);
     return NULL;
   }
   /* Copy into GLib memory so callers can g_free it. */
@@ -95,10 +105,7 @@ dm_xs_directory(struct xs_handle *xs, xs_transaction_t t, const char *path,
   if (missing)
     *missing = FALSE;
   if (names == NULL) {
-    if (errno == ENOENT && missing)
-      *missing = TRUE;
-    g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "cannot list %s: %s", path,
-                g_strerror(errno));
+    request_failed(error, missing, "list", path);
     return NULL;
   }
   /* libxenstore returns one malloc'd block; copy into GLib memory. */
