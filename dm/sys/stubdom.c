@@ -285,6 +285,27 @@ prepare_run_dir(const char *qmp_socket, GError **error)
   return TRUE;
 }
 
+/* The consoles qemu gets: the restore console when dm-argv restores a
+ * domain (its -incoming then names the fd), and the save console when the
+ * toolstack set one up. */
+static gboolean
+open_consoles(StubdomInfo *info, int *save_fd, int *restore_fd, GError **error)
+{
+  if (dm_stubdom_argv_wants_restore(info->args)) {
+    *restore_fd = open_console(RESTORE_CONSOLE, O_RDONLY, error);
+    if (*restore_fd < 0 || !dm_stubdom_argv_set_incoming(info->args, *restore_fd, error)) {
+      g_prefix_error(error, "restoring domain %u: ", info->target);
+      return FALSE;
+    }
+  }
+  if (info->has_save_console) {
+    *save_fd = open_console(SAVE_CONSOLE, O_WRONLY, error);
+    if (*save_fd < 0)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* The pipeline's checks: dm-argv must be the target's qemu-xen argv. */
 static gboolean
 parsed(const DmRequest *request, gpointer data, GError **error)
@@ -348,20 +369,8 @@ run(const DmCli *cli, DmFdSet *inherited, GError **error)
   if (!dm_xs_transact(xs, read_dm_argv, &info, 8, error))
     return FALSE;
 
-  if (!cli->dry_run) {
-    if (dm_stubdom_argv_wants_restore(info.args)) {
-      restore_fd = open_console(RESTORE_CONSOLE, O_RDONLY, error);
-      if (restore_fd < 0 || !dm_stubdom_argv_set_incoming(info.args, restore_fd, error)) {
-        g_prefix_error(error, "restoring domain %u: ", info.target);
-        return FALSE;
-      }
-    }
-    if (info.has_save_console) {
-      save_fd = open_console(SAVE_CONSOLE, O_WRONLY, error);
-      if (save_fd < 0)
-        return FALSE;
-    }
-  }
+  if (!cli->dry_run && !open_consoles(&info, &save_fd, &restore_fd, error))
+    return FALSE;
 
   qmp_socket = g_strdup_printf("%s/stubdom-qmp-%u.sock", DM_RUNDIR, info.target);
   local = dm_stubdom_local_args(qmp_socket, save_fd);
