@@ -85,14 +85,21 @@ Test(diagnose_output, colour_only_when_asked)
   cr_assert(strstr(row, "\033[1;31mconsole\033[0m"), "%s", row);
 }
 
+/* `text` parsed as JSON; fails the test if it is not. */
+static JsonParser *
+parsed(const char *text)
+{
+  JsonParser *parser = json_parser_new();
+  g_autoptr(GError) error = NULL;
+  cr_assert(json_parser_load_from_data(parser, text, -1, &error), "%s", text);
+  return parser;
+}
+
 Test(diagnose_output, json_carries_every_device_and_the_verdict)
 {
   g_autoptr(DmDiagReport) r = xenutil_report();
   g_autofree char *text = dm_diagnose_format_json(r);
-  g_autoptr(JsonParser) parser = json_parser_new();
-  g_autoptr(GError) error = NULL;
-
-  cr_assert(json_parser_load_from_data(parser, text, -1, &error), "%s", text);
+  g_autoptr(JsonParser) parser = parsed(text);
   JsonObject *o = json_node_get_object(json_parser_get_root(parser));
   cr_assert_eq(json_object_get_int_member(o, "domid"), 5);
   cr_assert_str_eq(json_object_get_string_member(o, "name"), "win7");
@@ -163,4 +170,63 @@ Test(diagnose_output, missing_state_is_null_in_json)
                      json_object_get_array_member(dev, "problems"), 0),
                    "dangling-backend-link");
   cr_assert(json_object_get_null_member(o, "name"));
+}
+
+/* --all's two domains: the XENUTIL one, and one xenstored stopped
+ * answering on. */
+static GPtrArray *
+all_reports(void)
+{
+  GPtrArray *reports = g_ptr_array_new_with_free_func((GDestroyNotify)dm_diag_report_free);
+  g_autoptr(DmDiagSnapshot) s = dm_diag_snapshot_new(6);
+  g_autoptr(DmConfig) c = dm_config_new_default();
+  g_autoptr(DmDomainConfig) dc = dm_config_for_domain(c, NULL, NULL);
+
+  dm_diag_snapshot_set(s, "/local/domain/6/name", "db");
+  s->partial = g_strdup("xenstored stopped answering while this domain was read");
+  g_ptr_array_add(reports, xenutil_report());
+  g_ptr_array_add(reports, dm_diagnose_analyse(s, dc));
+  return reports;
+}
+
+Test(diagnose_output, all_table_one_line_per_domain)
+{
+  g_autoptr(GPtrArray) reports = all_reports();
+  g_autofree char *text = dm_diagnose_format_all_table(reports);
+  g_autofree char *head = NULL;
+  g_autofree char *win7 = NULL;
+  g_autofree char *db = NULL;
+
+  cr_assert(line_with(text, "DOMID  NAME", &head), "%s", text);
+  cr_assert(strstr(head, "HEALTH  WORST FINDING"), "%s", head);
+  cr_assert(line_with(text, "win7", &win7), "%s", text);
+  cr_assert(g_str_has_prefix(win7, "5      win7  hvm "), "%s", win7);
+  /* One of its two devices is stuck; no log, so the helper is unknown. */
+  cr_assert(strstr(win7, " 1/2 "), "%s", win7);
+  cr_assert(strstr(win7, " unknown "), "%s", win7);
+  cr_assert(strstr(win7, " STUCK  "), "%s", win7);
+  cr_assert(line_with(text, "db", &db), "%s", text);
+  cr_assert(strstr(db, " ?       partial: xenstored stopped answering"), "%s", db);
+  cr_assert(g_str_has_suffix(text, "for one domain's report and advice.\n"), "%s", text);
+}
+
+Test(diagnose_output, all_json_one_object_per_domain)
+{
+  g_autoptr(GPtrArray) reports = all_reports();
+  g_autofree char *text = dm_diagnose_format_all_json(reports);
+  g_autoptr(JsonParser) parser = parsed(text);
+  JsonArray *all = json_node_get_array(json_parser_get_root(parser));
+  cr_assert_eq(json_array_get_length(all), 2);
+  JsonObject *win7 = json_array_get_object_element(all, 0);
+  cr_assert_eq(json_object_get_int_member(win7, "domid"), 5);
+  cr_assert_eq(json_object_get_int_member(win7, "devices"), 2);
+  cr_assert_eq(json_object_get_int_member(win7, "stuck_devices"), 1);
+  cr_assert_str_eq(json_object_get_string_member(win7, "scrub_helper"), "unknown");
+  cr_assert(json_object_get_boolean_member(win7, "stuck"));
+  cr_assert_not(json_object_get_boolean_member(win7, "partial"));
+  cr_assert_str_eq(json_object_get_string_member(win7, "worst"),
+                   g_ptr_array_index(((DmDiagReport *)reports->pdata[0])->findings, 0));
+  JsonObject *db = json_array_get_object_element(all, 1);
+  cr_assert(json_object_get_boolean_member(db, "partial"));
+  cr_assert(g_str_has_prefix(json_object_get_string_member(db, "worst"), "partial: "));
 }
