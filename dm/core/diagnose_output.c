@@ -377,46 +377,6 @@ device_json(DmJson *b, const DmDiagDevice *d)
   dm_json_end_object(b);
 }
 
-static void
-domain_json(DmJson *b, const DmDiagReport *r)
-{
-  dm_json_member(b, "domain");
-  dm_json_begin_object(b);
-  dm_json_member_string(b, "state", r->domain_state);
-  dm_json_member_string(b, "source", r->domain_source);
-  dm_json_member_string(b, "note", r->domain_note);
-  dm_json_end_object(b);
-}
-
-static void
-device_model_json(DmJson *b, const DmDiagReport *r)
-{
-  dm_json_member(b, "device_model");
-  dm_json_begin_object(b);
-  dm_json_member_string(b, "state", r->dm_state);
-  dm_json_member_int(b, "pid", r->dm_pid, r->dm_pid > 0);
-  dm_json_member_bool(b, "alive", r->dm_alive);
-  dm_json_member_bool(b, "is_configured_qemu", r->dm_is_qemu);
-  dm_json_member_string(b, "exe", r->dm_exe);
-  dm_json_member_int(b, "stubdom_domid", r->dm_stubdom, r->dm_stubdom >= 0);
-  dm_json_member_string(b, "note", r->dm_note);
-  dm_json_end_object(b);
-}
-
-static void
-helper_json(DmJson *b, const DmDiagReport *r)
-{
-  dm_json_member(b, "scrub_helper");
-  dm_json_begin_object(b);
-  dm_json_member_bool(b, "running", r->helper_pids->len > 0);
-  dm_json_member(b, "pids");
-  dm_json_begin_array(b);
-  for (guint i = 0; i < r->helper_pids->len; i++)
-    dm_json_int(b, g_array_index(r->helper_pids, int, i));
-  dm_json_end_array(b);
-  dm_json_end_object(b);
-}
-
 /* `name`: an array of the strings in `strings`. */
 static void
 member_strings(DmJson *b, const char *name, const GPtrArray *strings)
@@ -428,6 +388,97 @@ member_strings(DmJson *b, const char *name, const GPtrArray *strings)
   dm_json_end_array(b);
 }
 
+/* `name`: an array with one object per item of `items`, whose members
+ * `fields` writes. */
+static void
+member_objects(DmJson *b, const char *name, const GPtrArray *items,
+               void (*fields)(DmJson *, gconstpointer))
+{
+  dm_json_member(b, name);
+  dm_json_begin_array(b);
+  for (guint i = 0; i < items->len; i++) {
+    dm_json_begin_object(b);
+    fields(b, g_ptr_array_index(items, i));
+    dm_json_end_object(b);
+  }
+  dm_json_end_array(b);
+}
+
+/* A string member of a struct: its JSON key and where it is. */
+typedef struct {
+  const char *key;
+  gsize offset;
+} StringField;
+
+static void
+string_fields(DmJson *b, gconstpointer item, const StringField *fields, gsize n)
+{
+  for (gsize i = 0; i < n; i++)
+    dm_json_member_string(b, fields[i].key,
+                          G_STRUCT_MEMBER(const char *, item, fields[i].offset));
+}
+
+static void
+removal_fields(DmJson *b, gconstpointer item)
+{
+  static const StringField fields[] = {
+    { "time", G_STRUCT_OFFSET(DmDiagRemoval, time) },
+    { "path", G_STRUCT_OFFSET(DmDiagRemoval, path) },
+    { "by", G_STRUCT_OFFSET(DmDiagRemoval, by) },
+    { "reason", G_STRUCT_OFFSET(DmDiagRemoval, reason) },
+  };
+  string_fields(b, item, fields, G_N_ELEMENTS(fields));
+}
+
+static void
+advice_fields(DmJson *b, gconstpointer item)
+{
+  static const StringField fields[] = {
+    { "finding", G_STRUCT_OFFSET(DmDiagAdvice, finding) },
+    { "advice", G_STRUCT_OFFSET(DmDiagAdvice, text) },
+  };
+  string_fields(b, item, fields, G_N_ELEMENTS(fields));
+  member_strings(b, "commands", ((const DmDiagAdvice *)item)->commands);
+}
+
+/* The domain, its device model and its scrub helper. */
+static void
+state_json(DmJson *b, const DmDiagReport *r)
+{
+  static const StringField domain[] = {
+    { "state", G_STRUCT_OFFSET(DmDiagReport, domain_state) },
+    { "source", G_STRUCT_OFFSET(DmDiagReport, domain_source) },
+    { "note", G_STRUCT_OFFSET(DmDiagReport, domain_note) },
+  };
+
+  dm_json_member(b, "domain");
+  dm_json_begin_object(b);
+  string_fields(b, r, domain, G_N_ELEMENTS(domain));
+  dm_json_end_object(b);
+
+  dm_json_member(b, "device_model");
+  dm_json_begin_object(b);
+  dm_json_member_string(b, "state", r->dm_state);
+  dm_json_member_int(b, "pid", r->dm_pid, r->dm_pid > 0);
+  dm_json_member_bool(b, "alive", r->dm_alive);
+  dm_json_member_bool(b, "is_configured_qemu", r->dm_is_qemu);
+  dm_json_member_string(b, "exe", r->dm_exe);
+  dm_json_member_int(b, "stubdom_domid", r->dm_stubdom, r->dm_stubdom >= 0);
+  dm_json_member_string(b, "note", r->dm_note);
+  dm_json_end_object(b);
+
+  dm_json_member(b, "scrub_helper");
+  dm_json_begin_object(b);
+  dm_json_member_bool(b, "running", r->helper_pids->len > 0);
+  dm_json_member(b, "pids");
+  dm_json_begin_array(b);
+  for (guint i = 0; i < r->helper_pids->len; i++)
+    dm_json_int(b, g_array_index(r->helper_pids, int, i));
+  dm_json_end_array(b);
+  dm_json_end_object(b);
+}
+
+/* The scrub's story and the device model's log. */
 static void
 story_json(DmJson *b, const DmDiagReport *r)
 {
@@ -447,47 +498,16 @@ story_json(DmJson *b, const DmDiagReport *r)
   dm_json_member_string(b, "helper_stopped_at", st->stopped_at);
   dm_json_member_string(b, "helper_stopped_why", st->stopped_why);
   dm_json_member_string(b, "helper_stopped_line", st->stopped_line);
-  dm_json_member(b, "removed");
-  dm_json_begin_array(b);
-  for (guint i = 0; i < st->removals->len; i++) {
-    const DmDiagRemoval *x = g_ptr_array_index(st->removals, i);
-    dm_json_begin_object(b);
-    dm_json_member_string(b, "time", x->time);
-    dm_json_member_string(b, "path", x->path);
-    dm_json_member_string(b, "by", x->by);
-    dm_json_member_string(b, "reason", x->reason);
-    dm_json_end_object(b);
-  }
-  dm_json_end_array(b);
+  member_objects(b, "removed", st->removals, removal_fields);
   member_strings(b, "not_helpers", st->impostors);
   dm_json_end_object(b);
-}
 
-static void
-log_json(DmJson *b, const DmDiagReport *r)
-{
   dm_json_member(b, "log");
   dm_json_begin_object(b);
   dm_json_member_string(b, "path", r->log_path);
   member_strings(b, "error_lines", r->log_errors);
   dm_json_member_string(b, "note", r->log_note);
   dm_json_end_object(b);
-}
-
-static void
-advice_json(DmJson *b, const DmDiagReport *r)
-{
-  dm_json_member(b, "advice");
-  dm_json_begin_array(b);
-  for (guint i = 0; i < r->advice->len; i++) {
-    const DmDiagAdvice *a = g_ptr_array_index(r->advice, i);
-    dm_json_begin_object(b);
-    dm_json_member_string(b, "finding", a->finding);
-    dm_json_member_string(b, "advice", a->text);
-    member_strings(b, "commands", a->commands);
-    dm_json_end_object(b);
-  }
-  dm_json_end_array(b);
 }
 
 char *
@@ -500,18 +520,15 @@ dm_diagnose_format_json(const DmDiagReport *r)
   dm_json_member_string(b, "name", r->name);
   dm_json_member_string(b, "guest", dm_guest_name(r->guest));
   dm_json_member_string(b, "guest_source", r->guest_source);
-  domain_json(b, r);
-  device_model_json(b, r);
-  helper_json(b, r);
+  state_json(b, r);
   story_json(b, r);
-  log_json(b, r);
   dm_json_member(b, "devices");
   dm_json_begin_array(b);
   for (guint i = 0; i < r->devices->len; i++)
     device_json(b, g_ptr_array_index(r->devices, i));
   dm_json_end_array(b);
   member_strings(b, "findings", r->findings);
-  advice_json(b, r);
+  member_objects(b, "advice", r->advice, advice_fields);
   dm_json_member_string(b, "partial", r->partial);
   member_strings(b, "xenstored", r->xenstoreds);
   dm_json_member_bool(b, "stuck", r->stuck);
