@@ -317,6 +317,17 @@ class TestScrub(ScrubTest):
         self.xs.release(7)
         self.finish(launch)
 
+    def test_helper_is_an_ordinary_task(self):
+        """The intermediate that detaches the helper runs SCHED_FIFO, so
+        that the launcher does not wait for a CPU for it
+        (dm/sys/helper.c); the helper it forks must not inherit that
+        (SCHED_RESET_ON_FORK)."""
+        launch, pid = self.watching_helper()
+        self.assertEqual(os.sched_getscheduler(pid), os.SCHED_OTHER, launch.log())
+        self.assertEqual(os.sched_getparam(pid).sched_priority, 0)
+        self.xs.release(7)
+        self.finish(launch)
+
     def test_helper_exits_on_release_and_leaves_nothing(self):
         launch, pid = self.watching_helper()
         self.assertIsNotNone(proc_status(pid))
