@@ -79,7 +79,11 @@ main(int argc, char **argv)
   dm_proctitle_init(argc, argv);
   g_autoptr(GError) error = NULL;
   DmCli cli;
-  int status;
+  int status = 0;
+  gboolean ok = TRUE;
+  /* What check and diagnose report without an error: problems found,
+   * something stuck.  Exit 1. */
+  gboolean found = FALSE;
 
   dm_log_init(FALSE);
   if (!dm_cli_parse(argc, argv, &cli, &error))
@@ -93,28 +97,28 @@ main(int argc, char **argv)
   case DM_MODE_HELP:
     status = print_text(cli.help);
     break;
-  case DM_MODE_CHECK: {
-    gboolean problems = FALSE;
-    status = dm_check_run(&cli, &problems, &error) ? (problems ? 1 : 0) : fail(error);
+  case DM_MODE_CHECK:
+    ok = dm_check_run(&cli, &found, &error);
     break;
-  }
   case DM_MODE_LAUNCH:
-    status = dm_launch_run(&cli, argv[0], inherited, &error) ? 0 : fail(error);
+    ok = dm_launch_run(&cli, argv[0], inherited, &error);
     break;
   case DM_MODE_STUBDOM:
-    status = dm_stubdom_run(&cli, inherited, &error) ? 0 : fail(error);
+    ok = dm_stubdom_run(&cli, inherited, &error);
     break;
-  case DM_MODE_DIAGNOSE: {
-    gboolean stuck = FALSE;
-    status = dm_diagnose_run(&cli, &stuck, &error) ? (stuck ? 1 : 0) : fail(error);
+  case DM_MODE_DIAGNOSE:
+    ok = dm_diagnose_run(&cli, &found, &error);
     break;
-  }
   case DM_MODE_SCRUB:
-    status = dm_scrub_cmd_run(&cli, &error) ? 0 : fail(error);
+    ok = dm_scrub_cmd_run(&cli, &error);
     break;
   default:
     g_assert_not_reached();
   }
+  if (!ok)
+    status = fail(error);
+  else if (found)
+    status = 1;
   dm_cli_clear(&cli);
   return status;
 }
