@@ -104,38 +104,6 @@ running_qemu(DmDiagSnapshot *s)
 
 /* ---- states ----------------------------------------------------------- */
 
-Test(diagnose, state_names_and_numbers)
-{
-  static const char *const names[] = { "Unknown", "Initialising", "InitWait",
-                                       "Initialised", "Connected", "Closing", "Closed",
-                                       "Reconfiguring", "Reconfigured" };
-  for (int i = 0; i < 9; i++) {
-    char text[4];
-    g_snprintf(text, sizeof text, "%d", i);
-    cr_assert_eq(dm_diag_state_parse(text), i);
-    cr_assert_str_eq(dm_diag_state_name(i), names[i]);
-  }
-  cr_assert_eq(dm_diag_state_parse(NULL), DM_STATE_MISSING);
-  cr_assert_eq(dm_diag_state_parse("connected"), DM_STATE_INVALID);
-  cr_assert_eq(dm_diag_state_parse("-1"), DM_STATE_INVALID);
-  cr_assert_eq(dm_diag_state_parse(""), DM_STATE_INVALID);
-  cr_assert_str_eq(dm_diag_state_name(DM_STATE_MISSING), "missing");
-  cr_assert_str_eq(dm_diag_state_name(9), "invalid");
-  cr_assert_str_eq(dm_diag_state_name(DM_STATE_INVALID), "invalid");
-}
-
-Test(diagnose, children_sort_numbers_numerically)
-{
-  g_autoptr(DmDiagSnapshot) s = dm_diag_snapshot_new(5);
-  seed(s, (const char *const[]){ "/a/10/x", "", "/a/2", "", "/a/2/y", "", "/a/b", "",
-                                 "/ab/9", "", NULL });
-  g_autoptr(GPtrArray) kids = dm_diag_snapshot_children(s, "/a");
-  cr_assert_eq(kids->len, 3);
-  cr_assert_str_eq(g_ptr_array_index(kids, 0), "2");
-  cr_assert_str_eq(g_ptr_array_index(kids, 1), "10");
-  cr_assert_str_eq(g_ptr_array_index(kids, 2), "b");
-}
-
 /* ---- layouts from real hangs ------------------------------------------ */
 
 /* XENUTIL: an HVM guest whose console and vfb backends nothing serves. */
@@ -587,30 +555,6 @@ Test(diagnose, untrusted_text_is_kept_and_made_printable_on_output)
   g_autoptr(GPtrArray) lines = dm_diagnose_error_lines("\033[31merror\033[0m: boom\r\nok\033]0;x\007\n", 5);
   cr_assert_eq(lines->len, 1);
   cr_assert_str_eq(g_ptr_array_index(lines, 0), "error: boom");
-}
-
-/* C1 controls and bidi controls are as dangerous as ESC on a terminal. */
-Test(diagnose, printable_replaces_c1_and_bidi)
-{
-  const char *in = "a\xc2\x9b" "31mb\xc2\x9d" "0;t\xc2\x9c" "c\xe2\x80\xae" "d\xe2\x81\xa6"
-                   "e\xe2\x80\x8f" "f\x7f\x01g\xc3\xa9";
-  g_autofree char *out = dm_diag_printable(in);
-  cr_assert_str_eq(out, "a?31mb?0;t?c?d?e?f??g\xc3\xa9");
-  g_autofree char *cut = dm_diag_printable_cut("abcdef", 3);
-  cr_assert_str_eq(cut, "abc...");
-}
-
-Test(diagnose, valid_paths)
-{
-  cr_assert(dm_diag_valid_path("/local/domain/0/backend/vbd/5/768"));
-  cr_assert_not(dm_diag_valid_path("/local/domain/0/backend/vbd/5/768 "));
-  cr_assert_not(dm_diag_valid_path("local/domain"));
-  cr_assert_not(dm_diag_valid_path("/local//domain"));
-  cr_assert_not(dm_diag_valid_path("/local/domain/"));
-  cr_assert_not(dm_diag_valid_path(""));
-  g_autofree char *big = g_strnfill(4000, 'a');
-  big[0] = '/';
-  cr_assert_not(dm_diag_valid_path(big));
 }
 
 /* A guest writes a trailing space into its frontend's backend link: the
