@@ -468,6 +468,70 @@ rescan(Watch *w, gboolean initial)
 
 /* A pair is settled when both sides are Connected, or both are closed or
  * gone; otherwise one side waits for the other. */
+static gboolean
+settled(const Watch *w, const char *key, const Pair *p)
+{
+  const Side *fe = p->fe, *be = p->be;
+  int fs = fe ? fe->state : DM_STATE_MISSING, bs = be ? be->state : DM_STATE_MISSING;
+  gboolean closed_f = fs == DM_STATE_MISSING || fs == DM_XB_CLOSED;
+  gboolean closed_b = bs == DM_STATE_MISSING || bs == DM_XB_CLOSED;
+
+  if ((fs == DM_XB_CONNECTED && bs == DM_XB_CONNECTED) || (closed_f && closed_b))
+    return TRUE;
+  /* A backend in InitWait facing a frontend in Initialising: an HVM
+   * guest whose PV driver has not loaded (or never will: it uses the
+   * emulated device), as diagnose says too. */
+  if (fs == DM_XB_INITIALISING && bs == DM_XB_INITWAIT)
+    return TRUE;
+  /* A frontend whose backend the launcher's scrub removed: that is the
+   * fix working (see diagnose.c), not a hang. */
+  if (fe && be == NULL && w->scrubbed && g_strv_contains((const char *const *)w->scrubbed,
+                                                         fe->cls))
+    return TRUE;
+  /* xenconsoled serves a PV guest's console 0 without ever moving the
+   * backend's state (see diagnose.c). */
+  return w->pv && fe == NULL && g_str_has_prefix(key, "console/");
+}
+
+/* "frontend Initialising for 31.0 s", "... since before the watch", or
+ * "no frontend". */
+static char *
+side_words(const char *which, const Side *s, gint64 now)
+{
+  if (s == NULL)
+    return g_strdup_printf("no %s", which);
+  if (s->since_us == 0)
+    return g_strdup_printf("%s %s since before the watch", which, state_word(s->state));
+  return g_strdup_printf("%s %s for %.1f s", which, state_word(s->state),
+                         (now - s->since_us) / 1e6);
+}
+
+static void
+emit_stuck(Watch *w, const char *key, const Pair *p, gint64 now)
+{
+  g_autofree char *t = stamp();
+  gint64 unchanged_s = (now - p->changed_us) / G_USEC_PER_SEC;
+
+  if (w->cli->json) {
+    g_autoptr(DmJson) b = dm_json_new(FALSE);
+    emit_json_head(b, "stuck", t);
+    dm_json_member_string(b, "device", key);
+    dm_json_member_string(b, "frontend", p->fe ? state_word(p->fe->state) : NULL);
+    dm_json_member_string(b, "backend", p->be ? state_word(p->be->state) : NULL);
+    dm_json_member_int(b, "unchanged_s", unchanged_s, TRUE);
+    dm_json_member_int(b, "stuck_after_s", w->stuck_after_s, TRUE);
+    emit_json_end(b);
+  } else {
+    g_autofree char *shown = dm_diag_printable_cut(key, 50);
+    g_autofree char *fpart = side_words("frontend", p->fe, now);
+    g_autofree char *bpart = side_words("backend", p->be, now);
+    printf("%s STUCK %s: %s, %s (nothing changed for %" G_GINT64_FORMAT " s; "
+           "--stuck-after %u s); run `qemu-dm-launcher diagnose %u` for advice\n", t, shown,
+           fpart, bpart, unchanged_s, w->stuck_after_s, w->domid);
+  }
+  fflush(stdout);
+}
+
 static void
 check_stuck(Watch *w)
 {
@@ -478,59 +542,11 @@ check_stuck(Watch *w)
   g_hash_table_iter_init(&it, w->pairs);
   while (g_hash_table_iter_next(&it, &key, &value)) {
     Pair *p = value;
-    const Side *fe = p->fe, *be = p->be;
-    if (p->flagged || now - p->changed_us < (gint64)w->stuck_after_s * G_USEC_PER_SEC)
-      continue;
-    int fs = fe ? fe->state : DM_STATE_MISSING, bs = be ? be->state : DM_STATE_MISSING;
-    gboolean closed_f = fs == DM_STATE_MISSING || fs == DM_XB_CLOSED;
-    gboolean closed_b = bs == DM_STATE_MISSING || bs == DM_XB_CLOSED;
-    if ((fs == DM_XB_CONNECTED && bs == DM_XB_CONNECTED) || (closed_f && closed_b))
-      continue;
-    /* A backend in InitWait facing a frontend in Initialising: an HVM
-     * guest whose PV driver has not loaded (or never will: it uses the
-     * emulated device), as diagnose says too. */
-    if (fs == DM_XB_INITIALISING && bs == DM_XB_INITWAIT)
-      continue;
-    /* A frontend whose backend the launcher's scrub removed: that is the
-     * fix working (see diagnose.c), not a hang. */
-    if (fe && be == NULL && w->scrubbed && g_strv_contains((const char *const *)w->scrubbed,
-                                                           fe->cls))
-      continue;
-    /* xenconsoled serves a PV guest's console 0 without ever moving the
-     * backend's state (see diagnose.c). */
-    if (w->pv && fe == NULL && g_str_has_prefix(key, "console/"))
+    if (p->flagged || now - p->changed_us < (gint64)w->stuck_after_s * G_USEC_PER_SEC ||
+        settled(w, key, p))
       continue;
     p->flagged = TRUE;
-    g_autofree char *t = stamp();
-    double fsecs = fe && fe->since_us ? (now - fe->since_us) / 1e6 : -1;
-    double bsecs = be && be->since_us ? (now - be->since_us) / 1e6 : -1;
-    if (w->cli->json) {
-      g_autoptr(DmJson) b = dm_json_new(FALSE);
-      emit_json_head(b, "stuck", t);
-      dm_json_member_string(b, "device", key);
-      dm_json_member_string(b, "frontend", fe ? state_word(fs) : NULL);
-      dm_json_member_string(b, "backend", be ? state_word(bs) : NULL);
-      dm_json_member_int(b, "unchanged_s", (now - p->changed_us) / G_USEC_PER_SEC, TRUE);
-      dm_json_member_int(b, "stuck_after_s", w->stuck_after_s, TRUE);
-      emit_json_end(b);
-    } else {
-      g_autofree char *shown = dm_diag_printable_cut(key, 50);
-      g_autofree char *fpart = fe ? (fsecs >= 0 ? g_strdup_printf("frontend %s for %.1f s",
-                                                                  state_word(fs), fsecs)
-                                                : g_strdup_printf("frontend %s since before "
-                                                                  "the watch", state_word(fs)))
-                                  : g_strdup("no frontend");
-      g_autofree char *bpart = be ? (bsecs >= 0 ? g_strdup_printf("backend %s for %.1f s",
-                                                                  state_word(bs), bsecs)
-                                                : g_strdup_printf("backend %s since before "
-                                                                  "the watch", state_word(bs)))
-                                  : g_strdup("no backend");
-      printf("%s STUCK %s: %s, %s (nothing changed for %" G_GINT64_FORMAT " s; "
-             "--stuck-after %u s); run `qemu-dm-launcher diagnose %u` for advice\n", t, shown,
-             fpart, bpart, (now - p->changed_us) / G_USEC_PER_SEC, w->stuck_after_s,
-             w->domid);
-    }
-    fflush(stdout);
+    emit_stuck(w, key, p, now);
   }
 }
 
