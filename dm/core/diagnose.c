@@ -936,8 +936,8 @@ device_advice(DmDiagReport *r, const DmDiagDevice *d, const char *finding)
 static void
 dm_advice(DmDiagReport *r, const char *finding)
 {
-  g_autofree char *tail = g_strdup_printf("tail -n 50 %s", r->log_path ? r->log_path
-                                                                       : "/var/log/xen/qemu-dm-NAME.log");
+  const char *log = r->log_path ? r->log_path : "/var/log/xen/qemu-dm-NAME.log";
+  g_autofree char *tail = g_strdup_printf("tail -n 50 %s", log);
   g_autofree char *destroy = g_strdup_printf("xl destroy %u", r->domid);
   g_autofree char *text = g_strdup_printf(
     "the device model (pid %d) is gone: the guest has lost its emulated devices (disk, "
