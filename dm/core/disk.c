@@ -154,13 +154,16 @@ dm_disk_rewrite(const char *option, const char *value, gboolean *drive, GPtrArra
     }
     prefix = dm_disk_drive_prefix(&spec);
     out = g_string_new(prefix);
-    elements = dm_qemu_opts_split(value);
+    elements = dm_qemu_opts_split(value, FALSE);
     for (guint i = 0; i < elements->len; i++) {
       const char *e = g_ptr_array_index(elements, i);
       /* The spec decides both: every element that sets either goes,
-       * "file" alone too (qemu reads it as file=on, and its last file
-       * wins). */
-      if (dm_qemu_opt_is(e, "file") || dm_qemu_opt_is(e, "format"))
+       * "file" and "nofile" alone too (qemu reads them as file=on and
+       * file=off, and its last file wins).  Empty elements go too: qemu
+       * reads one in the middle as a flag with an empty name, which the
+       * block layer refuses, and after the prefix one would glue the
+       * next element into format's value. */
+      if (*e == '\0' || dm_qemu_opt_is(e, "file") || dm_qemu_opt_is(e, "format"))
         continue;
       g_string_append_printf(out, ",%s", e);
     }

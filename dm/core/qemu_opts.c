@@ -81,27 +81,70 @@ dm_disk_option(const char *option)
   return NULL;
 }
 
-GPtrArray *
-dm_qemu_opts_split(const char *optstr)
+/* Where a value that starts at `p` ends, as qemu's get_opt_value reads
+ * it: at the first ',' that is not half of a ",," pair, or at the end. */
+static const char *
+value_end(const char *p)
 {
-  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-  const char *start = optstr;
-  const char *p = optstr;
-
-  for (;;) {
-    if (*p == ',' && p[1] == ',') {
-      p += 2;
-      continue;
-    }
-    if (*p == ',' || *p == '\0') {
-      g_ptr_array_add(out, g_strndup(start, (gsize)(p - start)));
-      if (*p == '\0')
-        return out;
-      start = ++p;
-      continue;
+  while (*p != '\0') {
+    if (*p == ',') {
+      if (p[1] != ',')
+        break;
+      p++;
     }
     p++;
   }
+  return p;
+}
+
+/* Where the element that starts at `p` ends, as qemu's
+ * get_opt_name_value reads it: its key ends at the first '=' or ','
+ * (strcspn(p, "=,")).  Ended by '=', it is KEY=VALUE and the value runs
+ * on through ",," pairs; ended by ',' or the end, it is the implied
+ * key's value (which also runs through pairs) when `implied`, and a
+ * flag (which ends at that ',') otherwise. */
+static const char *
+element_end(const char *p, gboolean implied)
+{
+  gsize len = strcspn(p, "=,");
+
+  if (p[len] == '=')
+    return value_end(p + len + 1);
+  return implied ? value_end(p) : p + len;
+}
+
+GPtrArray *
+dm_qemu_opts_split(const char *optstr, gboolean implied)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+  const char *p = optstr;
+
+  for (;;) {
+    const char *end = element_end(p, implied && p == optstr);
+    g_ptr_array_add(out, g_strndup(p, (gsize)(end - p)));
+    if (*end == '\0')
+      return out;
+    p = end + 1;
+  }
+}
+
+GPtrArray *
+dm_qemu_dm_vnc_split(const char *value)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+  g_auto(GStrv) parts = g_strsplit(value, ",", -1);
+
+  for (char **p = parts; *p; p++)
+    g_ptr_array_add(out, g_strdup(*p));
+  if (out->len == 0) /* g_strsplit gives none for "" */
+    g_ptr_array_add(out, g_strdup(""));
+  return out;
+}
+
+gboolean
+dm_qemu_opt_implied(const char *first)
+{
+  return first[strcspn(first, "=,")] != '=';
 }
 
 char *
@@ -117,29 +160,77 @@ dm_qemu_unescape(const char *element)
   return g_string_free(out, FALSE);
 }
 
+/* The key and value qemu reads from one element of a split (not an
+ * implied first one): "k=v" is k and v unescaped; a flag "k" is k=on,
+ * and a flag "nok" is k=off (qemu strips the "no"). */
+static char *
+element_key(const char *element, char **value)
+{
+  gsize len = strcspn(element, "=,");
+
+  if (element[len] == '=') {
+    *value = dm_qemu_unescape(element + len + 1);
+    return g_strndup(element, len);
+  }
+  if (strncmp(element, "no", 2) == 0) {
+    *value = g_strdup("off");
+    return g_strndup(element + 2, len - 2);
+  }
+  *value = g_strdup("on");
+  return g_strndup(element, len);
+}
+
 gboolean
 dm_qemu_opt_is(const char *element, const char *key)
 {
-  gsize n = strlen(key);
-  return strncmp(element, key, n) == 0 && (element[n] == '\0' || element[n] == '=');
+  g_autofree char *value = NULL;
+  g_autofree char *got = element_key(element, &value);
+  return strcmp(got, key) == 0;
+}
+
+char *
+dm_qemu_opt_get_implied(const char *optstr, const char *implied_key, const char *key)
+{
+  g_autoptr(GPtrArray) elements = dm_qemu_opts_split(optstr, implied_key != NULL);
+  char *found = NULL;
+
+  for (guint i = 0; i < elements->len; i++) {
+    const char *e = g_ptr_array_index(elements, i);
+    g_autofree char *value = NULL;
+    g_autofree char *k = NULL;
+
+    /* qemu stops at the end of the string: an empty last element (of
+     * "" or "a,") is not read. */
+    if (i + 1 == elements->len && *e == '\0')
+      break;
+    if (i == 0 && implied_key != NULL && dm_qemu_opt_implied(e)) {
+      k = g_strdup(implied_key);
+      value = dm_qemu_unescape(e);
+    } else {
+      k = element_key(e, &value);
+    }
+    /* qemu_opt_get finds the last. */
+    if (strcmp(k, key) == 0) {
+      g_free(found);
+      found = g_steal_pointer(&value);
+    }
+  }
+  return found;
 }
 
 char *
 dm_qemu_opt_get(const char *optstr, const char *key)
 {
-  g_autoptr(GPtrArray) elements = dm_qemu_opts_split(optstr);
+  g_autoptr(GPtrArray) elements = NULL;
+  const char *first;
 
-  for (guint i = 0; i < elements->len; i++) {
-    g_autofree char *element = dm_qemu_unescape(g_ptr_array_index(elements, i));
-    const char *eq = strchr(element, '=');
-
-    if (key == NULL)
-      return eq == NULL ? g_steal_pointer(&element) : NULL;
-    if (eq != NULL && (gsize)(eq - element) == strlen(key) &&
-        strncmp(element, key, strlen(key)) == 0)
-      return g_strdup(eq + 1);
-  }
-  return NULL;
+  if (key != NULL)
+    return dm_qemu_opt_get_implied(optstr, NULL, key);
+  elements = dm_qemu_opts_split(optstr, TRUE);
+  first = g_ptr_array_index(elements, 0);
+  if (elements->len == 1 && *first == '\0')
+    return NULL;
+  return dm_qemu_opt_implied(first) ? dm_qemu_unescape(first) : NULL;
 }
 
 char *
@@ -159,13 +250,16 @@ static const char *const secret_keys[] = { "password", "data", "passwd", "key", 
 char *
 dm_redact_arg(const char *arg)
 {
-  g_autoptr(GPtrArray) elements = dm_qemu_opts_split(arg);
+  /* Split with no implied key: an implied first element is a value, and
+   * its end is where the split without one also ends an element, so
+   * this reading sees every KEY=VALUE either reading does. */
+  g_autoptr(GPtrArray) elements = dm_qemu_opts_split(arg, FALSE);
   GString *out = g_string_sized_new(strlen(arg));
 
   for (guint i = 0; i < elements->len; i++) {
     const char *element = g_ptr_array_index(elements, i);
-    const char *eq = strchr(element, '=');
-    g_autofree char *key = eq ? g_strndup(element, (gsize)(eq - element)) : NULL;
+    gsize len = strcspn(element, "=,");
+    g_autofree char *key = element[len] == '=' ? g_strndup(element, len) : NULL;
 
     if (i > 0)
       g_string_append_c(out, ',');

@@ -5,19 +5,27 @@
  * means something only if it reads them as qemu does, so no other file
  * splits one.
  *
- * qemu's rules (util/qemu-option.c, get_opt_value and get_opt_name_value):
- * a single ',' ends an element and ",," is a literal comma inside one; the
- * first '=' of an element ends its key; an element without '=' is a flag
- * ("password" is password=on), except a first element where the option
- * has an implied key ("xenfv" in "-machine xenfv,accel=xen").
- *
- * Where this reading is simpler than qemu's (neither matters to a value
- * the launcher writes, which is escaped and has a plain key):
- * - qemu ends a key at any ',' (strcspn(params, "=,")), so "a,,b=1",
- *   unless it is an implied first element, is to qemu the flags "a" and
- *   "" and then b=1; here it is one element whose key is "a,b".
- * - qemu takes the last of a repeated key; dm_qemu_opt_get the first.
- *   Callers that replace a key drop every element that sets it. */
+ * qemu's rules, as util/qemu-option.c reads them (get_opt_name_value,
+ * get_opt_value, opts_do_parse, qemu_opt_get):
+ * - a key ends at the first '=' or ',' (strcspn(p, "=,")), so a key never
+ *   holds a comma and ",," cannot escape one there: "a,,b=1" is the flag
+ *   "a", the flag "" and then b=1;
+ * - a value (after '=') ends at the first single ','; ",," in it is a
+ *   literal comma;
+ * - an element without '=' is a flag: "password" is password=on and
+ *   "nopassword" is password=off;
+ * - an option with an implied key (-vnc's "vnc", -name's "guest",
+ *   -machine's and -display's "type", -object's "qom-type") reads a first
+ *   element with no '=' before its first ',' as that key's value, which
+ *   ends as a value does: "-vnc a,,b=1" is vnc="a,b=1".  -drive and
+ *   -run-with have none;
+ * - the string's end ends the reading: "" sets nothing, "a," only a;
+ * - of a repeated key, qemu_opt_get returns the last.
+ * -machine, -display and -object go through util/keyval.c instead, which
+ * splits keys and values the same way and also keeps the last of a key;
+ * it refuses flags and a ",," in an implied value, which the readings
+ * here accept, so a string that they read differently is one qemu
+ * refuses. */
 #pragma once
 #include <glib.h>
 
@@ -45,23 +53,44 @@ typedef struct {
 /* The disk option called `option` (no dashes), or NULL. */
 const DmDiskOption *dm_disk_option(const char *option);
 
-/* Splits an option string at single commas.  Each element is kept as
+/* Splits an option string into its elements where qemu does (above):
+ * `implied` for an option with an implied key.  Each element is kept as
  * written (",," stays doubled), so that elements can be joined back with
  * ',' into the same string.  "" gives one empty element; "a," gives "a"
- * and "". */
-GPtrArray *dm_qemu_opts_split(const char *optstr);
+ * and "" (neither empty element is one qemu reads).  An empty element
+ * anywhere else is one qemu reads, as a flag with an empty name. */
+GPtrArray *dm_qemu_opts_split(const char *optstr, gboolean implied);
+
+/* qemu-xen-traditional (qemu-dm) reads -vnc its own way (vnc.c,
+ * vnc_display_open): the display runs to the first ',' and every ','
+ * starts an option; there is no ",," escape.  Splits at every ',', so
+ * "" gives one empty element, and joined with ',' the elements are the
+ * string. */
+GPtrArray *dm_qemu_dm_vnc_split(const char *value);
+
+/* Whether qemu reads the first element of a split (as written) as the
+ * implied key's value, for an option that has one: it has no '=' before
+ * its first ','. */
+gboolean dm_qemu_opt_implied(const char *first);
 
 /* One element as qemu reads it: ",," becomes ','. */
 char *dm_qemu_unescape(const char *element);
 
-/* Whether an element as written sets `key`: "key=..." or the flag "key". */
+/* Whether an element of a split (as written, and not an implied first
+ * one) sets `key` for qemu: "key=...", the flag "key", or the flag
+ * "nokey" (key=off). */
 gboolean dm_qemu_opt_is(const char *element, const char *key);
 
-/* Reads the value of key `key` out of a qemu option string such as
- * "guest=win7,debug-threads=on" or "xenfv,suppress-vmdesc=on" (where the
- * first, key-less element is returned for key == NULL).  Doubled commas are
- * unescaped.  Returns NULL if absent; a flag ("key" without '=') has no
- * value here. */
+/* The value qemu uses for `key` in an option string whose option has the
+ * implied key `implied_key` (NULL for none): that of the last element
+ * that sets it, unescaped; "on" or "off" for a flag; NULL if none does.
+ * "-vnc 127.0.0.1:0,vnc=0.0.0.0:0" listens on 0.0.0.0:0. */
+char *dm_qemu_opt_get_implied(const char *optstr, const char *implied_key, const char *key);
+
+/* The same for an option with no implied key ("-drive file=/a,file=/b"
+ * opens /b).  key == NULL gives instead the first element's value when
+ * qemu would read it as an implied key's ("xenfv" of
+ * "xenfv,suppress-vmdesc=on"; NULL for "type=pc" and for ""). */
 char *dm_qemu_opt_get(const char *optstr, const char *key);
 
 /* The one escaping function for values placed inside a qemu option: every

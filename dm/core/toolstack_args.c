@@ -65,11 +65,9 @@ dm_request_free(DmRequest *request)
 static char *
 machine_type(const char *value)
 {
-  /* "-machine xenfv,suppress-vmdesc=on", "-machine type=pc,accel=xen". */
-  char *type = dm_qemu_opt_get(value, NULL);
-  if (type == NULL)
-    type = dm_qemu_opt_get(value, "type");
-  return type;
+  /* "-machine xenfv,suppress-vmdesc=on", "-machine type=pc,accel=xen":
+   * the implied key is "type", and qemu keeps its last value. */
+  return dm_qemu_opt_get_implied(value, "type", "type");
 }
 
 static DmGuest
@@ -81,7 +79,7 @@ guest_from_machine(const char *machine, const char *value)
     return DM_GUEST_PV;
   /* XCP-ng and XenServer: "-machine pc-0.10,accel=xen,..." is an HVM guest
    * on an emulated PC board. */
-  g_autofree char *accel = dm_qemu_opt_get(value, "accel");
+  g_autofree char *accel = dm_qemu_opt_get_implied(value, "type", "accel");
   if (accel != NULL && strcmp(accel, "xen") == 0 &&
       (g_str_has_prefix(machine, "pc") || g_str_has_prefix(machine, "q35")))
     return DM_GUEST_HVM;
@@ -101,7 +99,7 @@ guest_from_machine(const char *machine, const char *value)
 static char *
 upstream_name(const char *value, GError **error)
 {
-  g_autoptr(GPtrArray) elements = dm_qemu_opts_split(value);
+  g_autoptr(GPtrArray) elements = dm_qemu_opts_split(value, TRUE); /* implied "guest" */
   const char *first = g_ptr_array_index(elements, 0);
   static const char *const keys[] = { "guest=", "process=", "debug-threads=" };
   guint seen[G_N_ELEMENTS(keys)] = { 0 };
@@ -326,7 +324,7 @@ dm_request_parse(int argc, char *const argv[], GError **error)
     } else if (strcmp(opt, "vnc") == 0) {
       request->vnc_index = (int)i;
     } else if (strcmp(opt, "display") == 0) {
-      g_autofree char *type = dm_qemu_opt_get(value, NULL);
+      g_autofree char *type = dm_qemu_opt_get_implied(value, "type", "type");
       request->display_index = (int)i;
       request->sdl = type != NULL && strcmp(type, "sdl") == 0;
     } else if (strcmp(opt, "sandbox") == 0) {

@@ -16,18 +16,27 @@ dm_vnc_wants_password(const DmDomainConfig *dc)
   return dc->vnc_password_file != NULL || dc->vnc_password_xenstore;
 }
 
+/* qemu's VNC display: the last value of -vnc's implied key "vnc", which
+ * its first element gives when it has no '=' ("127.0.0.1:0,vnc=:1" is
+ * :1).  NULL, or "none", opens no VNC server (vnc_display_open). */
+static char *
+vnc_display_value(const char *value)
+{
+  return dm_qemu_opt_get_implied(value, "vnc", "vnc");
+}
+
 /* Whether upstream qemu-xen gets a VNC server from the toolstack: "-vnc
  * none" (with or without options) stays as it is (dm_vnc_rewrite). */
 static gboolean
 upstream_vnc_server(const DmRequest *request)
 {
-  g_autoptr(GPtrArray) elements = NULL;
+  g_autofree char *display = NULL;
 
   if (request->flavour != DM_FLAVOUR_QEMU_XEN || request->vnc_index < 0 ||
       (guint)request->vnc_index + 1 >= request->args->len)
     return FALSE;
-  elements = dm_qemu_opts_split(g_ptr_array_index(request->args, request->vnc_index + 1));
-  return strcmp(g_ptr_array_index(elements, 0), "none") != 0;
+  display = vnc_display_value(g_ptr_array_index(request->args, request->vnc_index + 1));
+  return display != NULL && strcmp(display, "none") != 0;
 }
 
 gboolean
@@ -152,6 +161,15 @@ replace_listen(const DmDomainConfig *dc, char **host, GError **error)
   return TRUE;
 }
 
+/* Whether an element of -vnc's value sets `key` for the qemu that reads
+ * it.  qemu-dm knows an option by its prefix: "tlsx" is tls, "to=" to
+ * (vnc.c, vnc_display_open). */
+static gboolean
+vnc_sets(gboolean traditional, const char *element, const char *key)
+{
+  return traditional ? g_str_has_prefix(element, key) : dm_qemu_opt_is(element, key);
+}
+
 char *
 dm_vnc_rewrite(const DmRequest *request, const DmDomainConfig *dc, const char *value,
                GPtrArray *extra, GError **error)
@@ -160,15 +178,19 @@ dm_vnc_rewrite(const DmRequest *request, const DmDomainConfig *dc, const char *v
   gboolean password = dm_vnc_wants_password(dc);
   gboolean tls = dc->vnc_tls_dir != NULL;
   gboolean range = dc->vnc_display_to >= 0;
-  g_autoptr(GPtrArray) elements = dm_qemu_opts_split(value);
+  g_autoptr(GPtrArray) elements =
+    traditional ? dm_qemu_dm_vnc_split(value) : dm_qemu_opts_split(value, TRUE);
   g_autoptr(GString) out = g_string_new(NULL);
-  const char *address = g_ptr_array_index(elements, 0);
+  g_autofree char *address =
+    traditional ? g_strdup(g_ptr_array_index(elements, 0)) : vnc_display_value(value);
+  g_autofree char *plain = NULL;
+  g_autofree char *written = NULL;
   g_autofree char *host = NULL;
   g_autofree char *display = NULL;
   const char *colon;
   int first;
 
-  if (strcmp(address, "none") == 0 || g_str_has_prefix(address, "unix:") ||
+  if (address == NULL || strcmp(address, "none") == 0 || g_str_has_prefix(address, "unix:") ||
       g_str_has_prefix(address, "vsock:")) {
     if (dc->vnc_listen || dc->vnc_display >= 0 || range) {
       g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
@@ -176,7 +198,7 @@ dm_vnc_rewrite(const DmRequest *request, const DmDomainConfig *dc, const char *v
                   "only apply to a TCP listener", value);
       return NULL;
     }
-    if (strcmp(address, "none") == 0)
+    if (address == NULL || strcmp(address, "none") == 0)
       return g_strdup(value);
     host = NULL;
   } else {
@@ -218,20 +240,29 @@ dm_vnc_rewrite(const DmRequest *request, const DmDomainConfig *dc, const char *v
     return NULL;
   }
 
-  if (host != NULL)
-    g_string_append_printf(out, "%s:%s", host, display);
-  else
-    g_string_append(out, address);
-  for (guint i = 1; i < elements->len; i++) {
+  /* The display goes first.  For upstream it is the implied key's
+   * value, spelt "vnc=..." if qemu would otherwise read a key in it, and
+   * every other element that sets it goes.  Empty elements go too: qemu
+   * reads one in the middle as a flag with an empty name (which -vnc
+   * refuses), and one after the display would glue the next element
+   * into its value. */
+  plain = host != NULL ? g_strdup_printf("%s:%s", host, display) : g_strdup(address);
+  written = traditional ? g_strdup(plain) : dm_qemu_escape(plain);
+  g_string_append_printf(out, "%s%s",
+                         traditional || dm_qemu_opt_implied(written) ? "" : "vnc=", written);
+  for (guint i = 0; i < elements->len; i++) {
     const char *e = g_ptr_array_index(elements, i);
-    if (range && dm_qemu_opt_is(e, "to"))
+    if (*e == '\0' || (i == 0 && (traditional || dm_qemu_opt_implied(e))) ||
+        (!traditional && dm_qemu_opt_is(e, "vnc")))
+      continue;
+    if (range && vnc_sets(traditional, e, "to"))
       continue;
     /* For qemu-xen-traditional a password stays qemu-dm's business. */
     if (password && !traditional &&
         (dm_qemu_opt_is(e, "password") || dm_qemu_opt_is(e, "password-secret")))
       continue;
-    if (tls && (dm_qemu_opt_is(e, "tls") || dm_qemu_opt_is(e, "tls-creds") ||
-                dm_qemu_opt_is(e, "x509") || dm_qemu_opt_is(e, "x509verify")))
+    if (tls && (vnc_sets(traditional, e, "tls") || vnc_sets(traditional, e, "tls-creds") ||
+                vnc_sets(traditional, e, "x509") || vnc_sets(traditional, e, "x509verify")))
       continue;
     g_string_append_printf(out, ",%s", e);
   }

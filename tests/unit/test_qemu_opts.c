@@ -1,5 +1,10 @@
 #include <criterion/criterion.h>
+#include "config.h"
+#include "disk.h"
+#include "qemu_args.h"
 #include "qemu_opts.h"
+#include "toolstack_args.h"
+#include "vnc.h"
 
 #include <string.h>
 
@@ -84,7 +89,7 @@ Test(optget, elements)
   cr_assert_null(c);
   g_autofree char *d = dm_qemu_opt_get("file=/a,,b,format=raw", "file");
   cr_assert_str_eq(d, "/a,b");
-  g_autofree char *e = dm_qemu_opt_get("", NULL);
+  g_autofree char *e = dm_qemu_opt_get(",", NULL);
   cr_assert_str_eq(e, "");
   g_autofree char *f = dm_qemu_opt_get("a=1", "b");
   cr_assert_null(f);
@@ -92,9 +97,9 @@ Test(optget, elements)
 
 /* The elements as written: joined back with ',' they give the string. */
 static void
-assert_split(const char *optstr, const char *const *want, guint n)
+assert_split(const char *optstr, gboolean implied, const char *const *want, guint n)
 {
-  g_autoptr(GPtrArray) got = dm_qemu_opts_split(optstr);
+  g_autoptr(GPtrArray) got = dm_qemu_opts_split(optstr, implied);
   g_autoptr(GString) joined = g_string_new(NULL);
 
   cr_assert_eq(got->len, n, "'%s': %u elements, expected %u", optstr, got->len, n);
@@ -105,12 +110,18 @@ assert_split(const char *optstr, const char *const *want, guint n)
   cr_assert_str_eq(joined->str, optstr);
 }
 
-#define SPLIT(optstr, ...)                                                                \
+/* SPLIT for an option with an implied key (-vnc, -name), FLAT for one
+ * without (-drive, -run-with). */
+#define SPLIT_AS(implied, optstr, ...)                                                    \
   do {                                                                                    \
     const char *const want[] = { __VA_ARGS__ };                                           \
-    assert_split(optstr, want, G_N_ELEMENTS(want));                                       \
+    assert_split(optstr, implied, want, G_N_ELEMENTS(want));                              \
   } while (0)
+#define SPLIT(optstr, ...) SPLIT_AS(TRUE, optstr, __VA_ARGS__)
+#define FLAT(optstr, ...) SPLIT_AS(FALSE, optstr, __VA_ARGS__)
 
+/* The cases below are all about the first element, which with an
+ * implied key is read as a value: ",," in it is a comma. */
 Test(split, single_commas_separate_doubled_ones_stay)
 {
   SPLIT("", "");
@@ -132,6 +143,38 @@ Test(split, single_commas_separate_doubled_ones_stay)
   SPLIT("a,,,,b", "a,,,,b");
   /* Keys without '=' are elements too (qemu's flags). */
   SPLIT("127.0.0.1:0,password,to=9", "127.0.0.1:0", "password", "to=9");
+}
+
+/* qemu ends a key, and so a flag, at any ',' (strcspn(p, "=,")): ",,"
+ * escapes a comma only in a value, and in an implied first element. */
+Test(split, a_key_ends_at_any_comma)
+{
+  FLAT("", "");
+  FLAT("a", "a");
+  FLAT("a,,b=1", "a", "", "b=1");
+  FLAT("x,,password=s", "x", "", "password=s");
+  FLAT("x,,file=/p", "x", "", "file=/p");
+  FLAT("a,,,b", "a", "", "", "b");
+  FLAT(",,a", "", "", "a");
+  FLAT(",,", "", "", "");
+  FLAT("a,", "a", "");
+  /* In a value ",," is still a comma, also after a flag. */
+  FLAT("file=/a,,b,format=raw", "file=/a,,b", "format=raw");
+  FLAT("if=ide,x,,y,file=/a,,b", "if=ide", "x", "", "y", "file=/a,,b");
+  FLAT("a=b,,,c", "a=b,,", "c");
+  /* With an implied key, only the first element reads ",," as a comma. */
+  SPLIT("a,,b=1", "a,,b=1");
+  SPLIT("a=1,x,,password=s", "a=1", "x", "", "password=s");
+  SPLIT("127.0.0.1:0,x,,vnc=0.0.0.0:0", "127.0.0.1:0", "x", "", "vnc=0.0.0.0:0");
+}
+
+Test(split, which_first_elements_are_implied)
+{
+  cr_assert(dm_qemu_opt_implied("127.0.0.1:0"));
+  cr_assert(dm_qemu_opt_implied("a,,b=1"));
+  cr_assert(dm_qemu_opt_implied(""));
+  cr_assert_not(dm_qemu_opt_implied("vnc=:0"));
+  cr_assert_not(dm_qemu_opt_implied("=x"));
 }
 
 Test(split, unescape_reads_doubled_commas_as_one)
@@ -157,6 +200,9 @@ Test(optget, edge_cases)
     { "a=1,", "a", "1" },
     { "a=1,", NULL, NULL },
     { ",", NULL, "" },
+    /* ...which qemu does not read: "" sets nothing (this was "" before
+     * qemu's reading was followed). */
+    { "", NULL, NULL },
     { "a,", NULL, "a" },
     /* ",," at either end of a value. */
     { "file=,,a", "file", ",a" },
@@ -164,9 +210,13 @@ Test(optget, edge_cases)
     { "file=a,,,format=raw", "file", "a," },
     { "file=a,,,format=raw", "format", "raw" },
     { ",,x", NULL, ",x" },
-    /* A key without '=' is a flag, which has no value here... */
-    { "a=1,file", "file", NULL },
-    { "password,to=9", "password", NULL },
+    /* A key without '=' is a flag, "on" to qemu, and "noKEY" is KEY=off
+     * (both were NULL before qemu's reading was followed)... */
+    { "a=1,file", "file", "on" },
+    { "password,to=9", "password", "on" },
+    { "a=1,nofile", "file", "off" },
+    { "file=/a,nofile", "file", "off" },
+    { "nofile=/a", "nofile", "/a" },
     /* ...and the first element is key-less only without '='. */
     { "none,to=9", NULL, "none" },
     { "type=pc", "type", "pc" },
@@ -176,8 +226,15 @@ Test(optget, edge_cases)
     { "x-file=/y,file=/x", "file", "/x" },
     /* A value may hold '='. */
     { "append=a=b", "append", "a=b" },
-    /* The first of a repeated key (qemu's own is the last: see the header). */
-    { "file=/a,file=/b", "file", "/a" },
+    /* qemu's is the last of a repeated key (this was "/a" before). */
+    { "file=/a,file=/b", "file", "/b" },
+    { "file=/a,x,file=/b,,c,y", "file", "/b,c" },
+    /* A key ends at any ',': "x,,file=/p" is x, "" and file=/p. */
+    { "x,,file=/p", "file", "/p" },
+    { "x,,file=/p", "x,file", NULL },
+    { "file=/a,x,,file=/p", "file", "/p" },
+    { "a,,b=1", "b", "1" },
+    { "a,,b=1", "a", "on" },
     { "", "file", NULL },
   };
   for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -200,6 +257,46 @@ Test(optis, key_or_flag_whole)
   cr_assert_not(dm_qemu_opt_is("", "to"));
   cr_assert_not(dm_qemu_opt_is("xto=1", "to"));
   cr_assert(dm_qemu_opt_is("file=/a,,b", "file"));
+  /* qemu reads the flag "noKEY" as KEY=off. */
+  cr_assert(dm_qemu_opt_is("nopassword", "password"));
+  cr_assert(dm_qemu_opt_is("nofile", "file"));
+  cr_assert_not(dm_qemu_opt_is("nofile=/x", "file"));
+  cr_assert(dm_qemu_opt_is("nofile=/x", "nofile"));
+  cr_assert_not(dm_qemu_opt_is("none", "none"));
+  cr_assert(dm_qemu_opt_is("none", "ne"));
+}
+
+/* With an implied key, the first element without '=' is that key's
+ * value, through ",," pairs; qemu keeps the last value of every key. */
+Test(optget, implied_keys_as_qemu_reads_them)
+{
+  struct {
+    const char *optstr, *implied, *key, *want;
+  } cases[] = {
+    { "127.0.0.1:0,password=on", "vnc", "vnc", "127.0.0.1:0" },
+    { "127.0.0.1:0,vnc=0.0.0.0:0", "vnc", "vnc", "0.0.0.0:0" },
+    { "vnc=0.0.0.0:0", "vnc", "vnc", "0.0.0.0:0" },
+    { "a,,b=1", "vnc", "vnc", "a,b=1" },
+    { "a,,b=1", "vnc", "b", NULL },
+    { "a,,b=1,c=2", "vnc", "c", "2" },
+    { "password=x", "vnc", "vnc", NULL },
+    { "", "vnc", "vnc", NULL },
+    { ",password", "vnc", "vnc", "" },
+    { ",password", "vnc", "password", "on" },
+    { "xenfv,type=pc", "type", "type", "pc" },
+    { "pc,accel=xen,accel=kvm", "type", "accel", "kvm" },
+    /* Without one, the same first element is flags. */
+    { "a,,b=1", NULL, "b", "1" },
+    { "127.0.0.1:0,password=on", NULL, "vnc", NULL },
+  };
+  for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *got =
+      dm_qemu_opt_get_implied(cases[i].optstr, cases[i].implied, cases[i].key);
+    if (cases[i].want == NULL)
+      cr_assert_null(got, "'%s' key %s", cases[i].optstr, cases[i].key);
+    else
+      cr_assert_str_eq(got, cases[i].want, "'%s' key %s", cases[i].optstr, cases[i].key);
+  }
 }
 
 Test(option, names)
@@ -270,6 +367,122 @@ Test(redact, every_secret_key_and_only_its_value)
     { "x=a,,b,password=y,", "x=a,,b,password=***," },
     { ",password=x", ",password=***" },
     { "", "" },
+    /* A key ends at any ',': qemu reads "x,,password=s" as x, "" and
+     * password=s (this was left as it is before). */
+    { "x,,password=s", "x,,password=***" },
+    { "127.0.0.1:0,x,,password=s,,t,to=9", "127.0.0.1:0,x,,password=***,to=9" },
+    { "secret,,data=s", "secret,,data=***" },
+    { "nopassword,password", "nopassword,password" },
   };
   assert_maps(dm_redact_arg, cases, G_N_ELEMENTS(cases));
+}
+
+/* The launcher's checks read option strings through the functions
+ * above; these cases are strings whose meaning turned on a divergence
+ * from qemu's reading, checked where the launcher acts on them. */
+
+static DmRequest *
+request_with(const char *option, const char *value, gboolean traditional)
+{
+  const char *line[] = { traditional ? "-d" : "-xen-domid", "5", "-name", "g", "-machine",
+                         "xenfv", option, value, NULL };
+  g_autoptr(GError) error = NULL;
+  DmRequest *r = dm_request_parse(G_N_ELEMENTS(line) - 1, (char *const *)line, &error);
+  cr_assert_not_null(r, "%s", error ? error->message : "");
+  return r;
+}
+
+static DmDomainConfig *
+domain_config(const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmConfig) c = dm_config_parse(text, strlen(text), "t", NULL, &error);
+  cr_assert_not_null(c, "%s", error ? error->message : "");
+  return dm_config_for_domain(c, "g", &error);
+}
+
+/* The image qemu opens is the one the disk checks see. */
+static void
+assert_drive_image(const char *value, const char *image, const char *rewritten)
+{
+  g_autoptr(GPtrArray) images = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmRequest) r = request_with("-drive", value, FALSE);
+  g_autoptr(GPtrArray) paths = dm_qemu_image_paths(r);
+  gboolean drive = FALSE;
+  g_autofree char *out = dm_disk_rewrite("drive", value, &drive, images, &error);
+
+  cr_assert_eq(paths->len, 1, "'%s': %u images", value, paths->len);
+  cr_assert_str_eq(g_ptr_array_index(paths, 0), image, "'%s'", value);
+  if (rewritten == NULL) {
+    cr_assert_null(out, "'%s' gave '%s'", value, out);
+    return;
+  }
+  cr_assert_not_null(out, "'%s': %s", value, error ? error->message : "");
+  cr_assert_str_eq(out, rewritten);
+  cr_assert_str_eq(g_ptr_array_index(images, 0), image);
+  /* And qemu, reading the rewritten string, opens that image. */
+  g_autofree char *file = dm_qemu_opt_get(out, "file");
+  cr_assert_str_eq(file, image);
+}
+
+Test(callers, drive_file_after_doubled_comma_is_seen)
+{
+  const char *value = "x,,file=/etc/shadow";
+  g_autoptr(GPtrArray) elements = dm_qemu_opts_split(value, FALSE);
+  g_autofree char *file = dm_qemu_opt_get(value, "file");
+
+  cr_assert_str_eq(file, "/etc/shadow");
+  cr_assert(dm_qemu_opt_is(g_ptr_array_index(elements, 2), "file"));
+  assert_drive_image(value, "/etc/shadow", NULL);
+  assert_drive_image("x,,file=tap:aio:/p.img,if=ide", "/p.img",
+                     "file=/p.img,format=raw,x,if=ide");
+}
+
+Test(callers, repeated_drive_file_is_the_last)
+{
+  assert_drive_image("file=/a.img,file=/b.img", "/b.img", NULL);
+  assert_drive_image("file=tap:aio:/a.img,file=/etc/shadow", "/etc/shadow", NULL);
+  assert_drive_image("file=/etc/shadow,file=tap:aio:/b.img,format=raw", "/b.img",
+                     "file=/b.img,format=raw");
+  assert_drive_image("file=tap:aio:/a.img,x,,file=tap:qcow2:/b.img,,c", "/b.img,c",
+                     "file=/b.img,,c,format=qcow2,x");
+}
+
+/* -vnc VALUE rewritten under `config`, for upstream or qemu-dm. */
+static char *
+vnc_rewritten(const char *config, const char *value, gboolean traditional)
+{
+  g_autoptr(DmDomainConfig) dc = domain_config(config);
+  g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmRequest) r = request_with("-vnc", value, traditional);
+  char *out = dm_vnc_rewrite(r, dc, value, extra, &error);
+
+  cr_assert_not_null(out, "%s", error ? error->message : "");
+  return out;
+}
+
+Test(callers, vnc_display_is_qemus_last)
+{
+  const char *config = "[launcher]\nvnc-password-file = /p\n";
+  g_autoptr(DmDomainConfig) dc = domain_config(config);
+  g_autoptr(DmRequest) none = request_with("-vnc", "none,vnc=127.0.0.1:0", FALSE);
+  g_autoptr(DmRequest) keyed = request_with("-vnc", "vnc=none", FALSE);
+  g_autofree char *out = vnc_rewritten(config, "127.0.0.1:0,vnc=0.0.0.0:1,password=on", FALSE);
+  g_autofree char *spelt = vnc_rewritten(config, "vnc=a=b:1", FALSE);
+
+  cr_assert_str_eq(out, "0.0.0.0:1,password-secret=" DM_VNC_SECRET_ID);
+  /* A display qemu would read a key in is given its key. */
+  cr_assert_str_eq(spelt, "vnc=a=b:1,password-secret=" DM_VNC_SECRET_ID);
+  cr_assert(dm_vnc_passes_password(none, dc));
+  cr_assert_not(dm_vnc_passes_password(keyed, dc));
+}
+
+/* qemu-dm has no ",," and no vnc= key: its display runs to the first ','. */
+Test(callers, vnc_display_of_qemu_dm)
+{
+  g_autofree char *out = vnc_rewritten("[launcher]\nvnc-listen = 127.0.0.1\n",
+                                       "0.0.0.0:0,vnc=127.0.0.1:1,,x,password", TRUE);
+  cr_assert_str_eq(out, "127.0.0.1:0,vnc=127.0.0.1:1,x,password");
 }
