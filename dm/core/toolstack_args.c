@@ -209,6 +209,28 @@ refuse_wrapper_argv(int argc, char *const argv[], GError **error)
   return FALSE;
 }
 
+/* qemu-xen opens a VNC server for every -vnc (vnc_parse gives each its
+ * own id) and for "-display vnc=..." (parse_display), where qemu-dm keeps
+ * the last -vnc.  The launcher checks and rewrites one -vnc (listen
+ * address, password, TLS): under qemu-xen, any other VNC server would
+ * escape those checks, so it is refused. */
+static gboolean
+one_vnc_server(const DmRequest *request, const char *opt, const char *value, GError **error)
+{
+  gboolean display = strcmp(opt, "display") == 0;
+
+  if (request->flavour == DM_FLAVOUR_TRADITIONAL || (display ? !g_str_has_prefix(value, "vnc") : request->vnc_index < 0))
+    return TRUE;
+  g_autofree char *shown = dm_quote_for_message(value);
+  g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+              display ? "-display %s: qemu would open a VNC server that the launcher's VNC "
+                        "checks do not see; give it as -vnc"
+                      : "-vnc given twice (the second %s): qemu would open a VNC server for "
+                        "each, and the launcher checks one",
+              shown);
+  return FALSE;
+}
+
 /* What a -run-with value asks for: "user=U" drops ids, "chroot=D" chroots. */
 static void
 note_run_with(DmRequest *request, const char *value)
@@ -322,8 +344,12 @@ dm_request_parse(int argc, char *const argv[], GError **error)
       request->guest = guest_from_machine(type, value);
       request->machine = g_steal_pointer(&type);
     } else if (strcmp(opt, "vnc") == 0) {
+      if (!one_vnc_server(request, opt, value, error))
+        return NULL;
       request->vnc_index = (int)i;
     } else if (strcmp(opt, "display") == 0) {
+      if (!one_vnc_server(request, opt, value, error))
+        return NULL;
       g_autofree char *type = dm_qemu_opt_get_implied(value, "type", "type");
       request->display_index = (int)i;
       request->sdl = type != NULL && strcmp(type, "sdl") == 0;

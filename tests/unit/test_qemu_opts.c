@@ -486,3 +486,26 @@ Test(callers, vnc_display_of_qemu_dm)
                                        "0.0.0.0:0,vnc=127.0.0.1:1,,x,password", TRUE);
   cr_assert_str_eq(out, "127.0.0.1:0,vnc=127.0.0.1:1,x,password");
 }
+
+/* qemu-xen opens a VNC server per -vnc and for -display vnc=...; the
+ * launcher checks one, so it refuses the others.  qemu-dm keeps the last
+ * -vnc, as the launcher does. */
+Test(callers, one_vnc_server_for_qemu_xen)
+{
+  const char *twice[] = { "-xen-domid", "5", "-vnc", "127.0.0.1:0", "-vnc", "0.0.0.0:1", NULL };
+  const char *display[] = { "-xen-domid", "5", "-vnc", "127.0.0.1:0", "-display",
+                            "vnc=0.0.0.0:1", NULL };
+  const char *dm_twice[] = { "-d", "5", "-vnc", "127.0.0.1:0", "-vnc", "127.0.0.1:1", NULL };
+  const char *const *refused[] = { twice, display };
+
+  for (size_t i = 0; i < G_N_ELEMENTS(refused); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DmRequest) r = dm_request_parse(6, (char *const *)refused[i], &error);
+    cr_assert_null(r);
+    cr_assert_not_null(strstr(error->message, "VNC server"), "%s", error->message);
+  }
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmRequest) r = dm_request_parse(6, (char *const *)dm_twice, &error);
+  cr_assert_not_null(r, "%s", error ? error->message : "");
+  cr_assert_eq(r->vnc_index, 4);
+}
