@@ -2,6 +2,7 @@
 #include "build_config.h"
 #include "config.h"
 #include "qemu_probe.h"
+#include "log.h"
 #include "util.h"
 #include "vnc.h"
 
@@ -229,10 +230,7 @@ dm_check_run(const DmCli *cli, gboolean *problems, GError **error)
   else
     printf("ok: no problems found\n");
   *problems = r.problems > 0;
-  if (fflush(stdout) != 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "check: cannot write the report: %s",
-                g_strerror(errno));
+  if (!dm_print_stdout(NULL, "report", error))
     return FALSE;
-  }
   return TRUE;
 }

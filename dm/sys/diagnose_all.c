@@ -7,9 +7,9 @@
 #include "diagnose_output.h"
 #include "diagnose_cmd.h"
 #include "diagnose_read.h"
+#include "log.h"
 #include "util.h"
 
-#include <errno.h>
 #include <stdio.h>
 
 gboolean
@@ -53,12 +53,8 @@ dm_diagnose_all_run(const DmCli *cli, gboolean *stuck, GError **error)
   }
   g_autofree char *text = cli->json ? dm_diagnose_format_all_json(reports)
                                      : dm_diagnose_format_all_table(reports);
-  fputs(text, stdout);
-  if (fflush(stdout) != 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot write the report: %s",
-                g_strerror(errno));
+  if (!dm_print_stdout(text, "report", error))
     return FALSE;
-  }
   if (timed_out) {
     g_set_error(error, DM_DIAGNOSE_ERROR, DM_DIAGNOSE_ERROR_PARTIAL,
                 "diagnose --all: xenstored did not answer within %u s (--timeout); the list "

@@ -3,9 +3,9 @@
 #include "config_read.h"
 #include "diagnose_output.h"
 #include "diagnose_read.h"
+#include "log.h"
 #include "util.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,12 +65,8 @@ finish(const DmCli *cli, DmDiagSnapshot *snap, const char *log_dir, gboolean *st
   report = dm_diagnose_complete(snap, dc, log_dir, NULL);
   text = cli->json ? dm_diagnose_format_json(report)
                    : dm_diagnose_format_table(report, use_colour());
-  fputs(text, stdout);
-  if (fflush(stdout) != 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot write the report: %s",
-                g_strerror(errno));
+  if (!dm_print_stdout(text, "report", error))
     return FALSE;
-  }
   *stuck = report->stuck;
   return TRUE;
 }

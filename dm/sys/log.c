@@ -1,6 +1,8 @@
 #include "log.h"
 #include "build_config.h"
+#include "util.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
@@ -148,4 +150,17 @@ dm_log_reopen_syslog(void)
    * helper's filter then allows only sendto on it. */
   closelog();
   openlog(DM_PROGRAM_NAME, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+gboolean
+dm_print_stdout(const char *text, const char *what, GError **error)
+{
+  if (text)
+    fputs(text, stdout);
+  if (fflush(stdout) != 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot write the %s: %s", what,
+                g_strerror(errno));
+    return FALSE;
+  }
+  return TRUE;
 }

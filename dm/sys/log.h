@@ -25,6 +25,11 @@ void dm_log_reopen_syslog(void);
  * before the config said where else to log). */
 void dm_log_to_syslog_only(const char *message);
 
+/* Writes `text` (may be NULL) to stdout and flushes it: a report or plan
+ * a person or script reads.  A failed write (a closed pipe, a full disk)
+ * is an error "cannot write the WHAT: REASON", not a silent success. */
+gboolean dm_print_stdout(const char *text, const char *what, GError **error);
+
 /* ISO-8601 with milliseconds and the UTC offset:
  * "2026-12-06T02:10:11.123+00:00". */
 char *dm_log_timestamp(GDateTime *when);

@@ -1,8 +1,8 @@
 #include "pipeline.h"
 #include "config_read.h"
+#include "log.h"
 #include "util.h"
 
-#include <errno.h>
 #include <stdio.h>
 
 DmPlan *
@@ -47,11 +47,5 @@ dm_pipeline_print(const DmPlan *plan, gboolean json, GError **error)
 {
   g_autofree char *text = dm_plan_dry_run(plan, json);
 
-  fputs(text, stdout);
-  if (fflush(stdout) != 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot write the plan: %s",
-                g_strerror(errno));
-    return FALSE;
-  }
-  return TRUE;
+  return dm_print_stdout(text, "plan", error);
 }

@@ -294,9 +294,5 @@ dm_scrub_cmd_run(const DmCli *cli, GError **error)
          id.domid, cli->dry_run ? "would remove" : "removed",
          removed, kept);
   dm_xs_job_unref(job);
-  if (fflush(stdout) != 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot write: %s", g_strerror(errno));
-    return FALSE;
-  }
-  return TRUE;
+  return dm_print_stdout(NULL, "report", error);
 }
