@@ -15,8 +15,19 @@ enum {
 };
 
 typedef enum {
-  OPT_CONFIG, OPT_DRY_RUN, OPT_NO_HELPER, OPT_VERBOSE, OPT_JSON, OPT_LOG_DIR,
-  OPT_TIMEOUT, OPT_WATCH, OPT_ALL, OPT_FOR, OPT_STUCK_AFTER, OPT_VERSION, OPT_HELP,
+  OPT_CONFIG,
+  OPT_DRY_RUN,
+  OPT_NO_HELPER,
+  OPT_VERBOSE,
+  OPT_JSON,
+  OPT_LOG_DIR,
+  OPT_TIMEOUT,
+  OPT_WATCH,
+  OPT_ALL,
+  OPT_FOR,
+  OPT_STUCK_AFTER,
+  OPT_VERSION,
+  OPT_HELP,
 } OptId;
 
 typedef struct {
@@ -28,6 +39,7 @@ typedef struct {
   const char *help;
 } Opt;
 
+/* clang-format off */
 static const Opt opts[] = {
   { OPT_DRY_RUN, "dry-run", 'n', NULL, FOR_LAUNCH | FOR_STUBDOM | FOR_SCRUB,
     "Print what would be done and exit; touch nothing (xl's -N)" },
@@ -51,6 +63,7 @@ static const Opt opts[] = {
     "Print the version and the libraries built against, and exit" },
   { OPT_HELP, "help", 'h', NULL, FOR_ALL, "Print this help and exit" },
 };
+/* clang-format on */
 
 /* The subcommands.  A new one is a row here and a case in main. */
 typedef struct {
@@ -62,6 +75,7 @@ typedef struct {
   const char *about;   /* a paragraph for its --help */
 } Subcommand;
 
+/* clang-format off */
 static const Subcommand subcommands[] = {
   { "check", DM_MODE_CHECK, FOR_CHECK, "[DOMAIN-NAME]",
     "Validate the config, qemu binaries and secret files",
@@ -83,6 +97,7 @@ static const Subcommand subcommands[] = {
     "Reads the target domain and qemu's arguments from xenstore and execs qemu\n"
     "in the stub domain (see the stub-domain documentation)." },
 };
+/* clang-format on */
 
 /* The launcher's own grammar, the first argument deciding (see cli.h). */
 static const Opt *
@@ -140,12 +155,13 @@ dm_cli_usage(const char *subcommand)
   GString *out = g_string_new(NULL);
 
   if (sub) {
-    g_string_append_printf(out, "Usage: %s %s [options] %s\n\n%s.\n\n%s\n",
-                           DM_PROGRAM_NAME, sub->name, sub->args, sub->summary, sub->about);
+    g_string_append_printf(out, "Usage: %s %s [options] %s\n\n%s.\n\n%s\n", DM_PROGRAM_NAME,
+                           sub->name, sub->args, sub->summary, sub->about);
     append_options(out, sub->mask);
     return g_string_free(out, FALSE);
   }
-  g_string_append_printf(out,
+  g_string_append_printf(
+    out,
     "Usage: %1$s [-nv] [-c FILE] [--json] [--no-helper] -- TOOLSTACK-ARGS...\n"
     "       %1$s TOOLSTACK-ARGS...\n"
     "       %1$s [options] <subcommand> [options] [args]\n"
@@ -230,7 +246,8 @@ set_misplaced(GError **error, char **argv, int at, GPtrArray *understood)
   }
   g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
               "%s is not a launcher option (understood: %s); the toolstack's "
-              "arguments go after \"--\": %s", what, seen->str, form->str);
+              "arguments go after \"--\": %s",
+              what, seen->str, form->str);
 }
 
 typedef struct {
@@ -239,8 +256,7 @@ typedef struct {
 
 /* One launcher option at argv[*i] (advances *i past its value). */
 static gboolean
-take_option(const Opt *o, int argc, char **argv, int *i, DmCli *cli, Seen *seen,
-            GError **error)
+take_option(const Opt *o, int argc, char **argv, int *i, DmCli *cli, Seen *seen, GError **error)
 {
   const char *eq = g_str_has_prefix(argv[*i], "--") ? strchr(argv[*i], '=') : NULL;
   const char *value = NULL;
@@ -251,8 +267,8 @@ take_option(const Opt *o, int argc, char **argv, int *i, DmCli *cli, Seen *seen,
     else if (*i + 1 < argc && strcmp(argv[*i + 1], "--") != 0)
       value = argv[++*i];
     else {
-      g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "--%s needs a value: --%s %s",
-                  o->long_name, o->long_name, o->arg);
+      g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "--%s needs a value: --%s %s", o->long_name,
+                  o->long_name, o->arg);
       return FALSE;
     }
   } else if (eq) {
@@ -260,14 +276,32 @@ take_option(const Opt *o, int argc, char **argv, int *i, DmCli *cli, Seen *seen,
     return FALSE;
   }
   switch (o->id) {
-  case OPT_CONFIG: g_free(cli->config_path); cli->config_path = g_strdup(value); break;
-  case OPT_LOG_DIR: g_free(cli->log_dir); cli->log_dir = g_strdup(value); break;
-  case OPT_DRY_RUN: cli->dry_run = TRUE; break;
-  case OPT_NO_HELPER: cli->no_helper = TRUE; break;
-  case OPT_VERBOSE: cli->verbose = TRUE; break;
-  case OPT_JSON: cli->json = TRUE; break;
-  case OPT_WATCH: cli->watch = TRUE; break;
-  case OPT_ALL: cli->all = TRUE; break;
+  case OPT_CONFIG:
+    g_free(cli->config_path);
+    cli->config_path = g_strdup(value);
+    break;
+  case OPT_LOG_DIR:
+    g_free(cli->log_dir);
+    cli->log_dir = g_strdup(value);
+    break;
+  case OPT_DRY_RUN:
+    cli->dry_run = TRUE;
+    break;
+  case OPT_NO_HELPER:
+    cli->no_helper = TRUE;
+    break;
+  case OPT_VERBOSE:
+    cli->verbose = TRUE;
+    break;
+  case OPT_JSON:
+    cli->json = TRUE;
+    break;
+  case OPT_WATCH:
+    cli->watch = TRUE;
+    break;
+  case OPT_ALL:
+    cli->all = TRUE;
+    break;
   case OPT_TIMEOUT:
   case OPT_FOR:
   case OPT_STUCK_AFTER: {
@@ -277,12 +311,17 @@ take_option(const Opt *o, int argc, char **argv, int *i, DmCli *cli, Seen *seen,
                   o->long_name, value);
       return FALSE;
     }
-    *(o->id == OPT_TIMEOUT ? &cli->timeout_s : o->id == OPT_FOR ? &cli->for_s
-                                                                 : &cli->stuck_after_s) = (int)n;
+    *(o->id == OPT_TIMEOUT ? &cli->timeout_s
+      : o->id == OPT_FOR   ? &cli->for_s
+                           : &cli->stuck_after_s) = (int)n;
     break;
   }
-  case OPT_VERSION: seen->version = TRUE; break;
-  case OPT_HELP: seen->help = TRUE; break;
+  case OPT_VERSION:
+    seen->version = TRUE;
+    break;
+  case OPT_HELP:
+    seen->help = TRUE;
+    break;
   }
   return TRUE;
 }

@@ -15,7 +15,7 @@
 typedef enum {
   DM_MODE_LAUNCH,
   DM_MODE_VERSION,
-  DM_MODE_HELP,       /* print cli->help and exit 0 */
+  DM_MODE_HELP, /* print cli->help and exit 0 */
   DM_MODE_DIAGNOSE,
   DM_MODE_STUBDOM,
   DM_MODE_SCRUB,
@@ -24,18 +24,18 @@ typedef enum {
 
 typedef struct {
   DmMode mode;
-  char *config_path;     /* --config; NULL means the default path */
+  char *config_path; /* --config; NULL means the default path */
   gboolean dry_run;
   gboolean no_helper;
   gboolean verbose;
-  gboolean json;         /* --json: dry run and diagnose print JSON */
-  char *log_dir;         /* diagnose --log-dir; NULL means the built-in default */
-  int timeout_s;         /* diagnose, scrub --timeout: bound on xenstore; 0: default */
-  gboolean watch;        /* diagnose --watch */
-  gboolean all;          /* diagnose --all */
-  int for_s;             /* diagnose --watch --for SECONDS; 0: until released or Ctrl-C */
-  int stuck_after_s;     /* diagnose --watch --stuck-after; 0: default */
-  char *help;            /* DM_MODE_HELP: the text to print */
+  gboolean json;     /* --json: dry run and diagnose print JSON */
+  char *log_dir;     /* diagnose --log-dir; NULL means the built-in default */
+  int timeout_s;     /* diagnose, scrub --timeout: bound on xenstore; 0: default */
+  gboolean watch;    /* diagnose --watch */
+  gboolean all;      /* diagnose --all */
+  int for_s;         /* diagnose --watch --for SECONDS; 0: until released or Ctrl-C */
+  int stuck_after_s; /* diagnose --watch --stuck-after; 0: default */
+  char *help;        /* DM_MODE_HELP: the text to print */
   int toolstack_argc;
   char **toolstack_argv; /* borrowed from main's argv */
   char **rest;           /* owned: the subcommand word, then its positional words */

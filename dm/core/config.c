@@ -21,18 +21,17 @@ validate(GKeyFile *file, const char *origin, GPtrArray *warnings, GError **error
     if (g_str_has_prefix(*group, DOMAIN_PREFIX)) {
       g_autoptr(GError) local = NULL;
       if (!dm_check_name(*group + strlen(DOMAIN_PREFIX), &local)) {
-        g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "%s: group [%s]: %s", origin,
-                    *group, local->message);
+        g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "%s: group [%s]: %s", origin, *group,
+                    local->message);
         return FALSE;
       }
       known = TRUE;
     }
     if (!known) {
       if (warnings)
-        g_ptr_array_add(warnings,
-                        g_strdup_printf("%s: unknown group [%s] ignored (expected [%s] "
-                                        "or [%sNAME])",
-                                        origin, *group, GLOBAL_GROUP, DOMAIN_PREFIX));
+        g_ptr_array_add(warnings, g_strdup_printf("%s: unknown group [%s] ignored (expected [%s] "
+                                                  "or [%sNAME])",
+                                                  origin, *group, GLOBAL_GROUP, DOMAIN_PREFIX));
       continue;
     }
     g_auto(GStrv) names = g_key_file_get_keys(file, *group, NULL, NULL);
@@ -89,8 +88,8 @@ check_lines(const char *text, const char *origin, GError **error)
       in_group = TRUE;
     if (why) {
       g_autofree char *shown = dm_quote_for_message(line);
-      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "%s: line %u: %s: %s", origin, n + 1,
-                  why, shown);
+      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "%s: line %u: %s: %s", origin, n + 1, why,
+                  shown);
       return FALSE;
     }
   }
@@ -178,9 +177,8 @@ dm_config_for_domain(const DmConfig *config, const char *name, GError **error)
   /* A helper must share its uid with nothing: not with root's users
    * below it, and not with any qemu (a guest that took over its qemu
    * could then stop or kill the helper). */
-  if (dc->helper_uid_base == 0 ||
-      (dc->helper_uid_base <= dc->dm_uid_base + DM_DOMID_MAX &&
-       dc->dm_uid_base <= dc->helper_uid_base + DM_DOMID_MAX)) {
+  if (dc->helper_uid_base == 0 || (dc->helper_uid_base <= dc->dm_uid_base + DM_DOMID_MAX &&
+                                   dc->dm_uid_base <= dc->helper_uid_base + DM_DOMID_MAX)) {
     g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
                 "helper-uid-base %u: the helpers' uids (base + domid, up to base + %u) "
                 "must not be 0 nor overlap qemu's (dm-uid-base %u + domid)",
@@ -194,8 +192,8 @@ dm_config_for_domain(const DmConfig *config, const char *name, GError **error)
  * plus the spellings an xl.cfg habit produces, which GKeyFile would take
  * silently as part of the value. */
 static void
-lint_value(const DmConfigKey *spec, const char *key, const char *value, const char *group,
-           guint n, GPtrArray *problems)
+lint_value(const DmConfigKey *spec, const char *key, const char *value, const char *group, guint n,
+           GPtrArray *problems)
 {
   g_autoptr(GError) local = NULL;
   g_autofree char *where = g_strdup_printf("line %u: [%s] %s", n, group, key);
@@ -215,8 +213,7 @@ lint_value(const DmConfigKey *spec, const char *key, const char *value, const ch
                                               where));
     return;
   }
-  if (dm_config_key_is_list(spec) &&
-      (strchr(value, ',') || strchr(value, '['))) {
+  if (dm_config_key_is_list(spec) && (strchr(value, ',') || strchr(value, '['))) {
     g_autofree char *fixed = g_strdup(value);
     g_strdelimit(fixed, ",", ';');
     g_autoptr(GString) clean = g_string_new(NULL);
@@ -224,7 +221,8 @@ lint_value(const DmConfigKey *spec, const char *key, const char *value, const ch
       if (!strchr("[]\"' ", *p))
         g_string_append_c(clean, *p);
     g_ptr_array_add(problems, g_strdup_printf("%s: lists are separated by ';', not written the "
-                                              "xl.cfg way: %s = %s", where, key, clean->str));
+                                              "xl.cfg way: %s = %s",
+                                              where, key, clean->str));
     return;
   }
   if (!dm_config_key_check(spec, value, where, &local))
@@ -256,30 +254,32 @@ dm_config_lint(const char *text, GPtrArray *problems)
       group = len >= 3 && line[len - 1] == ']' ? g_strndup(line + 1, len - 2) : NULL;
       if (group == NULL) {
         g_ptr_array_add(problems, g_strdup_printf("line %u: a group header must look like "
-                                                  "[launcher] or [domain:NAME]", n + 1));
+                                                  "[launcher] or [domain:NAME]",
+                                                  n + 1));
         continue;
       }
       g_autoptr(GError) local = NULL;
-      group_known = strcmp(group, GLOBAL_GROUP) == 0 ||
-                    (g_str_has_prefix(group, DOMAIN_PREFIX) &&
-                     dm_check_name(group + strlen(DOMAIN_PREFIX), &local));
+      group_known =
+        strcmp(group, GLOBAL_GROUP) == 0 || (g_str_has_prefix(group, DOMAIN_PREFIX) &&
+                                             dm_check_name(group + strlen(DOMAIN_PREFIX), &local));
       if (!group_known)
-        g_ptr_array_add(problems, g_strdup_printf(
-          "line %u: group [%s] is not [%s] or [%sNAME]%s%s", n + 1, group, GLOBAL_GROUP,
-          DOMAIN_PREFIX, local ? ": " : "", local ? local->message : ""));
+        g_ptr_array_add(problems, g_strdup_printf("line %u: group [%s] is not [%s] or [%sNAME]%s%s",
+                                                  n + 1, group, GLOBAL_GROUP, DOMAIN_PREFIX,
+                                                  local ? ": " : "", local ? local->message : ""));
       continue;
     }
     const char *eq = strchr(line, '=');
     if (eq == NULL || eq == line) {
-      g_ptr_array_add(problems, g_strdup_printf(
-        "line %u: expected KEY = VALUE, a [group] header or a # comment", n + 1));
+      g_ptr_array_add(
+        problems,
+        g_strdup_printf("line %u: expected KEY = VALUE, a [group] header or a # comment", n + 1));
       continue;
     }
     g_autofree char *key = g_strstrip(g_strndup(line, (gsize)(eq - line)));
     g_autofree char *value = g_strstrip(g_strdup(eq + 1));
     if (group == NULL) {
-      g_ptr_array_add(problems, g_strdup_printf(
-        "line %u: %s comes before the first [group] header", n + 1, key));
+      g_ptr_array_add(
+        problems, g_strdup_printf("line %u: %s comes before the first [group] header", n + 1, key));
       continue;
     }
     if (!group_known)
@@ -288,11 +288,12 @@ dm_config_lint(const char *text, GPtrArray *problems)
     if (spec == NULL) {
       g_autofree char *guess = dashed(key);
       if (dm_config_key_find(guess))
-        g_ptr_array_add(problems, g_strdup_printf(
-          "line %u: [%s] unknown key %s: did you mean %s?", n + 1, group, key, guess));
+        g_ptr_array_add(problems, g_strdup_printf("line %u: [%s] unknown key %s: did you mean %s?",
+                                                  n + 1, group, key, guess));
       else
-        g_ptr_array_add(problems, g_strdup_printf(
-          "line %u: [%s] unknown key %s (ignored at launch)", n + 1, group, key));
+        g_ptr_array_add(
+          problems,
+          g_strdup_printf("line %u: [%s] unknown key %s (ignored at launch)", n + 1, group, key));
       continue;
     }
     lint_value(spec, key, value, group, n + 1, problems);

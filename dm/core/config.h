@@ -10,8 +10,8 @@ typedef struct DmConfig DmConfig;
  * keys or groups) are appended to `warnings` (may be NULL): they never
  * stop a guest from booting.  Wrong types and malformed lines are errors
  * that carry the line number where GKeyFile gives one. */
-DmConfig *dm_config_parse(const char *text, gsize length, const char *origin,
-                          GPtrArray *warnings, GError **error);
+DmConfig *dm_config_parse(const char *text, gsize length, const char *origin, GPtrArray *warnings,
+                          GError **error);
 /* Built-in defaults only (no file). */
 DmConfig *dm_config_new_default(void);
 void dm_config_free(DmConfig *config);
@@ -19,8 +19,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmConfig, dm_config_free)
 
 /* Resolves the settings for a domain (name may be NULL: a probe, or a
  * toolstack that passed no name). */
-DmDomainConfig *dm_config_for_domain(const DmConfig *config, const char *name,
-                                     GError **error);
+DmDomainConfig *dm_config_for_domain(const DmConfig *config, const char *name, GError **error);
 
 /* `check`: appends to `problems` one message per problem in config text,
  * each naming its line ("line 7: [launcher] unknown key scrub_mode: did

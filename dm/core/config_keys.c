@@ -57,19 +57,19 @@ G_STATIC_ASSERT(sizeof(DmScrubMode) == sizeof(int));
 G_STATIC_ASSERT(sizeof(DmQemuSandbox) == sizeof(int));
 
 typedef struct {
-  DmConfigKey key;   /* first: dm_config_key hands it out */
+  DmConfigKey key; /* first: dm_config_key hands it out */
   KeyType type;
-  gsize offset;      /* the field in DmDomainConfig */
-  gsize size;        /* its size */
-  guint64 max;       /* KEY_UINT, KEY_DISPLAY */
+  gsize offset;         /* the field in DmDomainConfig */
+  gsize size;           /* its size */
+  guint64 max;          /* KEY_UINT, KEY_DISPLAY */
   const WordSet *words; /* KEY_WORD, KEY_FLAGS */
 } KeySpec;
 
 /* The field `f` of DmDomainConfig, which must be as large as `type`: a
  * row that stores into the wrong field does not compile. */
-#define FIELD(f, type)                                                                   \
-  .offset = offsetof(DmDomainConfig, f) +                                               \
-            0 * sizeof(char[sizeof(((DmDomainConfig *)0)->f) == sizeof(type) ? 1 : -1]), \
+#define FIELD(f, type)                                                                             \
+  .offset = offsetof(DmDomainConfig, f) +                                                          \
+            0 * sizeof(char[sizeof(((DmDomainConfig *)0)->f) == sizeof(type) ? 1 : -1]),           \
   .size = sizeof(((DmDomainConfig *)0)->f)
 #define PATH_KEY(f) .type = KEY_PATH, FIELD(f, char *)
 #define DIR_KEY(f) .type = KEY_DIR, FIELD(f, char *)
@@ -87,26 +87,26 @@ typedef struct {
 static const KeySpec keys[] = {
   { { "qemu-xen", "PATH", DM_DEFAULT_QEMU_XEN, SHOWN, "upstream qemu binary" },
     PATH_KEY(qemu_xen) },
-  { { "qemu-xen-traditional", "PATH", DM_DEFAULT_QEMU_TRAD, SHOWN,
-      "traditional qemu-dm binary" },
+  { { "qemu-xen-traditional", "PATH", DM_DEFAULT_QEMU_TRAD, SHOWN, "traditional qemu-dm binary" },
     PATH_KEY(qemu_xen_traditional) },
   { { "scrub", "CLASS[;CLASS...]", "console;vfb", SHOWN,
       "backend classes to scrub; empty turns it off" },
-    .type = KEY_CLASSES, FIELD(scrub, GStrv) },
+    .type = KEY_CLASSES,
+    FIELD(scrub, GStrv) },
   { { "scrub-mode", "stale|always", "stale", SHOWN | IN_PLAN,
       "stale: only while state stays 1; always: at once" },
     WORD_KEY(scrub_mode, scrub_modes) },
-  { { "scrub-grace-ms", "N", "2000", SHOWN | IN_PLAN,
-      "how long state 1 must last in stale mode" },
+  { { "scrub-grace-ms", "N", "2000", SHOWN | IN_PLAN, "how long state 1 must last in stale mode" },
     UINT_KEY(scrub_grace_ms, guint, 600000) },
   { { "scrub-window-s", "N", "60", SHOWN | IN_PLAN, "how long the helper watches after exec" },
     UINT_KEY(scrub_window_s, guint, 86400) },
   { { "scrub-guests", "hvm[;pv]", "hvm", SHOWN, "guest types scrubbed" },
-    .type = KEY_FLAGS, FIELD(scrub_hvm, gboolean), .words = &guest_types },
+    .type = KEY_FLAGS,
+    FIELD(scrub_hvm, gboolean),
+    .words = &guest_types },
   { { "helper", "true|false", "true", SHOWN, "fork the detached scrub helper" },
     WORD_KEY(helper, booleans) },
-  { { "xenstore-timeout-ms", "N", "2000", 0,
-      "bound on waiting for xenstored before exec" },
+  { { "xenstore-timeout-ms", "N", "2000", 0, "bound on waiting for xenstored before exec" },
     UINT_KEY(xenstore_timeout_ms, guint, 60000) },
   { { "stubdom-qmp-proxy", "PATH", NULL, 0,
       "stub-domain mode: Xen's vchan-socket-proxy; unset: found at run time" },
@@ -116,16 +116,21 @@ static const KeySpec keys[] = {
       "private run directory: VNC secret files, qemu probe cache, chroots" },
     DIR_KEY(run_dir) },
   { { "vnc-listen", "ADDRESS", NULL, SHOWN, "VNC listen address; unset: the toolstack's" },
-    .type = KEY_ADDRESS, FIELD(vnc_listen, char *) },
+    .type = KEY_ADDRESS,
+    FIELD(vnc_listen, char *) },
   { { "vnc-listen-widen", "true|false", "false", 0,
       "allow vnc-listen to open VNC wider than the toolstack asked" },
     WORD_KEY(vnc_listen_widen, booleans) },
   /* A port where a display was meant is refused with a hint (KEY_DISPLAY). */
   { { "vnc-display", "N", NULL, SHOWN,
       "fixed VNC display (port 5900+N), or the first tried with vnc-display-to" },
-    .type = KEY_DISPLAY, FIELD(vnc_display, int), .max = DM_VNC_DISPLAY_MAX },
+    .type = KEY_DISPLAY,
+    FIELD(vnc_display, int),
+    .max = DM_VNC_DISPLAY_MAX },
   { { "vnc-display-to", "M", NULL, 0, "the last display tried (qemu's to=)" },
-    .type = KEY_DISPLAY, FIELD(vnc_display_to, int), .max = DM_VNC_DISPLAY_MAX },
+    .type = KEY_DISPLAY,
+    FIELD(vnc_display_to, int),
+    .max = DM_VNC_DISPLAY_MAX },
   { { "vnc-password-file", "PATH", NULL, SHOWN, "VNC password from this file" },
     PATH_KEY(vnc_password_file) },
   { { "vnc-password-xenstore", "true|false", "false", 0,
@@ -252,8 +257,7 @@ split_list(const char *value)
 }
 
 gboolean
-dm_config_key_check(const DmConfigKey *key, const char *value, const char *where,
-                    GError **error)
+dm_config_key_check(const DmConfigKey *key, const char *value, const char *where, GError **error)
 {
   const KeySpec *spec = spec_of(key);
   guint64 number;
@@ -287,8 +291,8 @@ dm_config_key_check(const DmConfigKey *key, const char *value, const char *where
   case KEY_UINT:
     if (!dm_parse_uint(value, spec->max, &number)) {
       g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
-                  "%s: '%s' is not a whole number from 0 to %" G_GUINT64_FORMAT,
-                  where, value, spec->max);
+                  "%s: '%s' is not a whole number from 0 to %" G_GUINT64_FORMAT, where, value,
+                  spec->max);
       return FALSE;
     }
     break;
@@ -296,12 +300,11 @@ dm_config_key_check(const DmConfigKey *key, const char *value, const char *where
   case KEY_FLAGS: {
     g_auto(GStrv) items = split_list(value);
     for (char **p = items; *p; p++) {
-      gboolean ok = spec->type == KEY_CLASSES ? dm_config_valid_class(*p)
-                                              : find_word(spec->words, *p) != NULL;
+      gboolean ok =
+        spec->type == KEY_CLASSES ? dm_config_valid_class(*p) : find_word(spec->words, *p) != NULL;
       if (!ok) {
         g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "%s: '%s' is not %s", where, *p,
-                    spec->type == KEY_CLASSES ? CLASS_WHAT
-                                              : spec->words->what);
+                    spec->type == KEY_CLASSES ? CLASS_WHAT : spec->words->what);
         return FALSE;
       }
     }
@@ -424,8 +427,7 @@ dm_config_key_value(const DmConfigKey *key, const DmDomainConfig *dc)
                                                    ? FIELD_AT(dc, spec, guint64)
                                                    : FIELD_AT(dc, spec, guint32));
   case KEY_DISPLAY:
-    return FIELD_AT(dc, spec, int) < 0 ? NULL
-                                       : g_strdup_printf("%d", FIELD_AT(dc, spec, int));
+    return FIELD_AT(dc, spec, int) < 0 ? NULL : g_strdup_printf("%d", FIELD_AT(dc, spec, int));
   case KEY_WORD:
     return g_strdup(word_for(spec->words, FIELD_AT(dc, spec, int)));
   case KEY_CLASSES:
@@ -453,4 +455,3 @@ dm_config_key_is_list(const DmConfigKey *key)
 {
   return spec_of(key)->type == KEY_CLASSES || spec_of(key)->type == KEY_FLAGS;
 }
-

@@ -6,8 +6,8 @@
 #include <glib.h>
 
 typedef enum {
-  DM_SCRUB_STALE,   /* remove a backend only while it stays unserved */
-  DM_SCRUB_ALWAYS,  /* the old shell wrapper's behaviour */
+  DM_SCRUB_STALE,  /* remove a backend only while it stays unserved */
+  DM_SCRUB_ALWAYS, /* the old shell wrapper's behaviour */
 } DmScrubMode;
 
 /* qemu-sandbox: qemu's own seccomp filter (-sandbox). */
@@ -24,39 +24,39 @@ typedef enum {
 typedef struct {
   char *qemu_xen;
   char *qemu_xen_traditional;
-  GStrv scrub;              /* backend classes, e.g. {"console", "vfb"} */
+  GStrv scrub; /* backend classes, e.g. {"console", "vfb"} */
   DmScrubMode scrub_mode;
   guint scrub_grace_ms;
   guint scrub_window_s;
-  gboolean scrub_hvm;       /* scrub-guests contains "hvm" */
-  gboolean scrub_pv;        /* scrub-guests contains "pv" */
+  gboolean scrub_hvm; /* scrub-guests contains "hvm" */
+  gboolean scrub_pv;  /* scrub-guests contains "pv" */
   gboolean helper;
   guint xenstore_timeout_ms; /* bound on every xenstore wait before exec */
-  char *stubdom_qmp_proxy;  /* stub domain mode: Xen's vchan-socket-proxy;
-                               NULL: found at run time (stubdom.h) */
-  char *run_dir;            /* private run directory (secrets, probe cache) */
+  char *stubdom_qmp_proxy;   /* stub domain mode: Xen's vchan-socket-proxy;
+                                NULL: found at run time (stubdom.h) */
+  char *run_dir;             /* private run directory (secrets, probe cache) */
   /* VNC: NULL / -1 / FALSE leave the toolstack's -vnc as it was. */
-  char *vnc_listen;         /* listen address; wider than the toolstack's
-                               only with vnc_listen_widen */
+  char *vnc_listen; /* listen address; wider than the toolstack's
+                       only with vnc_listen_widen */
   gboolean vnc_listen_widen;
-  int vnc_display;          /* fixed display, or the first tried with _to */
-  int vnc_display_to;       /* last display tried (qemu's to=) */
-  char *vnc_password_file;  /* password source; wins over xenstore */
+  int vnc_display;                /* fixed display, or the first tried with _to */
+  int vnc_display_to;             /* last display tried (qemu's to=) */
+  char *vnc_password_file;        /* password source; wins over xenstore */
   gboolean vnc_password_xenstore; /* /vm/<uuid>/vncpasswd, consumed */
-  char *vnc_tls_dir;        /* ca-cert.pem, server-cert.pem, server-key.pem */
-  gboolean vnc_tls_verify;  /* require client certificates (x509verify) */
-  gboolean sdl;             /* open an SDL window (needs DISPLAY) */
+  char *vnc_tls_dir;              /* ca-cert.pem, server-cert.pem, server-key.pem */
+  gboolean vnc_tls_verify;        /* require client certificates (x509verify) */
+  gboolean sdl;                   /* open an SDL window (needs DISPLAY) */
   /* Sandbox */
-  guint64 rlimit_fsize;     /* bytes; 0: no limit (XSA-180) */
-  gboolean core_dumps;      /* FALSE: RLIMIT_CORE 0 */
+  guint64 rlimit_fsize;       /* bytes; 0: no limit (XSA-180) */
+  gboolean core_dumps;        /* FALSE: RLIMIT_CORE 0 */
   DmQemuSandbox qemu_sandbox; /* -sandbox ...: auto, false or true (required) */
-  gboolean dm_restrict;     /* per-domain uid, empty chroot, domid restrict */
-  guint32 dm_uid_base;      /* qemu runs as uid = gid = base + domid */
-  guint32 helper_uid_base;  /* the scrub helper runs as uid = gid = base +
-                               domid (docs/helper-uids.md) */
-  char *dm_chroot_dir;      /* per-domain chroots under here; NULL:
-                               <run-dir>/root */
-  gboolean syslog;          /* copy log lines to syslog too */
+  gboolean dm_restrict;       /* per-domain uid, empty chroot, domid restrict */
+  guint32 dm_uid_base;        /* qemu runs as uid = gid = base + domid */
+  guint32 helper_uid_base;    /* the scrub helper runs as uid = gid = base +
+                                 domid (docs/helper-uids.md) */
+  char *dm_chroot_dir;        /* per-domain chroots under here; NULL:
+                                 <run-dir>/root */
+  gboolean syslog;            /* copy log lines to syslog too */
 } DmDomainConfig;
 
 /* Highest VNC display number: port 5900 + N must fit in 16 bits. */
@@ -86,7 +86,7 @@ typedef struct {
   const char *fallback; /* the default, as the file would spell it; NULL:
                            unset */
   DmConfigKeyFlags flags;
-  const char *doc;      /* one line */
+  const char *doc; /* one line */
 } DmConfigKey;
 
 /* The key in row `i`, or NULL past the last. */

@@ -13,11 +13,16 @@ const char *
 dm_stuck_flag_name(DmStuckFlags flag)
 {
   switch (flag) {
-  case DM_STUCK_BACKEND_INITIALISING: return "backend-initialising";
-  case DM_STUCK_DANGLING_BACKEND: return "dangling-backend-link";
-  case DM_STUCK_NO_BACKEND: return "no-backend";
-  case DM_STUCK_NO_FRONTEND: return "no-frontend";
-  case DM_STUCK_INVALID_BACKEND_LINK: return "invalid-backend-link";
+  case DM_STUCK_BACKEND_INITIALISING:
+    return "backend-initialising";
+  case DM_STUCK_DANGLING_BACKEND:
+    return "dangling-backend-link";
+  case DM_STUCK_NO_BACKEND:
+    return "no-backend";
+  case DM_STUCK_NO_FRONTEND:
+    return "no-frontend";
+  case DM_STUCK_INVALID_BACKEND_LINK:
+    return "invalid-backend-link";
   }
   return "unknown";
 }
@@ -40,8 +45,7 @@ dm_diagnose_argv_domid(const char *const *argv, DmGuest *guest)
       break;
     }
   g_autoptr(GError) error = NULL;
-  g_autoptr(DmRequest) req = dm_request_parse(argc - start, (char *const *)argv + start,
-                                              &error);
+  g_autoptr(DmRequest) req = dm_request_parse(argc - start, (char *const *)argv + start, &error);
   if (req == NULL || req->flavour == DM_FLAVOUR_PROBE)
     return 0;
   if (guest)
@@ -117,8 +121,9 @@ guest_type(const DmDiagSnapshot *snap, DmDiagReport *r)
   /* libxl writes /libxl/<domid>/type = hvm|pv|pvh at creation.  PVH has
    * no device model of its own; the scrub policy treats it as not HVM. */
   if ((t = dm_diag_nodef(snap, "/libxl/%u/type", d)) != NULL) {
-    r->guest = strcmp(t, "hvm") == 0 ? DM_GUEST_HVM
-               : strcmp(t, "pv") == 0 ? DM_GUEST_PV : DM_GUEST_UNKNOWN;
+    r->guest = strcmp(t, "hvm") == 0  ? DM_GUEST_HVM
+               : strcmp(t, "pv") == 0 ? DM_GUEST_PV
+                                      : DM_GUEST_UNKNOWN;
     r->guest_source = g_strdup_printf("/libxl/%u/type", d);
     if (r->guest != DM_GUEST_UNKNOWN)
       return;
@@ -209,8 +214,7 @@ scrub_verdict(const DmDiagSnapshot *snap, const DmDomainConfig *dc, const DmDiag
     return;
   }
   if (dc->scrub == NULL || !g_strv_contains((const char *const *)dc->scrub, dev->cls)) {
-    dev->scrub_why = g_strdup_printf("class %s is not scrubbed (scrub = %s)", dev->cls,
-                                     classes);
+    dev->scrub_why = g_strdup_printf("class %s is not scrubbed (scrub = %s)", dev->cls, classes);
     return;
   }
   if (r->guest == DM_GUEST_UNKNOWN) {
@@ -218,16 +222,16 @@ scrub_verdict(const DmDiagSnapshot *snap, const DmDomainConfig *dc, const DmDiag
                               "the guest types in scrub-guests");
     return;
   }
-  if ((r->guest == DM_GUEST_HVM && !dc->scrub_hvm) ||
-      (r->guest == DM_GUEST_PV && !dc->scrub_pv)) {
-    dev->scrub_why = g_strdup_printf(
-      "%s guests are not scrubbed (scrub-guests)%s", dm_guest_name(r->guest),
-      r->guest == DM_GUEST_PV ? ": qemu itself serves a PV guest's vfb" : "");
+  if ((r->guest == DM_GUEST_HVM && !dc->scrub_hvm) || (r->guest == DM_GUEST_PV && !dc->scrub_pv)) {
+    dev->scrub_why =
+      g_strdup_printf("%s guests are not scrubbed (scrub-guests)%s", dm_guest_name(r->guest),
+                      r->guest == DM_GUEST_PV ? ": qemu itself serves a PV guest's vfb" : "");
     return;
   }
   if (!in_scrub_scope(dc, r, dev->be_path)) {
     dev->scrub_why = g_strdup_printf("the launcher only scrubs dom0's backends under "
-                                     "/local/domain/0/backend/%s/%u", dev->cls, r->domid);
+                                     "/local/domain/0/backend/%s/%u",
+                                     dev->cls, r->domid);
     return;
   }
   /* The state rule is the scrubber's own (dm_scrub_decide in scrub.c).  A
@@ -288,12 +292,12 @@ judge_device(const DmDiagSnapshot *snap, const DmDomainConfig *dc, const DmDiagR
              DmDiagDevice *d)
 {
   const char *type = d->fe_path ? dm_diag_nodef(snap, "%s/type", d->fe_path) : NULL;
-  gboolean xenconsoled = strcmp(d->cls, "console") == 0 && type &&
-                         strcmp(type, "xenconsoled") == 0;
+  gboolean xenconsoled = strcmp(d->cls, "console") == 0 && type && strcmp(type, "xenconsoled") == 0;
 
   if (d->stuck & DM_STUCK_INVALID_BACKEND_LINK) {
     d->problem = g_strdup_printf("frontend names an invalid backend path (guest wrote it): "
-                                 "%s", d->be_path);
+                                 "%s",
+                                 d->be_path);
     return;
   }
   if (d->fe_path && d->be_path && !d->be_exists && in_scrub_scope(dc, r, d->be_path)) {
@@ -306,13 +310,14 @@ judge_device(const DmDiagSnapshot *snap, const DmDomainConfig *dc, const DmDiagR
   if (d->fe_path && d->be_path == NULL) {
     d->stuck |= DM_STUCK_NO_BACKEND;
     d->problem = g_strdup_printf("frontend %s has no backend link: nothing will ever "
-                                 "connect it", d->fe_path);
+                                 "connect it",
+                                 d->fe_path);
   } else if (d->fe_path && !d->be_exists) {
     d->stuck |= DM_STUCK_DANGLING_BACKEND;
     d->problem = g_strdup_printf("frontend's backend link points at %s, which does not "
-                                 "exist", d->be_path);
-  } else if (d->fe_path && (d->be_state == DM_STATE_MISSING ||
-                            d->be_state == DM_XB_UNKNOWN ||
+                                 "exist",
+                                 d->be_path);
+  } else if (d->fe_path && (d->be_state == DM_STATE_MISSING || d->be_state == DM_XB_UNKNOWN ||
                             d->be_state == DM_XB_INITIALISING)) {
     /* xenconsoled serves console 0 through the ring-ref and port in the
      * frontend directory and never moves the backend's xenbus state: seen
@@ -327,13 +332,11 @@ judge_device(const DmDiagSnapshot *snap, const DmDomainConfig *dc, const DmDiagR
     d->problem = g_strdup_printf(
       "frontend (state %s) waits on backend %s, which is %s: nothing serves it%s",
       dm_diag_state_name(d->fe_state), d->be_path,
-      d->be_state == DM_STATE_MISSING ? "without a state node"
-                                      : dm_diag_state_name(d->be_state),
+      d->be_state == DM_STATE_MISSING ? "without a state node" : dm_diag_state_name(d->be_state),
       unserved_consequence(d, xenconsoled, r->guest));
   } else if (d->fe_path == NULL) {
     d->stuck |= DM_STUCK_NO_FRONTEND;
-    d->problem = g_strdup_printf("backend %s has no frontend in domain %u", d->be_path,
-                                 r->domid);
+    d->problem = g_strdup_printf("backend %s has no frontend in domain %u", d->be_path, r->domid);
   }
 }
 
@@ -354,17 +357,16 @@ list_backends(const DmDiagSnapshot *snap)
   g_autoptr(GPtrArray) doms = dm_diag_snapshot_children(snap, "/local/domain");
 
   for (guint i = 0; i < doms->len; i++) {
-    g_autofree char *bdir = g_strdup_printf("/local/domain/%s/backend",
-                                            (char *)g_ptr_array_index(doms, i));
+    g_autofree char *bdir =
+      g_strdup_printf("/local/domain/%s/backend", (char *)g_ptr_array_index(doms, i));
     g_autoptr(GPtrArray) classes = dm_diag_snapshot_children(snap, bdir);
     for (guint j = 0; j < classes->len; j++) {
-      g_autofree char *cdir = g_strdup_printf("%s/%s/%u", bdir,
-                                              (char *)g_ptr_array_index(classes, j),
-                                              snap->domid);
+      g_autofree char *cdir =
+        g_strdup_printf("%s/%s/%u", bdir, (char *)g_ptr_array_index(classes, j), snap->domid);
       g_autoptr(GPtrArray) devids = dm_diag_snapshot_children(snap, cdir);
       for (guint k = 0; k < devids->len; k++)
-        g_ptr_array_add(backends, g_strdup_printf("%s/%s", cdir,
-                                                  (char *)g_ptr_array_index(devids, k)));
+        g_ptr_array_add(backends,
+                        g_strdup_printf("%s/%s", cdir, (char *)g_ptr_array_index(devids, k)));
     }
   }
   return backends;
@@ -552,33 +554,38 @@ device_model(const DmDiagSnapshot *snap, DmDiagReport *r)
   gboolean dead = FALSE;
   guint serves = p->argv ? dm_diagnose_argv_domid((const char *const *)p->argv, NULL) : 0;
   gboolean launcher = p->exe && snap->launcher_exe && strcmp(p->exe, snap->launcher_exe) == 0;
-  r->dm_is_qemu = p->exe && snap->qemu_paths &&
-                  g_strv_contains((const char *const *)snap->qemu_paths, p->exe);
+  r->dm_is_qemu =
+    p->exe && snap->qemu_paths && g_strv_contains((const char *const *)snap->qemu_paths, p->exe);
   if (serves != 0 && serves != d) {
     r->dm_is_qemu = FALSE;
     r->dm_note = g_strdup_printf("pid %d serves domain %u, not %u: this domain's device "
-                                 "model is gone and its pid was reused", r->dm_pid, serves, d);
+                                 "model is gone and its pid was reused",
+                                 r->dm_pid, serves, d);
     dead = TRUE;
   } else if (r->dm_is_qemu) {
-    r->dm_note = g_strdup_printf("pid %d is alive and runs %s, the configured qemu",
-                                 r->dm_pid, r->dm_exe);
+    r->dm_note =
+      g_strdup_printf("pid %d is alive and runs %s, the configured qemu", r->dm_pid, r->dm_exe);
     if (state == NULL || strcmp(state, "running") != 0)
       g_ptr_array_add(r->findings,
                       g_strdup_printf("device model: qemu is alive but its state is %s, "
-                                      "not \"running\"", state ? state : "missing"));
+                                      "not \"running\"",
+                                      state ? state : "missing"));
   } else if (launcher) {
-    r->dm_note = g_strdup_printf("pid %d is still the launcher: it has not exec'd qemu yet",
-                                 r->dm_pid);
+    r->dm_note =
+      g_strdup_printf("pid %d is still the launcher: it has not exec'd qemu yet", r->dm_pid);
     g_ptr_array_add(r->findings, g_strdup_printf("device model: %s", r->dm_note));
   } else if (p->exe == NULL) {
     r->dm_note = g_strdup_printf("pid %d is alive; its binary cannot be read "
-                                 "(/proc/%d/exe)", r->dm_pid, r->dm_pid);
+                                 "(/proc/%d/exe)",
+                                 r->dm_pid, r->dm_pid);
   } else if (strstr(p->exe, "qemu") != NULL) {
     r->dm_note = g_strdup_printf("pid %d is alive and runs %s, a qemu that is not the "
-                                 "configured one", r->dm_pid, r->dm_exe);
+                                 "configured one",
+                                 r->dm_pid, r->dm_exe);
   } else {
     r->dm_note = g_strdup_printf("pid %d runs %s, not qemu: this domain's device model "
-                                 "is gone and its pid was reused", r->dm_pid, r->dm_exe);
+                                 "is gone and its pid was reused",
+                                 r->dm_pid, r->dm_exe);
     dead = TRUE;
   }
   if (dead)
@@ -622,8 +629,8 @@ log_line(const char *line, char **tag, char **time, const char **message)
   if (g_once_init_enter(&re)) {
     GRegex *x = g_regex_new("^qemu-dm-launcher(?:\\[([^\\]]*)\\])?: "
                             "((?:[0-9]{4}-[0-9]{2}-[0-9]{2}T)?[0-9]{2}:[0-9]{2}:[0-9]{2}"
-                            "(?:\\.[0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?) ", G_REGEX_OPTIMIZE,
-                            0, NULL);
+                            "(?:\\.[0-9]+)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?) ",
+                            G_REGEX_OPTIMIZE, 0, NULL);
     g_once_init_leave(&re, x);
   }
   g_autoptr(GMatchInfo) m = NULL;
@@ -682,8 +689,9 @@ story_line(DmDiagStory *st, guint domid, const char *line)
     char *by_cmd = strstr(x->reason, " (by the scrub command");
     if (by_cmd)
       *by_cmd = '\0';
-    x->by = pid ? g_strdup(tag) : tag && strcmp(tag, "scrub") == 0
-                                      ? g_strdup("scrub command") : g_strdup("launcher");
+    x->by = pid                                ? g_strdup(tag)
+            : tag && strcmp(tag, "scrub") == 0 ? g_strdup("scrub command")
+                                               : g_strdup("launcher");
     g_ptr_array_add(st->removals, x);
     return;
   }
@@ -716,8 +724,8 @@ helper_title_domid(const char *argv0)
   guint64 domid;
   if (argv0 == NULL || !g_str_has_prefix(argv0, prefix))
     return 0;
-  g_autofree char *digits = g_strndup(argv0 + strlen(prefix),
-                                      strspn(argv0 + strlen(prefix), "0123456789"));
+  g_autofree char *digits =
+    g_strndup(argv0 + strlen(prefix), strspn(argv0 + strlen(prefix), "0123456789"));
   return dm_parse_uint(digits, DM_DOMID_MAX, &domid) ? (guint)domid : 0;
 }
 
@@ -732,8 +740,8 @@ story_read(const DmDiagSnapshot *snap, DmDiagStory *st)
   /* libxl rotates qemu-dm-NAME.log at each domain creation: its first line
    * is the first thing this launch's device model wrote. */
   const char *nl = strchr(snap->log_head, '\n');
-  st->first_line = nl ? g_strndup(snap->log_head, (gsize)(nl - snap->log_head))
-                      : g_strdup(snap->log_head);
+  st->first_line =
+    nl ? g_strndup(snap->log_head, (gsize)(nl - snap->log_head)) : g_strdup(snap->log_head);
   st->launched = g_str_has_prefix(st->first_line, "qemu-dm-launcher:") ||
                  g_str_has_prefix(st->first_line, "qemu-dm-launcher[");
   /* A wrapper that runs before the launcher and then execs it (e.g. the
@@ -786,15 +794,17 @@ helpers(const DmDiagSnapshot *snap, DmDiagReport *r)
     /* uid 0: the helper in its first moments, before it drops to its own
      * uid (only root can start a process as root). */
     if (snap->helper_uid >= 0 && p->uid != snap->helper_uid && p->uid != 0)
-      g_string_append_printf(why, "%sit runs as uid %" G_GINT64_FORMAT ", not the helper's "
-                             "uid %" G_GINT64_FORMAT, why->len ? "; " : "", p->uid,
-                             snap->helper_uid);
+      g_string_append_printf(why,
+                             "%sit runs as uid %" G_GINT64_FORMAT ", not the helper's "
+                             "uid %" G_GINT64_FORMAT,
+                             why->len ? "; " : "", p->uid, snap->helper_uid);
     if (p->xenstored == NULL)
-      g_string_append_printf(why, "%sits environment cannot be read, so which xenstored "
-                             "it serves is unknown", why->len ? "; " : "");
+      g_string_append_printf(why,
+                             "%sits environment cannot be read, so which xenstored "
+                             "it serves is unknown",
+                             why->len ? "; " : "");
     else if (snap->xenstored && strcmp(p->xenstored, snap->xenstored) != 0)
-      g_string_append_printf(why, "%sit serves the xenstored at %s, not %s",
-                             why->len ? "; " : "",
+      g_string_append_printf(why, "%sit serves the xenstored at %s, not %s", why->len ? "; " : "",
                              *p->xenstored ? p->xenstored : "the default socket",
                              *snap->xenstored ? snap->xenstored : "the default socket");
     if (snap->log_trusted && st->helper_logged_pid && p->pid != st->helper_logged_pid)
@@ -805,15 +815,15 @@ helpers(const DmDiagSnapshot *snap, DmDiagReport *r)
     else
       g_ptr_array_add(st->impostors,
                       g_strdup_printf("pid %d runs the launcher binary for domain %u but is "
-                                      "not its scrub helper: %s", p->pid, snap->domid,
-                                      why->str));
+                                      "not its scrub helper: %s",
+                                      p->pid, snap->domid, why->str));
   }
 }
 
 /* ---- advice ----------------------------------------------------------- */
 
-static void
-advise(DmDiagReport *r, const char *finding, const char *text, ...) G_GNUC_NULL_TERMINATED;
+static void advise(DmDiagReport *r, const char *finding, const char *text,
+                   ...) G_GNUC_NULL_TERMINATED;
 
 static void
 advise(DmDiagReport *r, const char *finding, const char *text, ...)
@@ -842,9 +852,9 @@ advice_free(DmDiagAdvice *a)
 static const char *
 stopped_words(const char *why)
 {
-  return strcmp(why, "window-ended") == 0 ? "its scrub window ended"
+  return strcmp(why, "window-ended") == 0      ? "its scrub window ended"
          : strcmp(why, "domain-released") == 0 ? "the domain was released"
-         : "of an error";
+                                               : "of an error";
 }
 
 /* The scrub clause of a stuck backend's finding: what will happen to it. */
@@ -856,16 +866,19 @@ scrub_clause(const DmDiagReport *r, const DmDiagDevice *d)
     return g_strdup_printf("scrub would not remove it: %s", d->scrub_why);
   if (r->helper_pids->len > 0)
     return g_strdup_printf("the scrub helper (pid %d) is watching and will remove it "
-                           "(%s)", g_array_index(r->helper_pids, int, 0), d->scrub_why);
+                           "(%s)",
+                           g_array_index(r->helper_pids, int, 0), d->scrub_why);
   if (st->stopped_at)
     return g_strdup_printf("the helper stopped watching at %s (%s); run "
-                           "`qemu-dm-launcher scrub %u`", st->stopped_at,
-                           stopped_words(st->stopped_why), r->domid);
+                           "`qemu-dm-launcher scrub %u`",
+                           st->stopped_at, stopped_words(st->stopped_why), r->domid);
   if (st->launched == 0)
     return g_strdup_printf("nothing scrubs it: the guest was not started through the "
-                           "launcher; run `qemu-dm-launcher scrub %u`", r->domid);
+                           "launcher; run `qemu-dm-launcher scrub %u`",
+                           r->domid);
   return g_strdup_printf("the scrub policy would remove it, and no helper is watching; "
-                         "run `qemu-dm-launcher scrub %u`", r->domid);
+                         "run `qemu-dm-launcher scrub %u`",
+                         r->domid);
 }
 
 static void
@@ -889,24 +902,26 @@ device_advice(DmDiagReport *r, const DmDiagDevice *d, const char *finding)
       text = g_strdup_printf("backend %s is %s and nothing serves it: the PV drivers will "
                              "wait forever.  The scrub helper (pid %d) removes it once it "
                              "has stayed so for scrub-grace-ms; if it is still here after "
-                             "that, remove it with the same policy, or by hand.", where,
-                             dm_diag_state_name(d->be_state),
+                             "that, remove it with the same policy, or by hand.",
+                             where, dm_diag_state_name(d->be_state),
                              g_array_index(r->helper_pids, int, 0));
     else if (d->scrub)
       text = g_strdup_printf("backend %s is %s and nothing serves it: the PV drivers will "
                              "wait forever%s.  Remove it with `%s` (the same policy as the "
-                             "launcher) or `%s`.", where, dm_diag_state_name(d->be_state),
-                             r->story.stopped_at ? ", and the helper stopped watching" : "",
-                             scrub, rm_be);
+                             "launcher) or `%s`.",
+                             where, dm_diag_state_name(d->be_state),
+                             r->story.stopped_at ? ", and the helper stopped watching" : "", scrub,
+                             rm_be);
     else if (strcmp(d->cls, "vfb") == 0 && r->guest == DM_GUEST_PV)
       text = g_strdup_printf("qemu serves a PV guest's vfb: check that the device model is "
                              "running and its log (%s); removing the backend would take the "
-                             "guest's framebuffer away.", r->log_path ? r->log_path : "none");
+                             "guest's framebuffer away.",
+                             r->log_path ? r->log_path : "none");
     else
       text = g_strdup_printf("backend %s is %s and nothing serves it.  The launcher's policy "
                              "leaves it (%s).  If no backend driver will ever serve it, "
-                             "`%s` lets the frontend stop waiting.", where,
-                             dm_diag_state_name(d->be_state), d->scrub_why, rm_be);
+                             "`%s` lets the frontend stop waiting.",
+                             where, dm_diag_state_name(d->be_state), d->scrub_why, rm_be);
     if (d->scrub)
       advise(r, finding, text, scrub, rm_be, NULL);
     else if (strcmp(d->cls, "vfb") == 0 && r->guest == DM_GUEST_PV)
@@ -918,7 +933,8 @@ device_advice(DmDiagReport *r, const DmDiagDevice *d, const char *finding)
                            "backend went away and the frontend stayed.  Detach the device "
                            "with the toolstack (e.g. `xl block-detach` or `xl "
                            "network-detach`), or remove the frontend's directory if the "
-                           "device is gone for good.", d->be_path);
+                           "device is gone for good.",
+                           d->be_path);
     advise(r, finding, text, rm_fe, NULL);
   } else if (d->stuck & DM_STUCK_NO_BACKEND) {
     text = g_strdup_printf("frontend %s names no backend: no driver will ever connect it.  "
@@ -942,7 +958,8 @@ dm_advice(DmDiagReport *r, const char *finding)
   g_autofree char *text = g_strdup_printf(
     "the device model (pid %d) is gone: the guest has lost its emulated devices (disk, "
     "network, display) and cannot get them back.  Read why in its log, then destroy the "
-    "domain and create it again.", r->dm_pid);
+    "domain and create it again.",
+    r->dm_pid);
   advise(r, finding, text, tail, destroy, NULL);
 }
 
@@ -961,15 +978,17 @@ domain_state(const DmDiagSnapshot *snap, DmDiagReport *r)
     if (!hv->exists) {
       r->domain_state = g_strdup("gone");
       r->domain_note = g_strdup_printf("the hypervisor has no domain %u, but xenstore "
-                                       "still holds its nodes", snap->domid);
+                                       "still holds its nodes",
+                                       snap->domid);
       r->stuck = TRUE;
       g_ptr_array_add(r->findings, g_strdup_printf("domain: %s", r->domain_note));
     } else if (hv->dying)
       r->domain_state = g_strdup("dying");
     else if (hv->shutdown)
-      r->domain_state = g_strdup_printf(
-        "shutdown (%s)", hv->shutdown_reason < G_N_ELEMENTS(shutdown_reasons)
-                           ? shutdown_reasons[hv->shutdown_reason] : "unknown reason");
+      r->domain_state =
+        g_strdup_printf("shutdown (%s)", hv->shutdown_reason < G_N_ELEMENTS(shutdown_reasons)
+                                           ? shutdown_reasons[hv->shutdown_reason]
+                                           : "unknown reason");
     else if (hv->crashed)
       r->domain_state = g_strdup("crashed");
     else if (hv->paused)
@@ -983,8 +1002,8 @@ domain_state(const DmDiagSnapshot *snap, DmDiagReport *r)
     return;
   }
   r->domain_source = g_strdup("xenstore");
-  r->domain_state = req && *req ? g_strdup_printf("shutdown requested (%s)", req)
-                                : g_strdup("unknown");
+  r->domain_state =
+    req && *req ? g_strdup_printf("shutdown requested (%s)", req) : g_strdup("unknown");
   r->domain_note = g_strdup_printf("no hypervisor answered (%s); the state is read from "
                                    "xenstore, which cannot tell running from paused",
                                    hv->why_not ? hv->why_not : "not asked");
@@ -1002,8 +1021,8 @@ device_findings(DmDiagReport *r)
       continue;
     r->stuck = TRUE;
     g_autofree char *clause = scrub_clause(r, dev);
-    g_autofree char *finding = g_strdup_printf("%s %s: %s; %s", dev->cls, dev->devid,
-                                               dev->problem, clause);
+    g_autofree char *finding =
+      g_strdup_printf("%s %s: %s; %s", dev->cls, dev->devid, dev->problem, clause);
     device_advice(r, dev, finding);
     g_ptr_array_insert(r->findings, (gint)placed++, g_steal_pointer(&finding));
   }
@@ -1018,7 +1037,8 @@ not_launched_finding(DmDiagReport *r)
   g_autofree char *line = dm_diag_printable_cut(r->story.first_line, 80);
   g_autofree char *finding = g_strdup_printf(
     "scrub: domain %u was not started through qemu-dm-launcher (its log begins \"%s\"): "
-    "nothing scrubs its stale backends", r->domid, line);
+    "nothing scrubs its stale backends",
+    r->domid, line);
   g_autofree char *scrub = g_strdup_printf("qemu-dm-launcher scrub %u", r->domid);
   advise(r, finding,
          "point the toolstack at the launcher (device_model_override = "
@@ -1052,9 +1072,11 @@ xenstored_findings(const DmDiagSnapshot *snap, DmDiagReport *r)
     if (x->state == 'T' || x->state == 't') {
       g_autofree char *cont = g_strdup_printf("kill -CONT %d", x->pid);
       g_autofree char *finding = g_strdup_printf("xenstored (pid %d) is stopped", x->pid);
-      advise(r, finding, "a stopped xenstored answers nobody: every toolstack command, "
+      advise(r, finding,
+             "a stopped xenstored answers nobody: every toolstack command, "
              "every guest's xenbus and this diagnosis wait.  Continue it (it was stopped by a "
-             "signal, a debugger or a job-control stop).", cont, NULL);
+             "signal, a debugger or a job-control stop).",
+             cont, NULL);
       g_ptr_array_insert(r->findings, 0, g_steal_pointer(&finding));
     }
   }
@@ -1101,8 +1123,8 @@ dm_diagnose_analyse(const DmDiagSnapshot *snap, const DmDomainConfig *dc)
   domain_state(snap, r);
   not_launched_finding(r);
   for (guint i = 0; i < r->story.impostors->len; i++)
-    g_ptr_array_add(r->findings, g_strdup_printf("scrub helper: %s",
-                                                 (char *)r->story.impostors->pdata[i]));
+    g_ptr_array_add(r->findings,
+                    g_strdup_printf("scrub helper: %s", (char *)r->story.impostors->pdata[i]));
   if (r->walk_note)
     g_ptr_array_add(r->findings, g_strdup_printf("xenstore: %s", r->walk_note));
   xenstored_findings(snap, r);
@@ -1120,11 +1142,11 @@ dm_diagnose_error_lines(const char *text, guint max)
    * many harmless ones. */
   static GRegex *re;
   if (g_once_init_enter(&re)) {
-    GRegex *r = g_regex_new(
-      "\\b(error|errors|fail|failed|failure|fatal|cannot|can't|could not|couldn't|"
-      "unable to|abort|aborted|assertion|segmentation fault|core dumped|panic|"
-      "terminating on signal|no such file|permission denied)\\b",
-      G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
+    GRegex *r =
+      g_regex_new("\\b(error|errors|fail|failed|failure|fatal|cannot|can't|could not|couldn't|"
+                  "unable to|abort|aborted|assertion|segmentation fault|core dumped|panic|"
+                  "terminating on signal|no such file|permission denied)\\b",
+                  G_REGEX_CASELESS | G_REGEX_OPTIMIZE, 0, NULL);
     g_once_init_leave(&re, r);
   }
   /* Terminal colour sequences (ESC [ ... letter), which some qemu builds

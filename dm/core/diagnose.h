@@ -28,18 +28,18 @@ typedef enum {
 const char *dm_stuck_flag_name(DmStuckFlags flag);
 
 typedef struct {
-  char *cls;              /* console, vfb, vbd, vif, ... */
+  char *cls; /* console, vfb, vbd, vif, ... */
   char *devid;
-  char *fe_path;          /* NULL: no frontend found */
+  char *fe_path; /* NULL: no frontend found */
   int fe_state;
-  char *be_path;          /* the backend's path, or the frontend's link */
+  char *be_path; /* the backend's path, or the frontend's link */
   gboolean be_exists;
   int be_state;
-  int be_domid;           /* -1: unknown */
-  guint stuck;            /* DmStuckFlags */
-  char *problem;          /* one sentence for an admin; NULL if fine */
-  char *note;             /* why an odd-looking pair is fine; NULL if none */
-  gboolean scrub;         /* the launcher's scrub policy would remove the backend */
+  int be_domid;   /* -1: unknown */
+  guint stuck;    /* DmStuckFlags */
+  char *problem;  /* one sentence for an admin; NULL if fine */
+  char *note;     /* why an odd-looking pair is fine; NULL if none */
+  gboolean scrub; /* the launcher's scrub policy would remove the backend */
   char *scrub_why;
   /* Which values came from nodes the guest can write (its frontend
    * directory): data to report, never to trust. */
@@ -49,68 +49,68 @@ typedef struct {
 
 /* What to do about one finding: the exact commands, and why. */
 typedef struct {
-  char *finding;          /* the finding it answers */
-  char *text;             /* what to do and why, one or two sentences */
-  GPtrArray *commands;    /* char *: commands to run, in order */
+  char *finding;       /* the finding it answers */
+  char *text;          /* what to do and why, one or two sentences */
+  GPtrArray *commands; /* char *: commands to run, in order */
 } DmDiagAdvice;
 
 /* A backend removal as the log recorded it. */
 typedef struct {
-  char *time;             /* the log line's time of day (UTC) */
+  char *time; /* the log line's time of day (UTC) */
   char *path;
   char *reason;
-  char *by;               /* "launcher", "helper PID" or "scrub command" */
+  char *by; /* "launcher", "helper PID" or "scrub command" */
 } DmDiagRemoval;
 
 /* The scrub's own story, from the domain's log and /proc. */
 typedef struct {
-  int launched;           /* 1: the log's first line is the launcher's; 0: it is not; -1: no log */
+  int launched; /* 1: the log's first line is the launcher's; 0: it is not; -1: no log */
   char *first_line;
-  int helper_logged_pid;  /* "started scrub helper, pid N"; 0 if none */
-  char *helper_started;   /* time of that line */
-  char *no_helper_why;    /* "no scrub helper: ..." */
-  GPtrArray *removals;    /* DmDiagRemoval * */
-  char *stopped_at;       /* when the helper stopped watching; NULL if it did not */
-  char *stopped_why;      /* "window-ended", "domain-released", "error" */
-  char *stopped_line;     /* the log line saying so */
-  GPtrArray *impostors;   /* char *: launcher-binary processes for this domain that
-                           * are not its helper, and why not */
+  int helper_logged_pid; /* "started scrub helper, pid N"; 0 if none */
+  char *helper_started;  /* time of that line */
+  char *no_helper_why;   /* "no scrub helper: ..." */
+  GPtrArray *removals;   /* DmDiagRemoval * */
+  char *stopped_at;      /* when the helper stopped watching; NULL if it did not */
+  char *stopped_why;     /* "window-ended", "domain-released", "error" */
+  char *stopped_line;    /* the log line saying so */
+  GPtrArray *impostors;  /* char *: launcher-binary processes for this domain that
+                          * are not its helper, and why not */
 } DmDiagStory;
 
 typedef struct {
   guint domid;
-  char *name;             /* NULL if xenstore has none */
+  char *name; /* NULL if xenstore has none */
   DmGuest guest;
-  char *guest_source;     /* where the guest type came from */
+  char *guest_source; /* where the guest type came from */
 
-  char *domain_state;     /* running, blocked, paused, shutdown (...), dying, unknown */
-  char *domain_source;    /* "libxenctrl" or "xenstore" */
-  char *domain_note;      /* e.g. why the hypervisor could not be asked */
+  char *domain_state;  /* running, blocked, paused, shutdown (...), dying, unknown */
+  char *domain_source; /* "libxenctrl" or "xenstore" */
+  char *domain_note;   /* e.g. why the hypervisor could not be asked */
 
-  char *dm_state;         /* device-model/<domid>/state; NULL if absent */
-  int dm_pid;             /* 0: none recorded */
+  char *dm_state; /* device-model/<domid>/state; NULL if absent */
+  int dm_pid;     /* 0: none recorded */
   gboolean dm_alive;
-  gboolean dm_is_qemu;    /* alive and running a configured qemu binary */
+  gboolean dm_is_qemu; /* alive and running a configured qemu binary */
   char *dm_exe;
-  int dm_stubdom;         /* image/device-model-domid, -1 if none */
-  char *dm_note;          /* one sentence */
+  int dm_stubdom; /* image/device-model-domid, -1 if none */
+  char *dm_note;  /* one sentence */
 
-  GArray *helper_pids;    /* int: this domain's scrub helper, verified (uid, domain,
-                           * xenstored, and the pid the launcher logged) */
+  GArray *helper_pids; /* int: this domain's scrub helper, verified (uid, domain,
+                        * xenstored, and the pid the launcher logged) */
   DmDiagStory story;
-  GPtrArray *advice;      /* DmDiagAdvice *, one per finding that has any */
-  char *partial;          /* xenstored did not answer: the report is partial */
-  GPtrArray *xenstoreds;  /* char *: one line per xenstored process */
-  char *worst;            /* the most important finding, for `--all`; NULL if none */
+  GPtrArray *advice;     /* DmDiagAdvice *, one per finding that has any */
+  char *partial;         /* xenstored did not answer: the report is partial */
+  GPtrArray *xenstoreds; /* char *: one line per xenstored process */
+  char *worst;           /* the most important finding, for `--all`; NULL if none */
   char *walk_note;
 
   char *log_path;
-  GPtrArray *log_errors;  /* char *: last lines holding an error, oldest first */
+  GPtrArray *log_errors; /* char *: last lines holding an error, oldest first */
   char *log_note;
 
-  GPtrArray *devices;     /* DmDiagDevice * */
-  GPtrArray *findings;    /* char *: what is wrong, in order of importance */
-  gboolean stuck;         /* something is stuck: exit 1 */
+  GPtrArray *devices;  /* DmDiagDevice * */
+  GPtrArray *findings; /* char *: what is wrong, in order of importance */
+  gboolean stuck;      /* something is stuck: exit 1 */
 } DmDiagReport;
 
 void dm_diag_report_free(DmDiagReport *report);

@@ -73,8 +73,18 @@ state_colour(int state)
   return NULL;
 }
 
-enum { COL_CLASS, COL_DEVID, COL_FE, COL_FES, COL_BE, COL_BES, COL_BEDOM, COL_SCRUB,
-       COL_STUCK, N_COLS };
+enum {
+  COL_CLASS,
+  COL_DEVID,
+  COL_FE,
+  COL_FES,
+  COL_BE,
+  COL_BES,
+  COL_BEDOM,
+  COL_SCRUB,
+  COL_STUCK,
+  N_COLS
+};
 
 /* Every string in the table goes through S(): whatever a guest or qemu
  * wrote reaches the admin's terminal only as printable text, cut to a
@@ -109,32 +119,33 @@ story_table(GString *out, const Paint *p, const DmDiagReport *r, GPtrArray *pool
     g_string_append_printf(out, "qemu-dm-launcher, run by a wrapper (the log begins \"%s\")\n",
                            S_cut(pool, st->first_line, 80));
   else
-    g_string_append_printf(out, "%snot the launcher%s (the log begins \"%s\")\n",
-                           c(p, YELLOW), c(p, RESET), S_cut(pool, st->first_line, 80));
+    g_string_append_printf(out, "%snot the launcher%s (the log begins \"%s\")\n", c(p, YELLOW),
+                           c(p, RESET), S_cut(pool, st->first_line, 80));
   g_string_append(out, "  scrub helper: ");
   if (r->helper_pids->len > 0) {
     g_string_append(out, "running (pid");
     for (guint i = 0; i < r->helper_pids->len; i++)
       g_string_append_printf(out, " %d", g_array_index(r->helper_pids, int, i));
-    g_string_append_printf(out, "), started %s\n", st->helper_started ? st->helper_started
-                                                                       : "at an unknown time");
+    g_string_append_printf(out, "), started %s\n",
+                           st->helper_started ? st->helper_started : "at an unknown time");
   } else if (st->stopped_at)
     g_string_append_printf(out, "stopped watching at %s: %s (\"%s\")\n", st->stopped_at,
                            strcmp(st->stopped_why, "window-ended") == 0 ? "the window ended"
                            : strcmp(st->stopped_why, "domain-released") == 0
-                             ? "the domain was released" : "an error",
+                             ? "the domain was released"
+                             : "an error",
                            S(st->stopped_line));
   else if (st->no_helper_why)
     g_string_append_printf(out, "none: %s\n", S(st->no_helper_why));
   else if (st->helper_logged_pid)
-    g_string_append_printf(out, "not running (pid %d was started at %s)\n",
-                           st->helper_logged_pid, st->helper_started);
+    g_string_append_printf(out, "not running (pid %d was started at %s)\n", st->helper_logged_pid,
+                           st->helper_started);
   else
     g_string_append(out, "not running\n");
   for (guint i = 0; i < st->removals->len; i++) {
     const DmDiagRemoval *x = g_ptr_array_index(st->removals, i);
-    g_string_append_printf(out, "  removed %s at %s by the %s: %s\n", S(x->path), x->time,
-                           S(x->by), S(x->reason));
+    g_string_append_printf(out, "  removed %s at %s by the %s: %s\n", S(x->path), x->time, S(x->by),
+                           S(x->reason));
   }
 }
 
@@ -143,8 +154,7 @@ static void
 devices_table(GString *out, const Paint *p, const DmDiagReport *r, GPtrArray *pool)
 {
   static const char *const heads[N_COLS] = {
-    "CLASS", "DEVID", "FRONTEND", "FE STATE", "BACKEND", "BE STATE", "BE DOM",
-    "SCRUB", "STUCK",
+    "CLASS", "DEVID", "FRONTEND", "FE STATE", "BACKEND", "BE STATE", "BE DOM", "SCRUB", "STUCK",
   };
   guint width[N_COLS];
   guint rows = r->devices->len;
@@ -169,10 +179,13 @@ devices_table(GString *out, const Paint *p, const DmDiagReport *r, GPtrArray *po
       g_strdup_printf("%s%s%s", d->be_path ? S_cut(pool, d->be_path, 100) : "-",
                       d->be_link_from_guest ? "*" : "",
                       d->stuck & DM_STUCK_INVALID_BACKEND_LINK ? " (invalid)"
-                      : d->be_path && !d->be_exists ? " (missing)" : ""),
+                      : d->be_path && !d->be_exists            ? " (missing)"
+                                                               : ""),
       d->be_exists ? state_cell(d->be_state) : g_strdup("-"),
       d->be_domid >= 0 ? g_strdup_printf("%d", d->be_domid) : g_strdup("-"),
-      g_strdup(d->scrub ? "remove" : d->be_exists ? "keep" : "-"),
+      g_strdup(d->scrub       ? "remove"
+               : d->be_exists ? "keep"
+                              : "-"),
       d->stuck ? stuck_cell(d->stuck) : g_strdup(""),
     };
     guest_marks = guest_marks || d->fe_state_from_guest || d->be_link_from_guest;
@@ -190,8 +203,14 @@ devices_table(GString *out, const Paint *p, const DmDiagReport *r, GPtrArray *po
   for (guint i = 0; i < rows; i++) {
     const DmDiagDevice *d = g_ptr_array_index(r->devices, i);
     const char *codes[N_COLS] = {
-      d->stuck ? RED : NULL, NULL, NULL, state_colour(d->fe_state), NULL,
-      d->be_exists ? state_colour(d->be_state) : NULL, NULL, d->scrub ? YELLOW : NULL,
+      d->stuck ? RED : NULL,
+      NULL,
+      NULL,
+      state_colour(d->fe_state),
+      NULL,
+      d->be_exists ? state_colour(d->be_state) : NULL,
+      NULL,
+      d->scrub ? YELLOW : NULL,
       RED,
     };
     g_string_append(out, "  ");
@@ -203,7 +222,6 @@ devices_table(GString *out, const Paint *p, const DmDiagReport *r, GPtrArray *po
   }
   if (guest_marks)
     g_string_append(out, "  * written by the guest: data to report, not to trust\n");
-
 }
 
 static void
@@ -219,21 +237,19 @@ partial_section(GString *out, const Paint *p, const DmDiagReport *r, GPtrArray *
 static void
 domain_section(GString *out, const Paint *p, const DmDiagReport *r, GPtrArray *pool)
 {
-  if (r->domid == 0)  /* not resolved before xenstored stopped answering */
+  if (r->domid == 0) /* not resolved before xenstored stopped answering */
     g_string_append_printf(out, "%sdomain ?%s", c(p, BOLD), c(p, RESET));
   else
     g_string_append_printf(out, "%sdomain %u%s", c(p, BOLD), r->domid, c(p, RESET));
   if (r->name)
     g_string_append_printf(out, " (%s)", S(r->name));
-  g_string_append_printf(out, ": %s guest", dm_guest_name(r->guest) ? dm_guest_name(r->guest)
-                                                                    : "unknown");
+  g_string_append_printf(out, ": %s guest",
+                         dm_guest_name(r->guest) ? dm_guest_name(r->guest) : "unknown");
   if (r->guest_source)
     g_string_append_printf(out, " (from %s)", S(r->guest_source));
-  g_string_append_printf(out, "\n  state: %s (from %s)\n", S(r->domain_state),
-                         S(r->domain_source));
+  g_string_append_printf(out, "\n  state: %s (from %s)\n", S(r->domain_state), S(r->domain_source));
   if (r->domain_note)
-    g_string_append_printf(out, "  %snote:%s %s\n", c(p, YELLOW), c(p, RESET),
-                           S(r->domain_note));
+    g_string_append_printf(out, "  %snote:%s %s\n", c(p, YELLOW), c(p, RESET), S(r->domain_note));
 }
 
 static void
@@ -247,7 +263,8 @@ device_model_section(GString *out, const Paint *p, const DmDiagReport *r, GPtrAr
   if (r->dm_pid)
     g_string_append_printf(out, "  pid %d: %s%s%s\n", r->dm_pid,
                            c(p, r->dm_alive && r->dm_is_qemu ? GREEN
-                                : r->dm_alive ? YELLOW : RED),
+                                : r->dm_alive                ? YELLOW
+                                                             : RED),
                            S(r->dm_note), c(p, RESET));
   else
     g_string_append_printf(out, "  %s\n", S(r->dm_note));
@@ -282,8 +299,7 @@ findings_section(GString *out, const Paint *p, const DmDiagReport *r, GPtrArray 
       const DmDiagAdvice *a = g_ptr_array_index(r->advice, k);
       if (strcmp(a->finding, f) != 0)
         continue;
-      g_string_append_printf(out, "    %sadvice:%s %s\n", c(p, BOLD), c(p, RESET),
-                             S(a->text));
+      g_string_append_printf(out, "    %sadvice:%s %s\n", c(p, BOLD), c(p, RESET), S(a->text));
       for (guint j = 0; j < a->commands->len; j++)
         g_string_append_printf(out, "      $ %s\n", S(a->commands->pdata[j]));
     }
@@ -294,24 +310,26 @@ static void
 verdict_section(GString *out, const Paint *p, const DmDiagReport *r, GPtrArray *pool)
 {
   if (r->partial)
-    g_string_append_printf(out, "%sPARTIAL%s: the domain could not be read whole; the "
-                           "above is what xenstored answered before it stopped\n", c(p, RED),
-                           c(p, RESET));
+    g_string_append_printf(out,
+                           "%sPARTIAL%s: the domain could not be read whole; the "
+                           "above is what xenstored answered before it stopped\n",
+                           c(p, RED), c(p, RESET));
   else if (r->stuck)
-    g_string_append_printf(out, "%sSTUCK%s: domain %u is waiting on something (see "
-                           "findings)\n", c(p, RED), c(p, RESET), r->domid);
+    g_string_append_printf(out,
+                           "%sSTUCK%s: domain %u is waiting on something (see "
+                           "findings)\n",
+                           c(p, RED), c(p, RESET), r->domid);
   else
-    g_string_append_printf(out, "%sOK%s: nothing stuck in domain %u\n", c(p, GREEN),
-                           c(p, RESET), r->domid);
+    g_string_append_printf(out, "%sOK%s: nothing stuck in domain %u\n", c(p, GREEN), c(p, RESET),
+                           r->domid);
 }
 
 char *
 dm_diagnose_format_table(const DmDiagReport *r, gboolean colour)
 {
-  static void (*const sections[])(GString *, const Paint *, const DmDiagReport *,
-                                   GPtrArray *) = {
-    partial_section, domain_section, device_model_section, scrub_section,
-    devices_table, findings_section, verdict_section,
+  static void (*const sections[])(GString *, const Paint *, const DmDiagReport *, GPtrArray *) = {
+    partial_section, domain_section,   device_model_section, scrub_section,
+    devices_table,   findings_section, verdict_section,
   };
   Paint paint = { colour };
   GString *out = g_string_new(NULL);
@@ -414,8 +432,7 @@ static void
 string_fields(DmJson *b, gconstpointer item, const StringField *fields, gsize n)
 {
   for (gsize i = 0; i < n; i++)
-    dm_json_member_string(b, fields[i].key,
-                          G_STRUCT_MEMBER(const char *, item, fields[i].offset));
+    dm_json_member_string(b, fields[i].key, G_STRUCT_MEMBER(const char *, item, fields[i].offset));
 }
 
 static void
@@ -617,8 +634,8 @@ dm_diagnose_format_all_table(const GPtrArray *reports)
     g_ptr_array_add(names, n);
   }
   g_string_append_printf(out, "%-5s  %-*s  %-7s  %-20s  %-7s  %-12s  %-6s  %s\n", "DOMID",
-                         (int)wname, "NAME", "TYPE", "STATE", "DEVICES", "SCRUB HELPER",
-                         "HEALTH", "WORST FINDING");
+                         (int)wname, "NAME", "TYPE", "STATE", "DEVICES", "SCRUB HELPER", "HEALTH",
+                         "WORST FINDING");
   for (guint i = 0; i < reports->len; i++) {
     const DmDiagReport *r = reports->pdata[i];
     g_autofree char *worst_text = worst_of(r);
@@ -626,10 +643,13 @@ dm_diagnose_format_all_table(const GPtrArray *reports)
     g_autofree char *worst = worst_text ? dm_diag_printable_cut(worst_text, 160) : g_strdup("-");
     g_autofree char *devs = g_strdup_printf("%u/%u", stuck_devices(r), r->devices->len);
     const char *name = names->pdata[i];
-    g_string_append_printf(out, "%-5u  %s%*s  %-7s  %-20s  %-7s  %-12s  %-6s  %s\n",
-                           r->domid, name, (int)(wname - g_utf8_strlen(name, -1)), "",
-                           guest_word(r), state, devs, helper_word(r),
-                           r->partial ? "?" : r->stuck ? "STUCK" : "ok", worst);
+    g_string_append_printf(out, "%-5u  %s%*s  %-7s  %-20s  %-7s  %-12s  %-6s  %s\n", r->domid, name,
+                           (int)(wname - g_utf8_strlen(name, -1)), "", guest_word(r), state, devs,
+                           helper_word(r),
+                           r->partial ? "?"
+                           : r->stuck ? "STUCK"
+                                      : "ok",
+                           worst);
   }
   g_string_append(out, "DEVICES: stuck/all.  Run `qemu-dm-launcher diagnose DOMID` for one "
                        "domain's report and advice.\n");

@@ -21,8 +21,8 @@ const char *
 dm_diag_state_name(int state)
 {
   static const char *const names[] = {
-    "Unknown", "Initialising", "InitWait", "Initialised", "Connected",
-    "Closing", "Closed", "Reconfiguring", "Reconfigured",
+    "Unknown", "Initialising", "InitWait",      "Initialised",  "Connected",
+    "Closing", "Closed",       "Reconfiguring", "Reconfigured",
   };
   if (state == DM_STATE_MISSING)
     return "missing";
@@ -90,9 +90,8 @@ dm_diag_snapshot_free(DmDiagSnapshot *snap)
 static gboolean
 unsafe_char(gunichar ch)
 {
-  return ch < 0x20 || (ch >= 0x7f && ch <= 0x9f) || ch == 0x061c ||
-         ch == 0x200e || ch == 0x200f || (ch >= 0x202a && ch <= 0x202e) ||
-         (ch >= 0x2066 && ch <= 0x2069);
+  return ch < 0x20 || (ch >= 0x7f && ch <= 0x9f) || ch == 0x061c || ch == 0x200e || ch == 0x200f ||
+         (ch >= 0x202a && ch <= 0x202e) || (ch >= 0x2066 && ch <= 0x2069);
 }
 
 char *

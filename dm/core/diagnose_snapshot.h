@@ -33,10 +33,10 @@ const char *dm_diag_state_name(int state);
 typedef struct {
   int pid;
   int ppid;
-  char state;   /* /proc/PID/stat state letter; 0 if the process is gone */
-  char *exe;    /* /proc/PID/exe, " (deleted)" stripped; NULL if unreadable */
-  GStrv argv;   /* /proc/PID/cmdline; NULL if unreadable */
-  gint64 uid;   /* real uid from /proc/PID/status; -1 if unreadable */
+  char state; /* /proc/PID/stat state letter; 0 if the process is gone */
+  char *exe;  /* /proc/PID/exe, " (deleted)" stripped; NULL if unreadable */
+  GStrv argv; /* /proc/PID/cmdline; NULL if unreadable */
+  gint64 uid; /* real uid from /proc/PID/status; -1 if unreadable */
   /* The xenstored it talks to: XENSTORED_PATH from /proc/PID/environ ("" if
    * unset: the default socket); NULL if the environment is unreadable. */
   char *xenstored;
@@ -48,8 +48,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmProcInfo, dm_proc_info_free)
 
 /* What libxenctrl said about the domain. */
 typedef struct {
-  gboolean queried;    /* the hypervisor answered */
-  char *why_not;       /* why it could not be asked (no hypervisor here) */
+  gboolean queried; /* the hypervisor answered */
+  char *why_not;    /* why it could not be asked (no hypervisor here) */
   gboolean exists;
   gboolean dying, crashed, shutdown, paused, blocked, running, hvm;
   guint shutdown_reason;
@@ -58,16 +58,16 @@ typedef struct {
 /* Everything diagnose looked at, as plain data. */
 typedef struct {
   guint domid;
-  GHashTable *nodes;        /* xenstore path -> value, every node read */
-  DmProcInfo *dm;           /* image/device-model-pid's process; NULL if none recorded */
-  GPtrArray *launchers;     /* DmProcInfo *: other processes running the launcher binary */
-  GStrv qemu_paths;         /* configured qemu binaries, symlinks resolved */
-  char *launcher_exe;       /* the launcher binary (our own /proc/self/exe) */
-  char *log_path;           /* NULL: no usable name to derive it from */
-  char *log_text;           /* the log's last bytes; NULL if unread */
-  char *log_why;            /* why it was not read */
-  char *log_head;           /* the log's first bytes (who started the guest) */
-  gboolean log_trusted;     /* owned by root, writable by no one else */
+  GHashTable *nodes;    /* xenstore path -> value, every node read */
+  DmProcInfo *dm;       /* image/device-model-pid's process; NULL if none recorded */
+  GPtrArray *launchers; /* DmProcInfo *: other processes running the launcher binary */
+  GStrv qemu_paths;     /* configured qemu binaries, symlinks resolved */
+  char *launcher_exe;   /* the launcher binary (our own /proc/self/exe) */
+  char *log_path;       /* NULL: no usable name to derive it from */
+  char *log_text;       /* the log's last bytes; NULL if unread */
+  char *log_why;        /* why it was not read */
+  char *log_head;       /* the log's first bytes (who started the guest) */
+  gboolean log_trusted; /* owned by root, writable by no one else */
   DmHvFacts hv;
   /* For telling this domain's scrub helper from a look-alike: the uid the
    * launcher's helper runs as (-1: unknown) and the xenstored we asked
@@ -77,8 +77,8 @@ typedef struct {
   /* Set when xenstored did not answer in time: the nodes are what was
    * read before it stopped, `partial` says so. */
   char *partial;
-  GPtrArray *xenstoreds;    /* DmProcInfo *: the xenstored processes found */
-  char *walk_note;          /* the guest's tree was too big to read whole */
+  GPtrArray *xenstoreds; /* DmProcInfo *: the xenstored processes found */
+  char *walk_note;       /* the guest's tree was too big to read whole */
 } DmDiagSnapshot;
 
 DmDiagSnapshot *dm_diag_snapshot_new(guint domid);
@@ -108,8 +108,7 @@ gboolean dm_diag_valid_path(const char *path);
 
 /* Lookups.  A node's value as read (NULL: not read, or absent). */
 const char *dm_diag_node(const DmDiagSnapshot *snap, const char *path);
-const char *dm_diag_nodef(const DmDiagSnapshot *snap, const char *fmt, ...)
-  G_GNUC_PRINTF(2, 3);
+const char *dm_diag_nodef(const DmDiagSnapshot *snap, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* A node exists if it was read, or if anything below it was. */
 gboolean dm_diag_exists(const DmDiagSnapshot *snap, const char *path);
 /* Devids and domids compare as numbers (2 before 10), anything else by name. */

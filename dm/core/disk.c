@@ -16,10 +16,14 @@ const char *
 dm_disk_qemu_format(DmDiskFormat format)
 {
   switch (format) {
-  case DM_DISK_RAW: return "raw";
-  case DM_DISK_QCOW: return "qcow";
-  case DM_DISK_QCOW2: return "qcow2";
-  case DM_DISK_VHD: return "vpc"; /* qemu's name for VHD */
+  case DM_DISK_RAW:
+    return "raw";
+  case DM_DISK_QCOW:
+    return "qcow";
+  case DM_DISK_QCOW2:
+    return "qcow2";
+  case DM_DISK_VHD:
+    return "vpc"; /* qemu's name for VHD */
   }
   g_assert_not_reached();
 }
@@ -28,8 +32,11 @@ dm_disk_qemu_format(DmDiskFormat format)
 static gboolean
 format_from_name(const char *name, gsize len, DmDiskFormat *format)
 {
-  static const struct { const char *name; DmDiskFormat format; } table[] = {
-    { "aio", DM_DISK_RAW },   { "sync", DM_DISK_RAW }, { "raw", DM_DISK_RAW },
+  static const struct {
+    const char *name;
+    DmDiskFormat format;
+  } table[] = {
+    { "aio", DM_DISK_RAW },   { "sync", DM_DISK_RAW },    { "raw", DM_DISK_RAW },
     { "qcow", DM_DISK_QCOW }, { "qcow2", DM_DISK_QCOW2 }, { "vhd", DM_DISK_VHD },
   };
   for (gsize i = 0; i < G_N_ELEMENTS(table); i++)
@@ -52,8 +59,8 @@ is_tapdev(const char *value)
   return TRUE;
 }
 
-static const char *const prefixes[] = { "tap:", "tap2:", "file:", "phy:", "aio:", "raw:",
-                                        "qcow:", "qcow2:", "vhd:" };
+static const char *const prefixes[] = { "tap:", "tap2:", "file:",  "phy:", "aio:",
+                                        "raw:", "qcow:", "qcow2:", "vhd:" };
 
 gboolean
 dm_disk_spec_recognised(const char *value)
@@ -108,8 +115,8 @@ dm_disk_spec_parse(const char *value, DmDiskSpec *spec, GError **error)
     rest = colon + 1;
   }
   if (*rest != '/') {
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                "disk %s: the image path must be absolute", shown);
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "disk %s: the image path must be absolute",
+                shown);
     return FALSE;
   }
   spec->format = format;
@@ -148,8 +155,8 @@ dm_disk_rewrite(const char *option, const char *value, gboolean *drive, GPtrArra
     if (given_format && strcmp(given_format, dm_disk_qemu_format(spec.format)) != 0) {
       g_autofree char *shown = dm_quote_for_message(file);
       g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                  "disk %s: the toolstack's format=%s contradicts the spec's format %s",
-                  shown, given_format, dm_disk_qemu_format(spec.format));
+                  "disk %s: the toolstack's format=%s contradicts the spec's format %s", shown,
+                  given_format, dm_disk_qemu_format(spec.format));
       return NULL;
     }
     prefix = dm_disk_drive_prefix(&spec);

@@ -21,7 +21,7 @@ typedef enum {
 
 typedef struct {
   DmDiskFormat format;
-  char *path;  /* absolute, as given (unescaped) */
+  char *path; /* absolute, as given (unescaped) */
 } DmDiskSpec;
 
 void dm_disk_spec_clear(DmDiskSpec *spec);
@@ -47,5 +47,5 @@ char *dm_disk_drive_prefix(const DmDiskSpec *spec);
  * sets *drive to TRUE: the option becomes -drive), or NULL with *error
  * unset when the value is not a recognised spec and passes unchanged.
  * The image path is appended to `images` for the existence check. */
-char *dm_disk_rewrite(const char *option, const char *value, gboolean *drive,
-                      GPtrArray *images, GError **error);
+char *dm_disk_rewrite(const char *option, const char *value, gboolean *drive, GPtrArray *images,
+                      GError **error);

@@ -66,13 +66,27 @@ append_escaped(GString *out, const char *value)
   g_string_append_c(out, '"');
   for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
     switch (*p) {
-    case '"':  g_string_append(out, "\\\""); break;
-    case '\\': g_string_append(out, "\\\\"); break;
-    case '\b': g_string_append(out, "\\b"); break;
-    case '\f': g_string_append(out, "\\f"); break;
-    case '\n': g_string_append(out, "\\n"); break;
-    case '\r': g_string_append(out, "\\r"); break;
-    case '\t': g_string_append(out, "\\t"); break;
+    case '"':
+      g_string_append(out, "\\\"");
+      break;
+    case '\\':
+      g_string_append(out, "\\\\");
+      break;
+    case '\b':
+      g_string_append(out, "\\b");
+      break;
+    case '\f':
+      g_string_append(out, "\\f");
+      break;
+    case '\n':
+      g_string_append(out, "\\n");
+      break;
+    case '\r':
+      g_string_append(out, "\\r");
+      break;
+    case '\t':
+      g_string_append(out, "\\t");
+      break;
     default:
       if (*p < 0x20 || *p == 0x7f) {
         g_string_append_printf(out, "\\u%04x", *p);

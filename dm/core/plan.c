@@ -16,8 +16,7 @@ dm_scrub_paths(const DmRequest *request, const DmDomainConfig *config)
         (request->guest == DM_GUEST_PV && config->scrub_pv)))
     return paths;
   for (char **cls = config->scrub; cls && *cls; cls++)
-    g_ptr_array_add(paths, g_strdup_printf("/local/domain/0/backend/%s/%u", *cls,
-                                           request->domid));
+    g_ptr_array_add(paths, g_strdup_printf("/local/domain/0/backend/%s/%u", *cls, request->domid));
   return paths;
 }
 
@@ -36,8 +35,7 @@ plan_scrub_steps(DmPlan *plan)
   const DmDomainConfig *config = plan->config;
   plan->helper = config->helper && plan->scrub_paths->len > 0;
   plan->scrub_before_exec = plan->scrub_paths->len > 0 &&
-                            (config->scrub_mode == DM_SCRUB_ALWAYS ||
-                             config->scrub_grace_ms == 0);
+                            (config->scrub_mode == DM_SCRUB_ALWAYS || config->scrub_grace_ms == 0);
 }
 
 guint
@@ -53,8 +51,7 @@ dm_plan_add_stubdom_target(DmPlan *plan, guint target)
 }
 
 DmPlan *
-dm_plan_build(DmRequest *request, DmDomainConfig *config, const DmQemuFacts *facts,
-              GError **error)
+dm_plan_build(DmRequest *request, DmDomainConfig *config, const DmQemuFacts *facts, GError **error)
 {
   g_autoptr(DmPlan) plan = g_new0(DmPlan, 1);
 
@@ -143,8 +140,8 @@ add_setup(DmJson *b, const DmQemuSetup *setup)
   dm_json_begin_object(b);
   for (guint i = 0; i < sb->n_rlimits; i++) {
     dm_json_member(b, sb->rlimits[i].resource == RLIMIT_FSIZE  ? "fsize"
-                                    : sb->rlimits[i].resource == RLIMIT_CORE ? "core"
-                                                                             : "other");
+                      : sb->rlimits[i].resource == RLIMIT_CORE ? "core"
+                                                               : "other");
     dm_json_int(b, (gint64)sb->rlimits[i].limit);
   }
   dm_json_end_object(b);
@@ -264,8 +261,7 @@ dm_plan_to_text(const DmPlan *plan)
   if (plan->scrub_paths->len > 0)
     g_string_append_printf(out, "           scrub-mode %s, grace %u ms, %s, %s\n",
                            dm_scrub_mode_name(dc->scrub_mode), dc->scrub_grace_ms,
-                           plan->scrub_before_exec ? "a pass before exec"
-                                                   : "no pass before exec",
+                           plan->scrub_before_exec ? "a pass before exec" : "no pass before exec",
                            plan->helper ? "then a helper watches" : "no helper");
   if (plan->helper)
     g_string_append_printf(out, "           the helper watches for %u s\n", dc->scrub_window_s);

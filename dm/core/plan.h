@@ -6,19 +6,19 @@
 #include "toolstack_args.h"
 
 typedef struct {
-  DmRequest *request;        /* owned */
-  DmDomainConfig *config;    /* owned */
-  char *exec;                /* the qemu binary */
-  GPtrArray *argv;           /* final argv, NULL-terminated pdata */
-  GPtrArray *scrub_paths;    /* backend dirs the scrub step considers */
-  gboolean helper;           /* fork the detached scrub helper */
+  DmRequest *request;         /* owned */
+  DmDomainConfig *config;     /* owned */
+  char *exec;                 /* the qemu binary */
+  GPtrArray *argv;            /* final argv, NULL-terminated pdata */
+  GPtrArray *scrub_paths;     /* backend dirs the scrub step considers */
+  gboolean helper;            /* fork the detached scrub helper */
   gboolean scrub_before_exec; /* a bounded scrub pass runs before exec */
-  DmQemuSetup setup;         /* secrets, images, chroot, env, sandbox */
+  DmQemuSetup setup;          /* secrets, images, chroot, env, sandbox */
 } DmPlan;
 
 /* Takes ownership of request and config. */
-DmPlan *dm_plan_build(DmRequest *request, DmDomainConfig *config,
-                      const DmQemuFacts *facts, GError **error);
+DmPlan *dm_plan_build(DmRequest *request, DmDomainConfig *config, const DmQemuFacts *facts,
+                      GError **error);
 void dm_plan_free(DmPlan *plan);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmPlan, dm_plan_free)
 

@@ -136,9 +136,9 @@ restrict_setup(const DmRequest *request, const DmDomainConfig *dc, const DmQemuF
    * says so: the next launch probes again. */
   if (request->flavour != DM_FLAVOUR_QEMU_XEN || !facts->qemu_has_runas_ids ||
       !facts->qemu_has_chroot || !facts->qemu_has_domid_restrict) {
-    g_autofree char *unknown =
-      facts->qemu_unknown ? g_strdup_printf(" (not known: the probe %s)", facts->probe_error)
-                          : NULL;
+    g_autofree char *unknown = facts->qemu_unknown
+                                 ? g_strdup_printf(" (not known: the probe %s)", facts->probe_error)
+                                 : NULL;
     g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
                 "dm-restrict = true needs an upstream qemu-xen that takes -runas UID:GID, "
                 "-chroot and -xen-domid-restrict (QEMU 7.1 to 8.x); '%s' is not known to%s",
@@ -248,11 +248,12 @@ sandbox_setup(const DmRequest *request, const DmDomainConfig *dc, const DmQemuFa
   } else if (facts->qemu_unknown) {
     /* A probe that did not finish: warned about at every launch it
      * happens to, never cached. */
-    why = g_strdup_printf("whether qemu '%s' takes -sandbox is not known: the probe %s",
-                          binary, facts->probe_error);
+    why = g_strdup_printf("whether qemu '%s' takes -sandbox is not known: the probe %s", binary,
+                          facts->probe_error);
   } else {
     why = g_strdup_printf("whether qemu '%s' takes -sandbox is not known (not probed, or "
-                          "it did not answer -version like qemu)", binary);
+                          "it did not answer -version like qemu)",
+                          binary);
     unsupported = FALSE;
   }
   if (dc->qemu_sandbox == DM_QEMU_SANDBOX_REQUIRED) {
@@ -260,7 +261,8 @@ sandbox_setup(const DmRequest *request, const DmDomainConfig *dc, const DmQemuFa
                 "qemu-sandbox = true asks for qemu's own seccomp filter, but %s.  Use a "
                 "qemu built with seccomp, or set qemu-sandbox = auto to run this one "
                 "without it (the launcher's own seccomp denylist and no_new_privs still "
-                "apply)", why);
+                "apply)",
+                why);
     return FALSE;
   }
   if (setup) {
@@ -286,8 +288,8 @@ dm_qemu_args_build_full(const DmRequest *request, const DmDomainConfig *dc,
   /* XCP-ng's and XenServer's qemu-wrapper run qemu as "qemu-dm-DOMID", and
    * xenopsd accepts qemu's pid only when /proc/PID/cmdline says so; qemu
    * itself ignores argv[0]. */
-  g_ptr_array_add(argv, g_strdup(facts->caller_argv0 ? facts->caller_argv0
-                                                     : dm_qemu_binary(request, dc)));
+  g_ptr_array_add(
+    argv, g_strdup(facts->caller_argv0 ? facts->caller_argv0 : dm_qemu_binary(request, dc)));
   /* A probe only asks qemu what it can do: pass it through untouched. */
   if (request->flavour == DM_FLAVOUR_PROBE) {
     for (guint i = 0; i < request->args->len; i++)
@@ -300,8 +302,7 @@ dm_qemu_args_build_full(const DmRequest *request, const DmDomainConfig *dc,
   for (guint i = 0; i < request->args->len; i++) {
     const char *arg = g_ptr_array_index(request->args, i);
     const char *name = dm_option_name(arg);
-    const char *value = i + 1 < request->args->len ? g_ptr_array_index(request->args, i + 1)
-                                                   : NULL;
+    const char *value = i + 1 < request->args->len ? g_ptr_array_index(request->args, i + 1) : NULL;
 
     if (name && strcmp(name, "vncunused") == 0)
       has_vncunused = TRUE;

@@ -12,13 +12,13 @@ typedef struct {
   /* The argv[0] the toolstack gave the launcher, to hand on to qemu, or
    * NULL when it named the launcher itself (then qemu's path). */
   const char *caller_argv0;
-  gboolean qemu_has_sandbox;         /* accepts the full -sandbox line */
-  gboolean qemu_has_domid_restrict;  /* accepts -xen-domid-restrict */
-  gboolean qemu_has_runas_ids;       /* accepts -runas UID:GID (QEMU 7.1+) */
-  gboolean qemu_has_chroot;          /* accepts -chroot DIR (gone in 9.0) */
-  const char *display;               /* DISPLAY of our environment, or NULL */
-  const char *xauthority;            /* XAUTHORITY of our environment, or NULL */
-  const char *const *environ;        /* our whole environment, or NULL */
+  gboolean qemu_has_sandbox;        /* accepts the full -sandbox line */
+  gboolean qemu_has_domid_restrict; /* accepts -xen-domid-restrict */
+  gboolean qemu_has_runas_ids;      /* accepts -runas UID:GID (QEMU 7.1+) */
+  gboolean qemu_has_chroot;         /* accepts -chroot DIR (gone in 9.0) */
+  const char *display;              /* DISPLAY of our environment, or NULL */
+  const char *xauthority;           /* XAUTHORITY of our environment, or NULL */
+  const char *const *environ;       /* our whole environment, or NULL */
   /* Some image named on argv is a regular file (qemu writes it, so a
    * RLIMIT_FSIZE would break the guest's disk). */
   gboolean images_are_files;
@@ -44,13 +44,13 @@ typedef struct {
 
 /* Everything besides argv that the edges must do for the plan. */
 typedef struct {
-  GPtrArray *images;       /* image paths from disk specs: must exist */
-  GPtrArray *all_images;   /* every local path qemu opens as a disk */
-  char *secret_path;       /* VNC password file to write, or NULL */
-  char *chroot_dir;        /* empty per-domain chroot to create, or NULL */
-  char *tls_dir;           /* x509 directory to check, or NULL */
-  GStrv env;               /* qemu's environment; NULL: inherit ours */
-  DmSandboxPolicy sandbox; /* applied just before exec */
+  GPtrArray *images;         /* image paths from disk specs: must exist */
+  GPtrArray *all_images;     /* every local path qemu opens as a disk */
+  char *secret_path;         /* VNC password file to write, or NULL */
+  char *chroot_dir;          /* empty per-domain chroot to create, or NULL */
+  char *tls_dir;             /* x509 directory to check, or NULL */
+  GStrv env;                 /* qemu's environment; NULL: inherit ours */
+  DmSandboxPolicy sandbox;   /* applied just before exec */
   const char *fsize_skipped; /* why RLIMIT_FSIZE is not set, or NULL */
   /* dm-restrict = true, but the toolstack restricts qemu itself: why the
    * launcher added no -runas/-chroot, for the log.  NULL otherwise. */
@@ -65,7 +65,7 @@ void dm_qemu_setup_clear(DmQemuSetup *setup);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(DmQemuSetup, dm_qemu_setup_clear)
 
 /* The -sandbox line the launcher adds. */
-#define DM_QEMU_SANDBOX_ARG \
+#define DM_QEMU_SANDBOX_ARG                                                                        \
   "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
 
 /* The qemu binary that serves this request. */
@@ -77,8 +77,7 @@ const char *dm_qemu_binary(const DmRequest *request, const DmDomainConfig *dc);
  * for execv.  `setup` (may be NULL) receives what the edges must do
  * before exec. */
 GPtrArray *dm_qemu_args_build_full(const DmRequest *request, const DmDomainConfig *dc,
-                                   const DmQemuFacts *facts, DmQemuSetup *setup,
-                                   GError **error);
+                                   const DmQemuFacts *facts, DmQemuSetup *setup, GError **error);
 
 /* The per-domain chroot: <dm-chroot-dir or run-dir/root>/<domid>. */
 char *dm_qemu_chroot_dir(const DmDomainConfig *dc, guint domid);

@@ -16,6 +16,7 @@ dm_option_name(const char *arg)
  * the same way: an option either always takes exactly one value or never
  * does.  Toolstacks also pass options of patched qemus (OpenXT, XenServer)
  * that no table here can list in full: see dm_option_arity. */
+/* clang-format off */
 static const char *const no_value_options[] = {
   /* upstream qemu-xen */
   "S", "s", "snapshot", "nographic", "nodefaults", "no-user-config",
@@ -38,10 +39,12 @@ static const char *const no_value_options[] = {
   "xengt", "trad-compat", "priv", "vgpu",
   NULL,
 };
+/* clang-format on */
 
 /* Options known to take a value: these take the next word even when it
  * starts with '-' (a qemu value may: "-append -v").  Every option the
  * toolstack's argv parser interprets is here. */
+/* clang-format off */
 static const char *const value_options[] = {
   "xen-domid", "d", "name", "domain-name", "machine", "M", "vnc", "display", "sandbox",
   "runas", "chroot", "run-with", "drive", "hda", "hdb", "hdc", "hdd", "cdrom", "fda",
@@ -54,6 +57,7 @@ static const char *const value_options[] = {
   "watchdog-action", "icount", "numa", "readconfig", "mem-path", "set",
   NULL,
 };
+/* clang-format on */
 
 DmArity
 dm_option_arity(const char *option)
@@ -68,8 +72,8 @@ dm_option_arity(const char *option)
 /* qemu's own legacy options: -hda..-hdd are IDE 0 to 3, and -cdrom is the
  * secondary master (index 2) with media=cdrom (vl.c, drive_add). */
 static const DmDiskOption disk_options[] = {
-  { "drive", -1, NULL },   { "hda", 0, "disk" }, { "hdb", 1, "disk" },
-  { "hdc", 2, "disk" },    { "hdd", 3, "disk" }, { "cdrom", 2, "cdrom" },
+  { "drive", -1, NULL }, { "hda", 0, "disk" }, { "hdb", 1, "disk" },
+  { "hdc", 2, "disk" },  { "hdd", 3, "disk" }, { "cdrom", 2, "cdrom" },
 };
 
 const DmDiskOption *
@@ -279,10 +283,18 @@ dm_escape_control(const char *value)
   for (const char *p = value; *p; p++) {
     unsigned char c = (unsigned char)*p;
     switch (c) {
-    case '\\': g_string_append(out, "\\\\"); break;
-    case '\n': g_string_append(out, "\\n"); break;
-    case '\r': g_string_append(out, "\\r"); break;
-    case '\t': g_string_append(out, "\\t"); break;
+    case '\\':
+      g_string_append(out, "\\\\");
+      break;
+    case '\n':
+      g_string_append(out, "\\n");
+      break;
+    case '\r':
+      g_string_append(out, "\\r");
+      break;
+    case '\t':
+      g_string_append(out, "\\t");
+      break;
     default:
       if (c < 0x20 || c == 0x7f)
         g_string_append_printf(out, "\\x%02x", c);

@@ -52,6 +52,7 @@ dm_request_serial_to_file(const DmRequest *request)
  * files).  statmount, listmount and mseal are too new for Debian 12's
  * libseccomp to name; the first two only read the mount table, mseal
  * only seals the caller's own mappings. */
+/* clang-format off */
 static const char *const qemu_denied_syscalls[] = {
   /* replacing or extending the kernel */
   "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
@@ -80,6 +81,7 @@ static const char *const qemu_denied_syscalls[] = {
   "settimeofday", "clock_settime", "adjtimex", "clock_adjtime",
   NULL,
 };
+/* clang-format on */
 
 /* XSA-180 wants qemu's log bounded, but RLIMIT_FSIZE is per process: the
  * kernel refuses any write at an offset past it, in the log and in a disk
@@ -131,6 +133,7 @@ dm_sandbox_policy_for_qemu(const DmRequest *request, const DmDomainConfig *dc,
  * namespaces: clone only with thread flags, clone3 answered ENOSYS so that
  * glibc falls back to clone (scrub_helper_rules), and RLIMIT_NPROC 0 once
  * its threads run (dm_helper_forbid_new_tasks). */
+/* clang-format off */
 static const char *const scrub_helper_syscalls[] = {
   /* xenstore socket and the log.  libxenstore 4.20 (Debian 13) sends each
    * request with one sendmsg(MSG_NOSIGNAL) where 4.17 wrote it between two
@@ -157,14 +160,15 @@ static const char *const scrub_helper_syscalls[] = {
   "exit", "exit_group",
   NULL,
 };
+/* clang-format on */
 
 /* The flags glibc's pthread_create passes to clone include CLONE_THREAD
  * (which the kernel only takes with CLONE_VM and CLONE_SIGHAND); fork and
  * posix_spawn never do.  The namespace flags are refused even with it. */
 #define THREAD_FLAGS ((guint64)(CLONE_THREAD | CLONE_VM | CLONE_SIGHAND))
-#define NAMESPACE_FLAGS                                                              \
-  ((guint64)(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC |           \
-             CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET))
+#define NAMESPACE_FLAGS                                                                            \
+  ((guint64)(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |         \
+             CLONE_NEWPID | CLONE_NEWNET))
 
 /* Threads, but neither fork nor new namespaces.  clone only with the
  * flags of a new thread (CLONE_THREAD set, no CLONE_NEW* flag).  clone3
@@ -203,6 +207,7 @@ dm_sandbox_policy_for_scrub_helper(uid_t uid, gid_t gid, DmSandboxPolicy *policy
  * inotify events, logs and removes two names.  No open, no chroot, no
  * mount, no socket: it stays root, so the chroot and this list are what
  * hold it. */
+/* clang-format off */
 static const char *const secret_reaper_syscalls[] = {
   /* waiting */
   "poll", "ppoll", "read", "clock_nanosleep", "nanosleep", "clock_gettime",
@@ -217,6 +222,7 @@ static const char *const secret_reaper_syscalls[] = {
   "exit", "exit_group",
   NULL,
 };
+/* clang-format on */
 
 void
 dm_sandbox_policy_for_secret_reaper(const char *run_dir, DmSandboxPolicy *policy)

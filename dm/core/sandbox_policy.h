@@ -20,30 +20,30 @@
 #define DM_SANDBOX_MAX_RLIMITS 8
 
 typedef struct {
-  int resource;  /* RLIMIT_FSIZE, RLIMIT_CORE, ... */
-  rlim_t limit;  /* set as both the soft and the hard limit */
+  int resource; /* RLIMIT_FSIZE, RLIMIT_CORE, ... */
+  rlim_t limit; /* set as both the soft and the hard limit */
 } DmRlimit;
 
 typedef enum {
-  DM_SECCOMP_NONE,       /* no filter */
-  DM_SECCOMP_ALLOWLIST,  /* listed syscalls run; every other one is denied */
-  DM_SECCOMP_DENYLIST,   /* listed syscalls are denied; every other one runs */
+  DM_SECCOMP_NONE,      /* no filter */
+  DM_SECCOMP_ALLOWLIST, /* listed syscalls run; every other one is denied */
+  DM_SECCOMP_DENYLIST,  /* listed syscalls are denied; every other one runs */
 } DmSeccompMode;
 
 /* How a DmSeccompRule looks at the syscall's first argument. */
 typedef enum {
-  DM_SECCOMP_ARG0_ANY,        /* not at all */
-  DM_SECCOMP_ARG0_EQ,         /* arg0 == value */
-  DM_SECCOMP_ARG0_MASKED_EQ,  /* (arg0 & mask) == value */
+  DM_SECCOMP_ARG0_ANY,       /* not at all */
+  DM_SECCOMP_ARG0_EQ,        /* arg0 == value */
+  DM_SECCOMP_ARG0_MASKED_EQ, /* (arg0 & mask) == value */
 } DmSeccompArg0Test;
 
 /* One syscall with its own action, or with a condition on its first
  * argument (where the flags of clone and the pid of prlimit64 are). */
 typedef struct {
   const char *syscall;
-  int errno_value;  /* 0: allow the call; otherwise it fails with this errno */
+  int errno_value; /* 0: allow the call; otherwise it fails with this errno */
   DmSeccompArg0Test arg0_test;
-  guint64 mask;     /* DM_SECCOMP_ARG0_MASKED_EQ only */
+  guint64 mask; /* DM_SECCOMP_ARG0_MASKED_EQ only */
   guint64 value;
 } DmSeccompRule;
 
@@ -76,10 +76,10 @@ typedef struct {
   gboolean change_ids;
   uid_t uid;
   gid_t gid;
-  const gid_t *groups;  /* may be NULL when n_groups == 0: no groups */
+  const gid_t *groups; /* may be NULL when n_groups == 0: no groups */
   gsize n_groups;
 
-  gboolean no_new_privs;  /* PR_SET_NO_NEW_PRIVS; forced on by a filter */
+  gboolean no_new_privs; /* PR_SET_NO_NEW_PRIVS; forced on by a filter */
   DmSeccompPolicy seccomp;
 } DmSandboxPolicy;
 

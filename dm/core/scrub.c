@@ -4,8 +4,8 @@
 #include <string.h>
 
 static const char *const state_names[] = {
-  "Unknown", "Initialising", "InitWait", "Initialised", "Connected",
-  "Closing", "Closed", "Reconfiguring", "Reconfigured",
+  "Unknown", "Initialising", "InitWait",      "Initialised",  "Connected",
+  "Closing", "Closed",       "Reconfiguring", "Reconfigured",
 };
 
 const char *
@@ -54,8 +54,7 @@ is_stale(const char *state)
   guint64 n;
   /* Missing counts as stale: a half-written or half-removed backend that
    * nothing serves (a server writes state before anything else). */
-  return state == NULL ||
-         (dm_parse_uint(state, G_MAXUINT, &n) && n == DM_XENBUS_INITIALISING);
+  return state == NULL || (dm_parse_uint(state, G_MAXUINT, &n) && n == DM_XENBUS_INITIALISING);
 }
 
 void
@@ -97,15 +96,15 @@ dm_scrub_decide(DmScrubMode mode, guint grace_ms, const DmScrubObservation *obs,
 }
 
 typedef struct {
-  gint64 stale_since_ms;  /* -1: not stale at the last read */
+  gint64 stale_since_ms; /* -1: not stale at the last read */
   gboolean ever_served;
-  gint64 deadline_ms;     /* WAIT deadline, or G_MAXINT64 */
+  gint64 deadline_ms; /* WAIT deadline, or G_MAXINT64 */
 } Record;
 
 struct DmScrubTracker {
   DmScrubMode mode;
   guint grace_ms;
-  GHashTable *records;  /* device path -> Record */
+  GHashTable *records; /* device path -> Record */
 };
 
 DmScrubTracker *

@@ -17,15 +17,15 @@
 #define DM_XENBUS_INITIALISING 1
 
 typedef enum {
-  DM_SCRUB_KEEP,    /* served, or not ours to judge: never removed */
-  DM_SCRUB_WAIT,    /* stale, but not for long enough yet */
-  DM_SCRUB_REMOVE,  /* stale for at least the grace period (or mode always) */
+  DM_SCRUB_KEEP,   /* served, or not ours to judge: never removed */
+  DM_SCRUB_WAIT,   /* stale, but not for long enough yet */
+  DM_SCRUB_REMOVE, /* stale for at least the grace period (or mode always) */
 } DmScrubAction;
 
 typedef struct {
   DmScrubAction action;
-  gint64 deadline_ms;  /* WAIT: when it becomes REMOVE if still stale */
-  char *reason;        /* for the log; owned */
+  gint64 deadline_ms; /* WAIT: when it becomes REMOVE if still stale */
+  char *reason;       /* for the log; owned */
 } DmScrubDecision;
 
 void dm_scrub_decision_clear(DmScrubDecision *d);
@@ -40,8 +40,8 @@ const char *dm_xenbus_state_name(guint state);
  * node's value, NULL when the node is missing. */
 typedef struct {
   const char *state;
-  gint64 stale_since_ms;  /* when it was first seen stale, in this run */
-  gboolean ever_served;   /* seen out of state 1 before, in this run */
+  gint64 stale_since_ms; /* when it was first seen stale, in this run */
+  gboolean ever_served;  /* seen out of state 1 before, in this run */
   gint64 now_ms;
 } DmScrubObservation;
 
@@ -68,16 +68,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmScrubTracker, dm_scrub_tracker_free)
 DmScrubMode dm_scrub_tracker_mode(const DmScrubTracker *tracker);
 
 /* Records a read of `device` (state NULL: missing) at now_ms and decides. */
-void dm_scrub_tracker_observe(DmScrubTracker *tracker, const char *device,
-                              const char *state, gint64 now_ms, DmScrubDecision *out);
+void dm_scrub_tracker_observe(DmScrubTracker *tracker, const char *device, const char *state,
+                              gint64 now_ms, DmScrubDecision *out);
 
 /* The device was removed, or vanished: forget it. */
 void dm_scrub_tracker_forget(DmScrubTracker *tracker, const char *device);
 
 /* Forgets every device under `dir` that is not in `present` (names of
  * the subdirectories read from it): it was removed by someone else. */
-void dm_scrub_tracker_prune(DmScrubTracker *tracker, const char *dir,
-                            const char *const *present);
+void dm_scrub_tracker_prune(DmScrubTracker *tracker, const char *dir, const char *const *present);
 
 /* The earliest deadline of a waiting device, or G_MAXINT64 if none. */
 gint64 dm_scrub_tracker_next_deadline(const DmScrubTracker *tracker);

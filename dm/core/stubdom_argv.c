@@ -55,13 +55,11 @@ dm_stubdom_argv_assemble(const char *const *keys, const char *const *values, gsi
       return NULL;
     }
     if (slots[index - 1] != NULL) {
-      g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "dm-argv key %s appears twice",
-                  keys[i]);
+      g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "dm-argv key %s appears twice", keys[i]);
       return NULL;
     }
     if (values[i] == NULL) {
-      g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "dm-argv key %s has no value",
-                  keys[i]);
+      g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "dm-argv key %s has no value", keys[i]);
       return NULL;
     }
     slots[index - 1] = values[i];
@@ -91,8 +89,7 @@ dm_stubdom_argv_set_incoming(GPtrArray *args, int fd, GError **error)
     const char *arg = g_ptr_array_index(args, i);
     if (strcmp(arg, DM_STUBDOM_RESTORE_PLACEHOLDER) != 0)
       continue;
-    if (i == 0 || g_strcmp0(dm_option_name(g_ptr_array_index(args, i - 1)),
-                            "incoming") != 0) {
+    if (i == 0 || g_strcmp0(dm_option_name(g_ptr_array_index(args, i - 1)), "incoming") != 0) {
       g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
                   "dm-argv argument %u is %s but does not follow -incoming", i + 1,
                   DM_STUBDOM_RESTORE_PLACEHOLDER);
@@ -107,8 +104,8 @@ dm_stubdom_argv_set_incoming(GPtrArray *args, int fd, GError **error)
     found = (int)i;
   }
   if (found < 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                "dm-argv has no -incoming %s to replace", DM_STUBDOM_RESTORE_PLACEHOLDER);
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "dm-argv has no -incoming %s to replace",
+                DM_STUBDOM_RESTORE_PLACEHOLDER);
     return FALSE;
   }
   g_free(args->pdata[found]);
@@ -126,8 +123,7 @@ dm_stubdom_local_args(const char *qmp_socket, int save_fd)
    * here for each toolstack QMP session.  libxl adds no QMP option to a
    * stub domain's argv; the stub domain is expected to. */
   g_ptr_array_add(args, g_strdup("-chardev"));
-  g_ptr_array_add(args,
-                  g_strdup_printf("socket,id=stubdom-qmp,path=%s,server=on,wait=off", path));
+  g_ptr_array_add(args, g_strdup_printf("socket,id=stubdom-qmp,path=%s,server=on,wait=off", path));
   g_ptr_array_add(args, g_strdup("-mon"));
   g_ptr_array_add(args, g_strdup("chardev=stubdom-qmp,mode=control"));
   if (save_fd >= 0) {

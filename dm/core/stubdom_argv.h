@@ -28,8 +28,8 @@
  * not canonical decimal ("1", "0001", "x", "-1"), a missing value, or more
  * than DM_STUBDOM_ARGV_MAX keys is an error (DM_ERROR_INVALID).  Returns a
  * NULL-terminated GPtrArray of owned strings. */
-GPtrArray *dm_stubdom_argv_assemble(const char *const *keys, const char *const *values,
-                                    gsize n, GError **error);
+GPtrArray *dm_stubdom_argv_assemble(const char *const *keys, const char *const *values, gsize n,
+                                    GError **error);
 
 /* Whether args carry the restore placeholder (the guest is being restored
  * and console 2 must be opened). */

@@ -21,9 +21,12 @@ static gboolean
 takes_next(const char *opt, int i, int argc, char *const argv[])
 {
   switch (dm_option_arity(opt)) {
-  case DM_ARITY_FLAG: return FALSE;
-  case DM_ARITY_VALUE: return TRUE;
-  case DM_ARITY_UNKNOWN: break;
+  case DM_ARITY_FLAG:
+    return FALSE;
+  case DM_ARITY_VALUE:
+    return TRUE;
+  case DM_ARITY_UNKNOWN:
+    break;
   }
   return i + 1 < argc && dm_option_name(argv[i + 1]) == NULL;
 }
@@ -32,9 +35,12 @@ const char *
 dm_flavour_name(DmFlavour flavour)
 {
   switch (flavour) {
-  case DM_FLAVOUR_QEMU_XEN: return "qemu-xen";
-  case DM_FLAVOUR_TRADITIONAL: return "qemu-xen-traditional";
-  case DM_FLAVOUR_PROBE: return "probe";
+  case DM_FLAVOUR_QEMU_XEN:
+    return "qemu-xen";
+  case DM_FLAVOUR_TRADITIONAL:
+    return "qemu-xen-traditional";
+  case DM_FLAVOUR_PROBE:
+    return "probe";
   }
   g_assert_not_reached();
 }
@@ -43,9 +49,12 @@ const char *
 dm_guest_name(DmGuest guest)
 {
   switch (guest) {
-  case DM_GUEST_HVM: return "hvm";
-  case DM_GUEST_PV: return "pv";
-  case DM_GUEST_UNKNOWN: return NULL;
+  case DM_GUEST_HVM:
+    return "hvm";
+  case DM_GUEST_PV:
+    return "pv";
+  case DM_GUEST_UNKNOWN:
+    return NULL;
   }
   g_assert_not_reached();
 }
@@ -116,7 +125,8 @@ upstream_name(const char *value, GError **error)
       g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
                   "-name %s: qemu would split this domain name at a comma and could take it "
                   "for another domain's; a name needs no comma, or the form "
-                  "guest=NAME,process=...,debug-threads=... with each key once", shown);
+                  "guest=NAME,process=...,debug-threads=... with each key once",
+                  shown);
       return NULL;
     }
   }
@@ -148,8 +158,7 @@ set_name(DmRequest *request, const char *option, const char *value, GError **err
 }
 
 static gboolean
-set_domid(DmRequest *request, const char *option, const char *value,
-          gboolean *seen, GError **error)
+set_domid(DmRequest *request, const char *option, const char *value, gboolean *seen, GError **error)
 {
   if (*seen) {
     g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
@@ -170,8 +179,7 @@ static gboolean
 is_info_option(const char *opt, const char *value)
 {
   static const char *const info[] = { "version", "help", "h", "audio-help" };
-  static const char *const listing[] = { "machine", "M", "device", "cpu", "accel",
-                                         "display" };
+  static const char *const listing[] = { "machine", "M", "device", "cpu", "accel", "display" };
 
   if (in_table(opt, info, G_N_ELEMENTS(info)))
     return TRUE;
@@ -183,9 +191,16 @@ is_info_option(const char *opt, const char *value)
 static gboolean
 is_traditional_only(const char *opt)
 {
-  static const char *const trad[] = { "domain-name", "vncunused", "videoram", "acpi",
-                                      "vcpus", "vcpu_avail", "stdvga", "gfx_passthru",
-                                      "direct-pci-msitranslate", "disable-vnc-password" };
+  static const char *const trad[] = { "domain-name",
+                                      "vncunused",
+                                      "videoram",
+                                      "acpi",
+                                      "vcpus",
+                                      "vcpu_avail",
+                                      "stdvga",
+                                      "gfx_passthru",
+                                      "direct-pci-msitranslate",
+                                      "disable-vnc-password" };
   return in_table(opt, trad, G_N_ELEMENTS(trad));
 }
 
@@ -197,8 +212,7 @@ refuse_wrapper_argv(int argc, char *const argv[], GError **error)
 {
   guint64 n;
 
-  if (argc < 2 || !dm_parse_uint(argv[0], G_MAXUINT32, &n) ||
-      strcmp(argv[1], "--syslog") != 0)
+  if (argc < 2 || !dm_parse_uint(argv[0], G_MAXUINT32, &n) || strcmp(argv[1], "--syslog") != 0)
     return TRUE;
   g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
               "'%s --syslog ...' is how xenopsd runs its qemu-wrapper, not qemu: on "
@@ -219,7 +233,8 @@ one_vnc_server(const DmRequest *request, const char *opt, const char *value, GEr
 {
   gboolean display = strcmp(opt, "display") == 0;
 
-  if (request->flavour == DM_FLAVOUR_TRADITIONAL || (display ? !g_str_has_prefix(value, "vnc") : request->vnc_index < 0))
+  if (request->flavour == DM_FLAVOUR_TRADITIONAL ||
+      (display ? !g_str_has_prefix(value, "vnc") : request->vnc_index < 0))
     return TRUE;
   g_autofree char *shown = dm_quote_for_message(value);
   g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
@@ -296,10 +311,11 @@ dm_request_parse(int argc, char *const argv[], GError **error)
     g_autofree char *b = dm_quote_for_message(libxl_domid);
     g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
                 "-d %s (xend's domid) and -xen-domid %s (libxl's) conflict: a device model "
-                "serves one domain", a, b);
+                "serves one domain",
+                a, b);
     return NULL;
   }
-  request->flavour = upstream ? DM_FLAVOUR_QEMU_XEN
+  request->flavour = upstream      ? DM_FLAVOUR_QEMU_XEN
                      : traditional ? DM_FLAVOUR_TRADITIONAL
                                    : DM_FLAVOUR_QEMU_XEN;
 
@@ -324,8 +340,7 @@ dm_request_parse(int argc, char *const argv[], GError **error)
       continue;
     }
     value = g_ptr_array_index(request->args, i + 1);
-    if ((strcmp(opt, "xen-domid") == 0 && upstream) ||
-        (strcmp(opt, "d") == 0 && !upstream)) {
+    if ((strcmp(opt, "xen-domid") == 0 && upstream) || (strcmp(opt, "d") == 0 && !upstream)) {
       if (!set_domid(request, opt, value, &domid_seen, error))
         return NULL;
     } else if (strcmp(opt, "name") == 0 || strcmp(opt, "domain-name") == 0) {
@@ -335,8 +350,7 @@ dm_request_parse(int argc, char *const argv[], GError **error)
       g_autofree char *type = machine_type(value);
       if (type == NULL || *type == '\0') {
         g_autofree char *shown = dm_quote_for_message(value);
-        g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                    "-%s %s names no machine type", opt, shown);
+        g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "-%s %s names no machine type", opt, shown);
         return NULL;
       }
       /* qemu takes the last -machine; so do we. */

@@ -26,16 +26,16 @@ typedef enum {
 
 typedef struct {
   DmFlavour flavour;
-  guint domid;         /* 0 for a probe, which carries none */
-  char *name;          /* from -name / -domain-name; NULL if absent */
+  guint domid; /* 0 for a probe, which carries none */
+  char *name;  /* from -name / -domain-name; NULL if absent */
   DmGuest guest;
-  char *machine;       /* machine type (xenfv, xenpv, pc-0.10, none); NULL if absent */
-  GPtrArray *args;     /* every toolstack argument, owned, in order */
-  int vnc_index;       /* index in args of the -vnc option, -1 if none */
-  gboolean vncunused;  /* traditional -vncunused */
-  gboolean sdl;        /* -sdl, or -display sdl */
-  int display_index;   /* index in args of the -display option, -1 if none */
-  int sandbox_index;   /* index in args of the -sandbox option, -1 if none */
+  char *machine;      /* machine type (xenfv, xenpv, pc-0.10, none); NULL if absent */
+  GPtrArray *args;    /* every toolstack argument, owned, in order */
+  int vnc_index;      /* index in args of the -vnc option, -1 if none */
+  gboolean vncunused; /* traditional -vncunused */
+  gboolean sdl;       /* -sdl, or -display sdl */
+  int display_index;  /* index in args of the -display option, -1 if none */
+  int sandbox_index;  /* index in args of the -sandbox option, -1 if none */
   /* The toolstack drops qemu's ids itself: -runas, or -run-with user=
    * (libxl's dm_restrict and device_model_user, XenServer's wrapper). */
   gboolean drops_privileges;

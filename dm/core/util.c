@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK(qemu-dm-launcher-error-quark, dm_error)
+G_DEFINE_QUARK(qemu - dm - launcher - error - quark, dm_error)
 
 char *
 dm_quote_for_message(const char *text)
@@ -41,11 +41,10 @@ dm_parse_domid(const char *text, guint *domid, GError **error)
 
   /* A leading zero is refused: "010" reads as octal to some tools and as
    * ten to others, and a toolstack never writes one. */
-  if (text == NULL || text[0] == '0' || !dm_parse_uint(text, DM_DOMID_MAX, &value) ||
-      value == 0) {
+  if (text == NULL || text[0] == '0' || !dm_parse_uint(text, DM_DOMID_MAX, &value) || value == 0) {
     g_autofree char *shown = dm_quote_for_message(text ? text : "");
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                "domid %s is not a number between 1 and %u", shown, DM_DOMID_MAX);
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "domid %s is not a number between 1 and %u",
+                shown, DM_DOMID_MAX);
     return FALSE;
   }
   *domid = (guint)value;
@@ -64,15 +63,14 @@ dm_check_name(const char *name, GError **error)
   }
   if (!g_utf8_validate(name, (gssize)len, NULL)) {
     g_autofree char *shown = dm_quote_for_message(name);
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                "domain name %s is not valid UTF-8", shown);
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "domain name %s is not valid UTF-8", shown);
     return FALSE;
   }
   for (const char *p = name; *p; p++) {
     if ((unsigned char)*p < 0x20 || *p == 0x7f) {
       g_autofree char *shown = dm_quote_for_message(name);
-      g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                  "domain name %s contains a control character", shown);
+      g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "domain name %s contains a control character",
+                  shown);
       return FALSE;
     }
   }

@@ -6,12 +6,12 @@
 GQuark dm_error_quark(void);
 
 typedef enum {
-  DM_ERROR_INVALID,    /* bad input from the toolstack or the admin: exit 2 */
-  DM_ERROR_CONFIG,     /* bad config file: exit 2 */
-  DM_ERROR_EXEC,       /* qemu missing or exec failed: exit 127 */
-  DM_ERROR_XENSTORE,   /* xenstore unreachable or failed */
-  DM_ERROR_SYSTEM,     /* any other system call failure */
-  DM_ERROR_TIMEOUT,    /* xenstored did not answer in time (xenstore-timeout-ms) */
+  DM_ERROR_INVALID,  /* bad input from the toolstack or the admin: exit 2 */
+  DM_ERROR_CONFIG,   /* bad config file: exit 2 */
+  DM_ERROR_EXEC,     /* qemu missing or exec failed: exit 127 */
+  DM_ERROR_XENSTORE, /* xenstore unreachable or failed */
+  DM_ERROR_SYSTEM,   /* any other system call failure */
+  DM_ERROR_TIMEOUT,  /* xenstored did not answer in time (xenstore-timeout-ms) */
 } DmErrorCode;
 
 /* Xen reserves domids from DOMID_FIRST_RESERVED (0x7FF0) upwards. */

@@ -21,9 +21,10 @@ dm_version_text(const DmLibVersions *running)
   g_string_append_printf(s, "  xencontrol %s\n", DM_BUILT_XENCTRL);
   g_string_append_printf(s, "  glib-2.0 %s\n", DM_BUILT_GLIB);
   g_string_append_printf(s, "  libseccomp %s\n", DM_BUILT_SECCOMP);
-  g_string_append_printf(s, "linked: %s\n",
-                         DM_STATIC_LIBS ? "glib, libxenctrl and libseccomp statically; libxenstore and libc shared"
-                                        : "against the shared libraries");
+  g_string_append_printf(
+    s, "linked: %s\n",
+    DM_STATIC_LIBS ? "glib, libxenctrl and libseccomp statically; libxenstore and libc shared"
+                   : "against the shared libraries");
   /* libxenstore has no run-time version call; its soname pins the ABI. */
   if (running != NULL && (running->glib != NULL || running->libseccomp != NULL)) {
     g_string_append(s, "running with:\n");

@@ -6,7 +6,7 @@
 #include <glib.h>
 
 typedef struct {
-  char *glib;        /* "MAJOR.MINOR.MICRO" of the loaded library, or NULL */
+  char *glib; /* "MAJOR.MINOR.MICRO" of the loaded library, or NULL */
   char *libseccomp;
 } DmLibVersions;
 

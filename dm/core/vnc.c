@@ -7,8 +7,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-const char *const dm_vnc_tls_files[] = { "ca-cert.pem", "server-cert.pem", "server-key.pem",
-                                         NULL };
+const char *const dm_vnc_tls_files[] = { "ca-cert.pem", "server-cert.pem", "server-key.pem", NULL };
 
 gboolean
 dm_vnc_wants_password(const DmDomainConfig *dc)
@@ -85,7 +84,7 @@ listen_scope(const char *host, char *text, gsize size)
   if (len == 0)
     return LISTEN_ANY;
   bare = len >= 2 && host[0] == '[' && host[len - 1] == ']' ? g_strndup(host + 1, len - 2)
-                                                             : g_strdup(host);
+                                                            : g_strdup(host);
   if (getaddrinfo(bare, NULL, &hints, &ai) != 0 || ai == NULL)
     return LISTEN_NAME;
   if (ai->ai_family == AF_INET) {
@@ -195,7 +194,8 @@ dm_vnc_rewrite(const DmRequest *request, const DmDomainConfig *dc, const char *v
     if (dc->vnc_listen || dc->vnc_display >= 0 || range) {
       g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
                   "VNC: the toolstack asked for '-vnc %s'; vnc-listen and vnc-display "
-                  "only apply to a TCP listener", value);
+                  "only apply to a TCP listener",
+                  value);
       return NULL;
     }
     if (address == NULL || strcmp(address, "none") == 0)
@@ -273,8 +273,8 @@ dm_vnc_rewrite(const DmRequest *request, const DmDomainConfig *dc, const char *v
     g_autofree char *escaped = dm_qemu_escape(path);
     g_string_append(out, ",password-secret=" DM_VNC_SECRET_ID);
     g_ptr_array_add(extra, g_strdup("-object"));
-    g_ptr_array_add(extra, g_strdup_printf("secret,id=" DM_VNC_SECRET_ID ",file=%s,format=raw",
-                                           escaped));
+    g_ptr_array_add(extra,
+                    g_strdup_printf("secret,id=" DM_VNC_SECRET_ID ",file=%s,format=raw", escaped));
   }
   if (tls) {
     g_autofree char *escaped = dm_qemu_escape(dc->vnc_tls_dir);
@@ -286,10 +286,9 @@ dm_vnc_rewrite(const DmRequest *request, const DmDomainConfig *dc, const char *v
     } else {
       g_string_append(out, ",tls-creds=" DM_VNC_TLS_ID);
       g_ptr_array_add(extra, g_strdup("-object"));
-      g_ptr_array_add(extra,
-                      g_strdup_printf("tls-creds-x509,id=" DM_VNC_TLS_ID
-                                      ",dir=%s,endpoint=server,verify-peer=%s",
-                                      escaped, dc->vnc_tls_verify ? "on" : "off"));
+      g_ptr_array_add(extra, g_strdup_printf("tls-creds-x509,id=" DM_VNC_TLS_ID
+                                             ",dir=%s,endpoint=server,verify-peer=%s",
+                                             escaped, dc->vnc_tls_verify ? "on" : "off"));
     }
   }
   return g_string_free(g_steal_pointer(&out), FALSE);

@@ -80,14 +80,15 @@ add_stubdom_target(DmPlan *plan)
   target = dm_xs_bounded(read_target, q, target_query_free, g_free,
                          plan->config->xenstore_timeout_ms, &error);
   if (target == NULL) {
-    g_warning("stub domain %s: its target's backends are not scrubbed: %s",
-              plan->request->name, error->message);
+    g_warning("stub domain %s: its target's backends are not scrubbed: %s", plan->request->name,
+              error->message);
     return;
   }
   if (*target == 0)
     return; /* a PV guest named *-dm, not a stub domain */
   g_message("stub domain %s serves HVM guest %u: scrubbing its %u backend directories "
-            "too", plan->request->name, *target, dm_plan_add_stubdom_target(plan, *target));
+            "too",
+            plan->request->name, *target, dm_plan_add_stubdom_target(plan, *target));
 }
 
 /* A helper started and not yet collected (see dm_act_finish). */
@@ -108,8 +109,7 @@ dm_act_finish(void)
   if (pid > 0)
     g_message("started scrub helper, pid %d", (int)pid);
   else
-    g_warning("%s; stale backends that appear after exec will not be scrubbed",
-              error->message);
+    g_warning("%s; stale backends that appear after exec will not be scrubbed", error->message);
 }
 
 void
@@ -139,8 +139,7 @@ dm_act(DmPlan *plan)
     helper = dm_helper_spawn(plan, &pending, &error);
     if (!helper) {
       dm_signals_release(&pending_held);
-      g_warning("%s; stale backends that appear after exec will not be scrubbed",
-                error->message);
+      g_warning("%s; stale backends that appear after exec will not be scrubbed", error->message);
     }
   }
 
@@ -148,8 +147,7 @@ dm_act(DmPlan *plan)
     /* That pass may wait up to xenstore-timeout-ms: not with signals held. */
     dm_act_finish();
     dm_scrub_before_exec(plan);
-  }
-  else if (!helper)
+  } else if (!helper)
     g_message("no scrub helper: stale backends are left alone "
               "(scrub-mode stale needs the helper to wait out scrub-grace-ms %u)",
               dc->scrub_grace_ms);

@@ -17,8 +17,7 @@ typedef struct {
   GHashTable *seen; /* paths already checked */
 } Report;
 
-static void
-problem(Report *r, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void problem(Report *r, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 static void
 problem(Report *r, const char *fmt, ...)
@@ -133,8 +132,7 @@ print_settings(const char *name, const DmDomainConfig *dc, gboolean has_group)
          has_group ? "" : " (no [domain:NAME] group: the [launcher] settings)");
   for (guint i = 0; dm_config_key(i); i++) {
     const DmConfigKey *key = dm_config_key(i);
-    g_autofree char *value = key->flags & DM_CONFIG_KEY_SHOWN ? dm_config_key_value(key, dc)
-                                                               : NULL;
+    g_autofree char *value = key->flags & DM_CONFIG_KEY_SHOWN ? dm_config_key_value(key, dc) : NULL;
     if (value)
       printf("  %s = %s\n", key->name, value);
   }
@@ -171,8 +169,8 @@ dm_check_run(const DmCli *cli, gboolean *problems, GError **error)
   Report r = { 0, g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL) };
 
   if ((name && cli->rest[2]) || cli->toolstack_argc > 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                "usage: %s check [--config FILE] [DOMAIN-NAME]", DM_PROGRAM_NAME);
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "usage: %s check [--config FILE] [DOMAIN-NAME]",
+                DM_PROGRAM_NAME);
     g_hash_table_unref(r.seen);
     return FALSE;
   }

@@ -19,8 +19,7 @@ dm_config_load(const char *path, GError **error)
       g_debug("no %s: using built-in defaults", file);
       return dm_config_new_default();
     }
-    g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "cannot read config: %s",
-                local->message);
+    g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "cannot read config: %s", local->message);
     return NULL;
   }
   config = dm_config_parse(text, length, file, warnings, error);

@@ -41,8 +41,8 @@ dm_diagnose_all_run(const DmCli *cli, gboolean *stuck, GError **error)
     DmDiagSnapshot *snap = snaps->pdata[i];
     g_autofree char *name_key = g_strdup_printf("/local/domain/%u/name", snap->domid);
     g_autoptr(GError) local = NULL;
-    g_autoptr(DmDomainConfig) dc = dm_config_for_domain(
-      config, g_hash_table_lookup(snap->nodes, name_key), &local);
+    g_autoptr(DmDomainConfig) dc =
+      dm_config_for_domain(config, g_hash_table_lookup(snap->nodes, name_key), &local);
     if (dc == NULL)
       dc = dm_config_for_domain(config, NULL, NULL);
     if (dc == NULL)
@@ -51,14 +51,15 @@ dm_diagnose_all_run(const DmCli *cli, gboolean *stuck, GError **error)
     *stuck = *stuck || r->stuck;
     g_ptr_array_add(reports, r);
   }
-  g_autofree char *text = cli->json ? dm_diagnose_format_all_json(reports)
-                                     : dm_diagnose_format_all_table(reports);
+  g_autofree char *text =
+    cli->json ? dm_diagnose_format_all_json(reports) : dm_diagnose_format_all_table(reports);
   if (!dm_print_stdout(text, "report", error))
     return FALSE;
   if (timed_out) {
     g_set_error(error, DM_DIAGNOSE_ERROR, DM_DIAGNOSE_ERROR_PARTIAL,
                 "diagnose --all: xenstored did not answer within %u s (--timeout); the list "
-                "on stdout is partial", timeout_ms / 1000);
+                "on stdout is partial",
+                timeout_ms / 1000);
     return FALSE;
   }
   return TRUE;

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-G_DEFINE_QUARK(dm-diagnose-error-quark, dm_diagnose_error)
+G_DEFINE_QUARK(dm - diagnose - error - quark, dm_diagnose_error)
 
 void
 dm_diagnose_propagate(GError **error, GError *local, const char *prefix)
@@ -43,13 +43,11 @@ static gboolean
 use_colour(void)
 {
   const char *term = g_getenv("TERM");
-  return isatty(STDOUT_FILENO) && g_getenv("NO_COLOR") == NULL && term &&
-         strcmp(term, "dumb") != 0;
+  return isatty(STDOUT_FILENO) && g_getenv("NO_COLOR") == NULL && term && strcmp(term, "dumb") != 0;
 }
 
 static gboolean
-finish(const DmCli *cli, DmDiagSnapshot *snap, const char *log_dir, gboolean *stuck,
-       GError **error)
+finish(const DmCli *cli, DmDiagSnapshot *snap, const char *log_dir, gboolean *stuck, GError **error)
 {
   g_autoptr(DmConfig) config = dm_config_load(cli->config_path, error);
   g_autoptr(DmDomainConfig) dc = NULL;
@@ -63,8 +61,8 @@ finish(const DmCli *cli, DmDiagSnapshot *snap, const char *log_dir, gboolean *st
   if (dc == NULL)
     return FALSE;
   report = dm_diagnose_complete(snap, dc, log_dir, NULL);
-  text = cli->json ? dm_diagnose_format_json(report)
-                   : dm_diagnose_format_table(report, use_colour());
+  text =
+    cli->json ? dm_diagnose_format_json(report) : dm_diagnose_format_table(report, use_colour());
   if (!dm_print_stdout(text, "report", error))
     return FALSE;
   *stuck = report->stuck;
@@ -108,13 +106,15 @@ dm_diagnose_run(const DmCli *cli, gboolean *stuck, GError **error)
       return FALSE;
     g_set_error(error, DM_DIAGNOSE_ERROR, DM_DIAGNOSE_ERROR_PARTIAL,
                 "diagnose %s: xenstored did not answer within %u s (--timeout); the report "
-                "on stdout is partial", arg, timeout_ms / 1000);
+                "on stdout is partial",
+                arg, timeout_ms / 1000);
     return FALSE;
   }
   if (!known(snap)) {
     g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
                 "diagnose %s: no domain %u in xenstore (/local/domain/%u does not exist "
-                "and no backend refers to it)", arg, snap->domid, snap->domid);
+                "and no backend refers to it)",
+                arg, snap->domid, snap->domid);
     return FALSE;
   }
   return finish(cli, snap, log_dir, stuck, error);

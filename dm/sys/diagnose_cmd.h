@@ -33,8 +33,7 @@ gboolean dm_diagnose_run(const DmCli *cli, gboolean *stuck, GError **error);
 gboolean dm_diagnose_all_run(const DmCli *cli, gboolean *stuck, GError **error);
 
 /* `diagnose --watch DOMID|NAME` (dm/sys/diagnose_watch.c). */
-gboolean dm_diagnose_watch_run(const DmCli *cli, const char *arg, gboolean *stuck,
-                               GError **error);
+gboolean dm_diagnose_watch_run(const DmCli *cli, const char *arg, gboolean *stuck, GError **error);
 
 /* The bound on xenstore for diagnose and scrub (--timeout, default 10 s). */
 guint dm_diagnose_timeout_ms(const DmCli *cli);

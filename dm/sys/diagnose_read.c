@@ -26,10 +26,10 @@ typedef struct {
   struct xs_handle *xs;
   xs_transaction_t t;
   DmDiagSnapshot *snap;
-  GMutex *lock;      /* guards snap: the caller may read it after a timeout */
+  GMutex *lock; /* guards snap: the caller may read it after a timeout */
   guint budget;
-  const char *area;  /* what the budget is for, for walk_note */
-  const GPtrArray *bdirs;  /* "/local/domain/B/backend/CLS", listed once for many domains */
+  const char *area;       /* what the budget is for, for walk_note */
+  const GPtrArray *bdirs; /* "/local/domain/B/backend/CLS", listed once for many domains */
 } Walk;
 
 /* Whatever a guest can make xenstored answer for a node it owns: gone,
@@ -38,8 +38,8 @@ typedef struct {
 static gboolean
 answer_is_data(int err)
 {
-  return err == ENOENT || err == EACCES || err == EINVAL || err == E2BIG ||
-         err == ENAMETOOLONG || err == ENOSPC;
+  return err == ENOENT || err == EACCES || err == EINVAL || err == E2BIG || err == ENAMETOOLONG ||
+         err == ENOSPC;
 }
 
 static void
@@ -63,7 +63,8 @@ read_node(Walk *w, const char *path, gboolean *present, GError **error)
     g_mutex_lock(w->lock);
     if (w->snap->walk_note == NULL)
       w->snap->walk_note = g_strdup_printf("%s holds more than %d nodes; stopped reading "
-                                           "it at %s", w->area, MAX_NODES, path);
+                                           "it at %s",
+                                           w->area, MAX_NODES, path);
     g_mutex_unlock(w->lock);
     return TRUE;
   }
@@ -93,7 +94,8 @@ read_tree(Walk *w, const char *path, guint depth, GError **error)
   g_auto(GStrv) names = dm_xs_directory(w->xs, w->t, path, &missing, &local);
   if (names == NULL)
     return missing || answer_is_data(errno)
-             ? TRUE : (g_propagate_error(error, g_steal_pointer(&local)), FALSE);
+             ? TRUE
+             : (g_propagate_error(error, g_steal_pointer(&local)), FALSE);
   for (char **n = names; *n; n++) {
     g_autofree char *child = g_strdup_printf("%s/%s", path, *n);
     if (!read_tree(w, child, depth + 1, error))
@@ -308,8 +310,8 @@ read_xenstore(Walk *w, GError **error)
   /* Of the guest's own directory, only what diagnose looks at: the guest
    * can fill the rest (data/, attr/, ...) with anything, as much as its
    * quota allows.  The first ones are the toolstack's and read-only to it. */
-  static const char *const own_nodes[] = { "", "/name", "/domid", "/vm", "/hvmloader",
-                                           "/control/shutdown" };
+  static const char *const own_nodes[] = { "",    "/name",      "/domid",
+                                           "/vm", "/hvmloader", "/control/shutdown" };
   static const char *const own_trees[] = { "/image", "/console", "/device" };
   gboolean present;
 
@@ -331,8 +333,8 @@ read_xenstore(Walk *w, GError **error)
     return FALSE;
 
   /* Backends of this domain, in whichever domain serves them. */
-  g_autoptr(GPtrArray) bdirs = w->bdirs ? g_ptr_array_ref((GPtrArray *)w->bdirs)
-                                        : list_backend_dirs(w, error);
+  g_autoptr(GPtrArray) bdirs =
+    w->bdirs ? g_ptr_array_ref((GPtrArray *)w->bdirs) : list_backend_dirs(w, error);
   if (bdirs == NULL)
     return FALSE;
   for (guint i = 0; i < bdirs->len; i++) {
@@ -450,8 +452,7 @@ dm_diagnose_scan_launchers(void)
 static void
 read_processes(DmDiagSnapshot *snap, const DmDomainConfig *dc, const GPtrArray *launchers)
 {
-  g_autofree char *key = g_strdup_printf("/local/domain/%u/image/device-model-pid",
-                                         snap->domid);
+  g_autofree char *key = g_strdup_printf("/local/domain/%u/image/device-model-pid", snap->domid);
   const char *pid = g_hash_table_lookup(snap->nodes, key);
   guint64 n;
 
@@ -536,8 +537,7 @@ read_log(DmDiagSnapshot *snap, const char *dir)
   }
   /* The name becomes a file name: refuse anything that could leave the
    * log directory. */
-  if (*name == '\0' || strchr(name, '/') || strcmp(name, ".") == 0 ||
-      strcmp(name, "..") == 0) {
+  if (*name == '\0' || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
     g_autofree char *shown = dm_quote_for_message(name);
     snap->log_why = g_strdup_printf("domain name %s cannot name a log file", shown);
     return;
@@ -593,16 +593,16 @@ typedef struct {
 
 /* libxenctrl logs to stderr by default; keep its words for our message. */
 static void
-quiet_message(xentoollog_logger *logger, xentoollog_level level, int errnoval,
-              const char *context, const char *format, va_list al)
+quiet_message(xentoollog_logger *logger, xentoollog_level level, int errnoval, const char *context,
+              const char *format, va_list al)
 {
   QuietLogger *q = (QuietLogger *)logger;
   if (level < XTL_ERROR)
     return;
   g_autofree char *text = g_strdup_vprintf(format, al);
   g_free(q->last);
-  q->last = errnoval > 0 ? g_strdup_printf("%s: %s", text, g_strerror(errnoval))
-                         : g_steal_pointer(&text);
+  q->last =
+    errnoval > 0 ? g_strdup_printf("%s: %s", text, g_strerror(errnoval)) : g_steal_pointer(&text);
 }
 
 static void
@@ -618,8 +618,8 @@ read_hypervisor(DmDiagSnapshot *snap)
   xc_dominfo_t info;
 
   if (xch == NULL) {
-    snap->hv.why_not = g_strdup_printf("libxenctrl: %s",
-                                       logger.last ? logger.last : g_strerror(errno));
+    snap->hv.why_not =
+      g_strdup_printf("libxenctrl: %s", logger.last ? logger.last : g_strerror(errno));
     g_free(logger.last);
     return;
   }
@@ -651,10 +651,10 @@ read_hypervisor(DmDiagSnapshot *snap)
  * admin's terminal forever.  What it read so far stays readable (under
  * the lock) when the caller gives up waiting. */
 typedef struct {
-  DmXsJob box;            /* box.lock guards the rest */
+  DmXsJob box; /* box.lock guards the rest */
   char *arg;
-  guint domid;            /* set once resolved */
-  DmDiagSnapshot *snap;   /* the worker's; handed over on success */
+  guint domid;          /* set once resolved */
+  DmDiagSnapshot *snap; /* the worker's; handed over on success */
 } ReadJob;
 
 static void
@@ -709,8 +709,8 @@ partial_snapshot(ReadJob *job, const char *arg, guint timeout_ms)
     dm_diag_snapshot_copy_nodes(snap, job->snap);
   g_mutex_unlock(&job->box.lock);
   snap->partial = g_strdup_printf("xenstored did not answer within %u s (--timeout); "
-                                  "%u node%s read before it stopped", timeout_ms / 1000,
-                                  g_hash_table_size(snap->nodes),
+                                  "%u node%s read before it stopped",
+                                  timeout_ms / 1000, g_hash_table_size(snap->nodes),
                                   g_hash_table_size(snap->nodes) == 1 ? "" : "s");
   /* A name given on the command line still finds the log. */
   g_autofree char *name_key = g_strdup_printf("/local/domain/%u/name", snap->domid);
@@ -728,8 +728,8 @@ dm_diagnose_read(const char *arg, guint timeout_ms, GError **error)
   DmDiagSnapshot *snap;
 
   job->arg = g_strdup(arg);
-  snap = dm_xs_job_run(read_job_run, job, (GDestroyNotify)dm_diag_snapshot_free, timeout_ms,
-                       &local);
+  snap =
+    dm_xs_job_run(read_job_run, job, (GDestroyNotify)dm_diag_snapshot_free, timeout_ms, &local);
   if (snap == NULL && g_error_matches(local, DM_ERROR, DM_ERROR_TIMEOUT))
     /* The worker stays blocked in libxenstore; it owns its copy. */
     snap = partial_snapshot(job, arg, timeout_ms);
@@ -754,9 +754,9 @@ dm_diagnose_complete(DmDiagSnapshot *snap, const DmDomainConfig *dc, const char 
 /* --all: every domain's xenstore half, in one bounded exchange.  The
  * backend class directories are listed once for all of them. */
 typedef struct {
-  DmXsJob box;          /* box.lock guards the rest */
-  GPtrArray *snaps;     /* DmDiagSnapshot *, in domid order */
-  guint listed;         /* domains listed */
+  DmXsJob box;      /* box.lock guards the rest */
+  GPtrArray *snaps; /* DmDiagSnapshot *, in domid order */
+  guint listed;     /* domains listed */
 } AllJob;
 
 static void
@@ -835,9 +835,9 @@ dm_diagnose_read_all(guint timeout_ms, gboolean *timed_out, GError **error)
       const DmDiagSnapshot *from = job->snaps->pdata[i];
       DmDiagSnapshot *copy = dm_diag_snapshot_new(from->domid);
       dm_diag_snapshot_copy_nodes(copy, from);
-      copy->partial = g_strdup(i + 1 == job->snaps->len
-                                 ? "xenstored stopped answering while this domain was read"
-                                 : from->partial);
+      copy->partial =
+        g_strdup(i + 1 == job->snaps->len ? "xenstored stopped answering while this domain was read"
+                                          : from->partial);
       g_ptr_array_add(out, copy);
     }
   }
@@ -845,4 +845,3 @@ dm_diagnose_read_all(guint timeout_ms, gboolean *timed_out, GError **error)
   dm_xs_job_unref(job);
   return out;
 }
-

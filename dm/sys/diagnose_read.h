@@ -22,10 +22,10 @@ DmDiagSnapshot *dm_diagnose_read(const char *arg, guint timeout_ms, GError **err
 /* Who DOMID|NAME is, for `diagnose --watch` and `scrub`. */
 typedef struct {
   guint domid;
-  gboolean exists;      /* /local/domain/<domid> is there */
-  char *name;           /* /local/domain/<domid>/name; NULL if none */
-  char *type;           /* libxl's /libxl/<domid>/type; NULL if none */
-  gboolean hvmloader;   /* /local/domain/<domid>/hvmloader is there (HVM only) */
+  gboolean exists;    /* /local/domain/<domid> is there */
+  char *name;         /* /local/domain/<domid>/name; NULL if none */
+  char *type;         /* libxl's /libxl/<domid>/type; NULL if none */
+  gboolean hvmloader; /* /local/domain/<domid>/hvmloader is there (HVM only) */
 } DmDiagIdentity;
 
 void dm_diag_identity_clear(DmDiagIdentity *id);

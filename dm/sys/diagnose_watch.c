@@ -26,37 +26,37 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_PENDING 1024   /* device directories queued for a re-read */
-#define MAX_TRACKED 4096   /* device sides followed */
-#define MAX_DRAIN 4096     /* watch events taken per turn before reading */
+#define MAX_PENDING 1024 /* device directories queued for a re-read */
+#define MAX_TRACKED 4096 /* device sides followed */
+#define MAX_DRAIN 4096   /* watch events taken per turn before reading */
 
 typedef struct {
   char *cls;
   char *devid;
-  char *pair;              /* "cls/devid" of the pair: the backend's, which a
-                            * frontend names through its backend link (an HVM
-                            * guest's vbd is served by a qdisk backend) */
+  char *pair; /* "cls/devid" of the pair: the backend's, which a
+               * frontend names through its backend link (an HVM
+               * guest's vbd is served by a qdisk backend) */
   gboolean backend;
   char *path;
-  int state;               /* DM_STATE_MISSING once removed */
-  gint64 since_us;         /* monotonic; 0: since before the watch began */
+  int state;       /* DM_STATE_MISSING once removed */
+  gint64 since_us; /* monotonic; 0: since before the watch began */
 } Side;
 
 typedef struct {
-  gint64 changed_us;       /* the pair's last change */
-  gboolean flagged;        /* reported stuck since that change */
-  const Side *fe, *be;     /* owned by Watch.sides; NULL when absent */
+  gint64 changed_us;   /* the pair's last change */
+  gboolean flagged;    /* reported stuck since that change */
+  const Side *fe, *be; /* owned by Watch.sides; NULL when absent */
 } Pair;
 
 typedef struct {
   const DmCli *cli;
   guint domid;
   gboolean pv;
-  char *dom;               /* /local/domain/<domid> */
+  char *dom; /* /local/domain/<domid> */
   char *devdir;
-  GHashTable *sides;       /* path -> Side */
-  GHashTable *pairs;       /* "cls/devid" -> Pair */
-  GHashTable *pending;     /* device directory paths to re-read */
+  GHashTable *sides;   /* path -> Side */
+  GHashTable *pairs;   /* "cls/devid" -> Pair */
+  GHashTable *pending; /* device directory paths to re-read */
   gboolean rescan;
   struct xs_handle *xs;
   /* Flood accounting since the last note. */
@@ -65,7 +65,7 @@ typedef struct {
   gint64 start_us;
   guint stuck_after_s;
   gboolean ever_introduced;
-  GStrv scrubbed;          /* classes the launcher scrubs for this guest */
+  GStrv scrubbed; /* classes the launcher scrubs for this guest */
 } Watch;
 
 static void
@@ -82,13 +82,13 @@ watch_clear(Watch *w)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Watch, watch_clear)
 
 static volatile sig_atomic_t interrupted;
-static gint request_started_s;  /* atomic: monotonic seconds of the read under way, 0: none */
+static gint request_started_s; /* atomic: monotonic seconds of the read under way, 0: none */
 
 static void
 on_signal(int sig)
 {
   if (interrupted)
-    _exit(130);  /* a second Ctrl-C, e.g. while xenstored is hung */
+    _exit(130); /* a second Ctrl-C, e.g. while xenstored is hung */
   interrupted = sig;
 }
 
@@ -101,8 +101,10 @@ watchdog(gpointer data)
     gint started = g_atomic_int_get(&request_started_s);
     if (started && g_get_monotonic_time() / G_USEC_PER_SEC - started >= (gint64)timeout_s) {
       fflush(stdout);
-      fprintf(stderr, "qemu-dm-launcher: diagnose --watch: xenstored did not answer within "
-                      "%u s (--timeout)\n", timeout_s);
+      fprintf(stderr,
+              "qemu-dm-launcher: diagnose --watch: xenstored did not answer within "
+              "%u s (--timeout)\n",
+              timeout_s);
       _exit(2);
     }
   }
@@ -235,11 +237,11 @@ emit_change(Watch *w, const Side *s, const char *event, int from, int to, gint64
     else if (strcmp(event, "new") == 0)
       printf("%s %s %s %s new -> %s\n", t, cls, devid, side, state_word(to));
     else if (lasted_us > 0)
-      printf("%s %s %s %s %s -> %s (%s lasted %.3f s)\n", t, cls, devid, side,
-             state_word(from), state_word(to), state_word(from), lasted_us / 1e6);
+      printf("%s %s %s %s %s -> %s (%s lasted %.3f s)\n", t, cls, devid, side, state_word(from),
+             state_word(to), state_word(from), lasted_us / 1e6);
     else
-      printf("%s %s %s %s %s -> %s (%s since before the watch began, %.3f s ago)\n", t, cls,
-             devid, side, state_word(from), state_word(to), state_word(from),
+      printf("%s %s %s %s %s -> %s (%s since before the watch began, %.3f s ago)\n", t, cls, devid,
+             side, state_word(from), state_word(to), state_word(from),
              (g_get_monotonic_time() - w->start_us) / 1e6);
   }
   fflush(stdout);
@@ -276,8 +278,8 @@ device_dir_of(Watch *w, const char *path, char **cls, char **devid, gboolean *ba
       *cls = g_strdup(parts[2]);
       *devid = g_strdup(parts[4]);
       *backend = TRUE;
-      return g_strdup_printf("/local/domain/%s/backend/%s/%s/%s", parts[0], parts[2],
-                             parts[3], parts[4]);
+      return g_strdup_printf("/local/domain/%s/backend/%s/%s/%s", parts[0], parts[2], parts[3],
+                             parts[4]);
     }
   }
   return NULL;
@@ -307,7 +309,7 @@ on_event(Watch *w, const char *path)
   if (dir)
     queue(w, dir);
   else if (!g_str_has_prefix(path, "@"))
-    w->rescan = TRUE;  /* a parent: devices may have come or gone */
+    w->rescan = TRUE; /* a parent: devices may have come or gone */
 }
 
 static Pair *
@@ -332,8 +334,8 @@ pair_key(Watch *w, const char *dir, const char *cls, const char *devid, gboolean
     g_autofree char *bcls = NULL;
     g_autofree char *bdevid = NULL;
     gboolean is_backend = FALSE;
-    g_autofree char *bdir = link && dm_diag_valid_path(link)
-                              ? device_dir_of(w, link, &bcls, &bdevid, &is_backend) : NULL;
+    g_autofree char *bdir =
+      link && dm_diag_valid_path(link) ? device_dir_of(w, link, &bcls, &bdevid, &is_backend) : NULL;
     if (bdir && is_backend)
       return g_strdup_printf("%s/%s", bcls, bdevid);
   }
@@ -376,7 +378,7 @@ reread(Watch *w, const char *dir, gboolean initial)
     /* No state node: the device may be gone, or not written yet. */
     g_autofree char *here = xs_get(w, dir);
     if (here != NULL && s == NULL)
-      return;  /* a directory without a state yet: wait for it */
+      return; /* a directory without a state yet: wait for it */
   }
   if (s == NULL) {
     if (state == DM_STATE_MISSING)
@@ -448,8 +450,7 @@ rescan(Watch *w, gboolean initial)
     g_hash_table_add(listed, (gpointer)dir);
     g_hash_table_remove(w->pending, dir);
     /* Past the followed limit a new device costs no read. */
-    if (!g_hash_table_contains(w->sides, dir) &&
-        g_hash_table_size(w->sides) >= MAX_TRACKED) {
+    if (!g_hash_table_contains(w->sides, dir) && g_hash_table_size(w->sides) >= MAX_TRACKED) {
       w->dropped_devices++;
       continue;
     }
@@ -485,8 +486,7 @@ settled(const Watch *w, const char *key, const Pair *p)
     return TRUE;
   /* A frontend whose backend the launcher's scrub removed: that is the
    * fix working (see diagnose.c), not a hang. */
-  if (fe && be == NULL && w->scrubbed && g_strv_contains((const char *const *)w->scrubbed,
-                                                         fe->cls))
+  if (fe && be == NULL && w->scrubbed && g_strv_contains((const char *const *)w->scrubbed, fe->cls))
     return TRUE;
   /* xenconsoled serves a PV guest's console 0 without ever moving the
    * backend's state (see diagnose.c). */
@@ -526,8 +526,8 @@ emit_stuck(Watch *w, const char *key, const Pair *p, gint64 now)
     g_autofree char *fpart = side_words("frontend", p->fe, now);
     g_autofree char *bpart = side_words("backend", p->be, now);
     printf("%s STUCK %s: %s, %s (nothing changed for %" G_GINT64_FORMAT " s; "
-           "--stuck-after %u s); run `qemu-dm-launcher diagnose %u` for advice\n", t, shown,
-           fpart, bpart, unchanged_s, w->stuck_after_s, w->domid);
+           "--stuck-after %u s); run `qemu-dm-launcher diagnose %u` for advice\n",
+           t, shown, fpart, bpart, unchanged_s, w->stuck_after_s, w->domid);
   }
   fflush(stdout);
 }
@@ -570,10 +570,11 @@ flood_note(Watch *w, gboolean force)
     return;
   if (w->events > 200 || w->coalesced_overflow || w->dropped_devices) {
     g_autofree char *text = g_strdup_printf(
-      "%" G_GUINT64_FORMAT " watch events in %.1f s coalesced into %" G_GUINT64_FORMAT
-      " reads%s%s", w->events, (now - w->last_note_us) / 1e6, w->reads,
+      "%" G_GUINT64_FORMAT " watch events in %.1f s coalesced into %" G_GUINT64_FORMAT " reads%s%s",
+      w->events, (now - w->last_note_us) / 1e6, w->reads,
       w->coalesced_overflow ? "; the queue of devices to re-read overflowed, so the device "
-                              "list was read again instead" : "",
+                              "list was read again instead"
+                            : "",
       w->dropped_devices ? "; devices beyond the 4096 followed were dropped" : "");
     emit_note(w, text);
   }
@@ -611,8 +612,10 @@ watch_start(const char *arg, guint timeout_ms, DmDiagIdentity *out, GError **err
     return FALSE;
   }
   if (!out->exists) {
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "%sno domain %u in xenstore "
-                "(/local/domain/%u does not exist)", prefix, out->domid, out->domid);
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                "%sno domain %u in xenstore "
+                "(/local/domain/%u does not exist)",
+                prefix, out->domid, out->domid);
     return FALSE;
   }
   return TRUE;
@@ -626,7 +629,8 @@ watch_scrubbed(Watch *w, const DmCli *cli, const char *name, GError **error)
   if (config == NULL)
     return FALSE;
   g_autoptr(DmDomainConfig) dc = dm_config_for_domain(config, name, NULL);
-  DmRequest req = { .flavour = DM_FLAVOUR_QEMU_XEN, .domid = w->domid,
+  DmRequest req = { .flavour = DM_FLAVOUR_QEMU_XEN,
+                    .domid = w->domid,
                     .guest = w->pv ? DM_GUEST_PV : DM_GUEST_HVM };
   g_autoptr(GPtrArray) paths = dc ? dm_scrub_paths(&req, dc) : NULL;
   if (paths && paths->len > 0)
@@ -654,15 +658,16 @@ watch_begin(Watch *w, const char *arg, GError **error)
   if (!watched) {
     g_set_error(error, DM_DIAGNOSE_ERROR, DM_DIAGNOSE_ERROR_UNREADABLE,
                 "diagnose --watch %s: cannot set a "
-                "xenstore watch: %s", arg, g_strerror(errno));
+                "xenstore watch: %s",
+                arg, g_strerror(errno));
     return FALSE;
   }
   (void)domain_gone(w);
   g_autofree char *for_text = w->cli->for_s > 0 ? g_strdup_printf(" for %d s", w->cli->for_s)
                                                 : g_strdup(" until it is released or Ctrl-C");
-  g_autofree char *begin = g_strdup_printf(
-    "watching domain %u's xenbus devices%s; pairs unsettled for %u s are flagged", w->domid,
-    for_text, w->stuck_after_s);
+  g_autofree char *begin =
+    g_strdup_printf("watching domain %u's xenbus devices%s; pairs unsettled for %u s are flagged",
+                    w->domid, for_text, w->stuck_after_s);
   emit_note(w, begin);
   return TRUE;
 }
@@ -708,8 +713,8 @@ watch_turn(Watch *w)
 static const char *
 watch_loop(Watch *w, GError **error)
 {
-  gint64 end_us = w->cli->for_s > 0 ? w->start_us + (gint64)w->cli->for_s * G_USEC_PER_SEC
-                                    : G_MAXINT64;
+  gint64 end_us =
+    w->cli->for_s > 0 ? w->start_us + (gint64)w->cli->for_s * G_USEC_PER_SEC : G_MAXINT64;
   struct pollfd pfd = { .fd = xs_fileno(w->xs), .events = POLLIN };
   for (;;) {
     gint64 now = g_get_monotonic_time();

@@ -92,7 +92,8 @@ dm_fds_seal(const DmFdSet *inherited)
     if (flags < 0 || (flags & FD_CLOEXEC))
       continue;
     g_warning("fd %d was opened by the launcher without O_CLOEXEC; "
-              "closing it at exec", fd);
+              "closing it at exec",
+              fd);
     fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
     marked++;
   }
@@ -125,18 +126,16 @@ dm_check_executable(const char *path, GError **error)
   struct stat st;
 
   if (stat(path, &st) < 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_EXEC, "qemu binary '%s': %s", path,
-                g_strerror(errno));
+    g_set_error(error, DM_ERROR, DM_ERROR_EXEC, "qemu binary '%s': %s", path, g_strerror(errno));
     return FALSE;
   }
   if (!S_ISREG(st.st_mode)) {
-    g_set_error(error, DM_ERROR, DM_ERROR_EXEC, "qemu binary '%s' is not a regular file",
-                path);
+    g_set_error(error, DM_ERROR, DM_ERROR_EXEC, "qemu binary '%s' is not a regular file", path);
     return FALSE;
   }
   if (access(path, X_OK) < 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_EXEC, "qemu binary '%s' is not executable: %s",
-                path, g_strerror(errno));
+    g_set_error(error, DM_ERROR, DM_ERROR_EXEC, "qemu binary '%s' is not executable: %s", path,
+                g_strerror(errno));
     return FALSE;
   }
   return TRUE;
@@ -148,8 +147,7 @@ dm_exec_plan(const DmPlan *plan, const DmFdSet *inherited, GError **error)
   if (!dm_check_executable(plan->exec, error))
     return FALSE;
   g_message("exec %s for %s domain %u (pid %d kept), argv:", plan->exec,
-            dm_flavour_name(plan->request->flavour), plan->request->domid,
-            (int)getpid());
+            dm_flavour_name(plan->request->flavour), plan->request->domid, (int)getpid());
   /* One log line per item: the log writer escapes control characters, so
    * an item holding a newline stays on its own line. */
   for (guint i = 0; i < plan->argv->len; i++) {
@@ -189,7 +187,7 @@ dm_exec_plan(const DmPlan *plan, const DmFdSet *inherited, GError **error)
     execve(plan->exec, (char *const *)plan->argv->pdata, plan->setup.env);
   else
     execv(plan->exec, (char *const *)plan->argv->pdata);
-  g_set_error(error, DM_ERROR, DM_ERROR_EXEC, "cannot exec qemu binary '%s': %s",
-              plan->exec, g_strerror(errno));
+  g_set_error(error, DM_ERROR, DM_ERROR_EXEC, "cannot exec qemu binary '%s': %s", plan->exec,
+              g_strerror(errno));
   return FALSE;
 }

@@ -41,20 +41,20 @@ typedef struct {
   gboolean instance_primed;
   const GPtrArray *dirs;
   DmScrubTracker *tracker;
-  GMutex lock;  /* guards the tracker and the xenstore passes */
-  GCond wake;   /* the timer thread's: deadlines changed */
+  GMutex lock; /* guards the tracker and the xenstore passes */
+  GCond wake;  /* the timer thread's: deadlines changed */
   gint64 window_end_ms;
   guint window_s;
   guint grace_ms;
-  gint64 retry_at_ms;  /* a failed pass is retried then (G_MAXINT64: none) */
-  gint64 retry_ms;     /* the current backoff */
+  gint64 retry_at_ms; /* a failed pass is retried then (G_MAXINT64: none) */
+  gint64 retry_ms;    /* the current backoff */
   /* @releaseDomain fires for every domain on the host.  Checking ours on
    * each one costs every helper a request per release: 256 guests
    * released at once would cost 65,536 requests.  So a release is checked
    * at once if the last check is RELEASE_CHECK_MS old, else when it is. */
-  gint64 release_check_at_ms;  /* G_MAXINT64: none pending */
+  gint64 release_check_at_ms; /* G_MAXINT64: none pending */
   gint64 last_release_check_ms;
-  gboolean release_primed;  /* the event xs_watch itself fires has come */
+  gboolean release_primed; /* the event xs_watch itself fires has come */
   gboolean seen_introduced;
 } Helper;
 
@@ -79,8 +79,8 @@ scan(Helper *h, const char *only)
     g_autoptr(GError) error = NULL;
     if (only && strcmp(only, dir) != 0)
       continue;
-    if (!dm_scrub_dir(h->xs, h->tracker, dir, h->instance.path ? &h->instance : NULL, NULL,
-                      NULL, &error)) {
+    if (!dm_scrub_dir(h->xs, h->tracker, dir, h->instance.path ? &h->instance : NULL, NULL, NULL,
+                      &error)) {
       if (h->instance.changed) {
         g_message("%s; exiting", error->message);
         helper_exit(0);
@@ -198,7 +198,8 @@ watchdog_thread(gpointer data)
   while ((now = dm_scrub_now_ms()) < end)
     g_usleep((gulong)(end - now) * 1000);
   g_warning("scrub window of %u s ended with a xenstore request still unanswered "
-            "(xenstored stopped or hung?); exiting", h->window_s);
+            "(xenstored stopped or hung?); exiting",
+            h->window_s);
   helper_exit(1);
 }
 
@@ -267,7 +268,8 @@ instance_ended(Helper *h)
     g_message("domain %u is gone; exiting", h->domid);
   else
     g_message("domain %u's %s changed from %s to %s: the domid now belongs to a new "
-              "domain; exiting", h->domid, h->instance.path, h->instance.value, now);
+              "domain; exiting",
+              h->domid, h->instance.path, h->instance.value, now);
   helper_exit(0);
 }
 
@@ -323,10 +325,12 @@ helper_run(Helper *h)
        * close: the daemon exited or restarted. */
       if (errno == EINVAL)
         g_warning("xenstored closed the connection (exited or restarted?); "
-                  "stopping the scrub of domain %u and exiting", h->domid);
+                  "stopping the scrub of domain %u and exiting",
+                  h->domid);
       else
         g_warning("lost the connection to xenstored: %s; stopping the scrub of "
-                  "domain %u and exiting", g_strerror(errno), h->domid);
+                  "domain %u and exiting",
+                  g_strerror(errno), h->domid);
       helper_exit(1);
     }
     g_mutex_lock(&h->lock);
@@ -346,7 +350,7 @@ helper_run(Helper *h)
     } else if (strcmp(token, INSTANCE_TOKEN) == 0) {
       if (h->instance_primed)
         instance_ended(h);
-      h->instance_primed = TRUE;  /* the registration's event */
+      h->instance_primed = TRUE; /* the registration's event */
     } else if (strcmp(token, DOMAIN_TOKEN) == 0) {
       /* Changes below the domain's directory are the guest's business;
        * only the directory itself going matters. */

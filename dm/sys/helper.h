@@ -28,8 +28,8 @@
  * The helper logs to the inherited stderr as "qemu-dm-launcher[helper
  * PID]: ...". */
 typedef struct {
-  pid_t intermediate;  /* 0: nothing started */
-  int pid_pipe;        /* the intermediate writes the helper's pid here */
+  pid_t intermediate; /* 0: nothing started */
+  int pid_pipe;       /* the intermediate writes the helper's pid here */
 } DmHelperStart;
 
 gboolean dm_helper_spawn(const DmPlan *plan, DmHelperStart *start, GError **error);

@@ -23,14 +23,14 @@ first_log_line(const DmCli *cli, const DmRequest *request)
 {
   const char *config = cli->config_path;
   if (config == NULL)
-    config = g_file_test(DM_DEFAULT_CONFIG, G_FILE_TEST_EXISTS) ? DM_DEFAULT_CONFIG
-                                                                : "built-in defaults";
+    config =
+      g_file_test(DM_DEFAULT_CONFIG, G_FILE_TEST_EXISTS) ? DM_DEFAULT_CONFIG : "built-in defaults";
   if (request == NULL)
     return g_strdup_printf("%s %s, config %s: the toolstack's arguments were not understood",
                            DM_PROGRAM_NAME, DM_VERSION, config);
   return g_strdup_printf("%s %s, config %s, flavour %s, domid %u, name %s", DM_PROGRAM_NAME,
-                         DM_VERSION, config, dm_flavour_name(request->flavour),
-                         request->domid, request->name ? request->name : "(none)");
+                         DM_VERSION, config, dm_flavour_name(request->flavour), request->domid,
+                         request->name ? request->name : "(none)");
 }
 
 static gboolean
@@ -64,13 +64,12 @@ configured(const DmRequest *request, DmDomainConfig *dc, DmQemuFacts *facts, gpo
 }
 
 gboolean
-dm_launch_run(const DmCli *cli, const char *argv0, const DmFdSet *inherited,
-              GError **error)
+dm_launch_run(const DmCli *cli, const char *argv0, const DmFdSet *inherited, GError **error)
 {
   Launch launch = { cli, argv0, NULL };
   const DmPipelineHooks hooks = { NULL, parsed, configured, &launch };
-  g_autoptr(DmPlan) plan = dm_pipeline_plan(cli->toolstack_argc, cli->toolstack_argv,
-                                            cli->config_path, &hooks, error);
+  g_autoptr(DmPlan) plan =
+    dm_pipeline_plan(cli->toolstack_argc, cli->toolstack_argv, cli->config_path, &hooks, error);
 
   g_free(launch.first_line);
   if (plan == NULL)

@@ -88,8 +88,8 @@ writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer d
   fprintf(stderr, "%s: %s %s%s\n", log_prefix, stamp ? stamp : "", kind, safe);
   fflush(stderr);
   if (log_syslog)
-    syslog(syslog_priority(level), "%s%s%s%s", log_tag[0] ? log_tag : "",
-           log_tag[0] ? ": " : "", kind, safe);
+    syslog(syslog_priority(level), "%s%s%s%s", log_tag[0] ? log_tag : "", log_tag[0] ? ": " : "",
+           kind, safe);
   return G_LOG_WRITER_HANDLED;
 }
 

@@ -6,8 +6,8 @@
 #include <stdio.h>
 
 DmPlan *
-dm_pipeline_plan(int argc, char *const *argv, const char *config_path,
-                 const DmPipelineHooks *hooks, GError **error)
+dm_pipeline_plan(int argc, char *const *argv, const char *config_path, const DmPipelineHooks *hooks,
+                 GError **error)
 {
   g_autoptr(DmRequest) request = NULL;
   g_autoptr(DmConfig) config = NULL;

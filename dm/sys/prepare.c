@@ -49,7 +49,8 @@ check_tls(const DmQemuSetup *setup, GError **error)
     if (access(path, R_OK) < 0) {
       g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
                   "VNC TLS: '%s' (vnc-tls-dir needs ca-cert.pem, server-cert.pem and "
-                  "server-key.pem): %s", path, g_strerror(errno));
+                  "server-key.pem): %s",
+                  path, g_strerror(errno));
       return FALSE;
     }
   }
@@ -97,7 +98,8 @@ make_chroot(const char *dir, GError **error)
   if (fd < 0) {
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
                 "the chroot '%s' must be a directory (not a link) owned by root and "
-                "writable by no one else: %s", dir, local->message);
+                "writable by no one else: %s",
+                dir, local->message);
     return FALSE;
   }
   d = fdopendir(fd);
@@ -130,8 +132,7 @@ prepare_secret(const DmPlan *plan, GError **error)
   if (dc->vnc_password_file)
     password = dm_secret_read_file(dc->vnc_password_file, error);
   else
-    password = dm_secret_read_xenstore(plan->request->domid, dc->xenstore_timeout_ms, &node,
-                                       error);
+    password = dm_secret_read_xenstore(plan->request->domid, dc->xenstore_timeout_ms, &node, error);
   if (password == NULL)
     return FALSE;
   /* Held until the reaper watches the file: a SIGTERM then removes it. */

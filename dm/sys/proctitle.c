@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-static char *area;    /* argv[0]'s first byte */
+static char *area;     /* argv[0]'s first byte */
 static gsize area_len; /* through the last argument's NUL */
 
 void

@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 
 typedef struct {
-  const char *key;        /* in the cache file */
+  const char *key; /* in the cache file */
   const char *const *args;
-  gsize offset;           /* of the gboolean in DmQemuFacts */
+  gsize offset; /* of the gboolean in DmQemuFacts */
 } Probe;
 
 static const char *const sandbox_args[] = { "-sandbox", DM_QEMU_SANDBOX_ARG, NULL };
@@ -40,7 +40,7 @@ static const Probe probes[] = {
 
 /* Cache keys besides the probes' own. */
 #define KEY_STAMP "stamp"
-#define KEY_QEMU "qemu"                  /* answered -version like qemu */
+#define KEY_QEMU "qemu" /* answered -version like qemu */
 #define KEY_SANDBOX_ERROR "sandbox-error"
 
 /* A qemu answers -version, or fails at its first bad option, at once;
@@ -50,12 +50,12 @@ static const Probe probes[] = {
 
 /* What one run of the binary gave. */
 typedef struct {
-  gboolean ran;        /* spawned, and reaped */
-  gboolean timed_out;  /* killed at PROBE_TIMEOUT_MS */
-  int status;          /* waitpid's */
-  GString *out;        /* stdout (bounded) */
-  GString *err;        /* stderr (bounded) */
-  char why[160];       /* why it did not run, when it did not */
+  gboolean ran;       /* spawned, and reaped */
+  gboolean timed_out; /* killed at PROBE_TIMEOUT_MS */
+  int status;         /* waitpid's */
+  GString *out;       /* stdout (bounded) */
+  GString *err;       /* stderr (bounded) */
+  char why[160];      /* why it did not run, when it did not */
 } Run;
 
 /* What one probe learned.  Only ANSWER_YES and ANSWER_NO are answers
@@ -145,8 +145,8 @@ run_binary(const char *binary, const char *const *args, int stdin_fd, Run *r)
   if (!g_spawn_async_with_pipes_and_fds(NULL, (const char *const *)argv->pdata, NULL,
                                         G_SPAWN_DO_NOT_REAP_CHILD |
                                           (stdin_fd < 0 ? G_SPAWN_STDIN_FROM_DEV_NULL : 0),
-                                        own_process_group, NULL, stdin_fd, -1, -1, NULL, NULL,
-                                        0, &pid, NULL, &fds[0], &fds[1], &spawn_error)) {
+                                        own_process_group, NULL, stdin_fd, -1, -1, NULL, NULL, 0,
+                                        &pid, NULL, &fds[0], &fds[1], &spawn_error)) {
     dm_signals_release(&held);
     g_strlcpy(r->why, spawn_error->message, sizeof(r->why));
     return;
@@ -246,7 +246,7 @@ run_version(const char *binary, const char *const *args, char *reason, gsize rea
   if (reason)
     qemu_reason(r.err ? r.err->str : "", NULL, reason, reason_size);
   return run_succeeded(&r) && strstr(r.out->str, "QEMU emulator version") != NULL ? ANSWER_YES
-                                                                                : ANSWER_NO;
+                                                                                  : ANSWER_NO;
 }
 
 /* The options probe: which of the options the launcher may add the
@@ -259,8 +259,7 @@ probe_options(const char *binary, DmQemuFacts *facts)
 
   if (a == ANSWER_UNKNOWN) {
     facts->qemu_unknown = TRUE;
-    g_snprintf(facts->probe_error, sizeof(facts->probe_error), "'%s -version': %s", binary,
-               why);
+    g_snprintf(facts->probe_error, sizeof(facts->probe_error), "'%s -version': %s", binary, why);
     return;
   }
   facts->qemu_probed = a == ANSWER_YES;
@@ -275,8 +274,8 @@ probe_options(const char *binary, DmQemuFacts *facts)
     FACT(facts, &probes[i]) = a == ANSWER_YES;
     if (a == ANSWER_UNKNOWN && !facts->qemu_unknown) {
       facts->qemu_unknown = TRUE;
-      g_snprintf(facts->probe_error, sizeof(facts->probe_error), "'%s %s -version': %s",
-                 binary, probes[i].args[0], why);
+      g_snprintf(facts->probe_error, sizeof(facts->probe_error), "'%s %s -version': %s", binary,
+                 probes[i].args[0], why);
     }
   }
   if (facts->qemu_has_sandbox)
@@ -290,8 +289,8 @@ probe_options(const char *binary, DmQemuFacts *facts)
     return;
   }
   g_debug("probed %s: sandbox=%d domid-restrict=%d runas-ids=%d chroot=%d", binary,
-          facts->qemu_has_sandbox, facts->qemu_has_domid_restrict,
-          facts->qemu_has_runas_ids, facts->qemu_has_chroot);
+          facts->qemu_has_sandbox, facts->qemu_has_domid_restrict, facts->qemu_has_runas_ids,
+          facts->qemu_has_chroot);
 }
 
 /* The start-up probes: what -version cannot show, because qemu checks
@@ -316,8 +315,7 @@ static const StartSpec start_specs[] = {
    * not exist fail with "Unable to access credentials DIR/ca-cert.pem":
    * the TLS code ran. */
   [START_VNC_TLS] = { "VNC TLS (GnuTLS)", "vnc-tls", "requires GNUTLS",
-                      "Unable to access credentials",
-                      G_STRUCT_OFFSET(DmQemuFacts, vnc_tls_error) },
+                      "Unable to access credentials", G_STRUCT_OFFSET(DmQemuFacts, vnc_tls_error) },
 };
 
 #define START_ERROR(facts, spec) ((char *)(facts) + (spec)->offset)
@@ -362,8 +360,7 @@ probe_start(const char *binary, StartProbe kind, char *error)
   } else {
     g_autofree char *none = g_build_filename(dir, "none", NULL);
     g_autofree char *none_escaped = dm_qemu_escape(none);
-    object = g_strdup_printf("tls-creds-x509,id=dm-probe,dir=%s,endpoint=server",
-                             none_escaped);
+    object = g_strdup_printf("tls-creds-x509,id=dm-probe,dir=%s,endpoint=server", none_escaped);
     vnc = g_strdup_printf("unix:%s,tls-creds=dm-probe", escaped);
   }
   /* QMP reads the commands from a memfd (stdin), which, unlike a pipe,
@@ -377,9 +374,10 @@ probe_start(const char *binary, StartProbe kind, char *error)
   if (in_fd < 0) {
     g_debug("%s probe of %s not run: memfd: %s", spec->what, binary, g_strerror(errno));
   } else {
-    const char *const args[] = { "-no-user-config", "-nodefaults", "-machine", "none",
-                                 "-accel", "qtest", "-accel", "tcg", "-display", "none",
-                                 "-object", object, "-vnc", vnc, "-qmp", "stdio", NULL };
+    const char *const args[] = { "-no-user-config", "-nodefaults", "-machine", "none",     "-accel",
+                                 "qtest",           "-accel",      "tcg",      "-display", "none",
+                                 "-object",         object,        "-vnc",     vnc,        "-qmp",
+                                 "stdio",           NULL };
     dm_signals_track_probe_dir(dir, socket);
     run_binary(binary, args, in_fd, &r);
     close(in_fd);
@@ -401,9 +399,8 @@ probe_start(const char *binary, StartProbe kind, char *error)
   {
     char why[256];
     qemu_reason(r.err->str, NULL, why, sizeof(why));
-    g_debug("could not tell whether %s can do %s (%s%s%s); assuming it can", binary,
-            spec->what, r.timed_out ? "no answer in time" : "it failed", *why ? ": " : "",
-            why);
+    g_debug("could not tell whether %s can do %s (%s%s%s); assuming it can", binary, spec->what,
+            r.timed_out ? "no answer in time" : "it failed", *why ? ": " : "", why);
   }
   return FALSE;
 }
@@ -451,8 +448,7 @@ cache_open(const char *cache_dir, gboolean write_cache)
     return -1; /* a dry run before any launch */
   dir_fd = dm_trust_open_dir(cache_dir, write_cache ? 0700 : 0, &error);
   if (dir_fd < 0) {
-    g_warning("not using the qemu probe cache in run-dir '%s': %s", cache_dir,
-              error->message);
+    g_warning("not using the qemu probe cache in run-dir '%s': %s", cache_dir, error->message);
     return -1;
   }
   return dir_fd;
@@ -533,16 +529,15 @@ cache_save(int dir_fd, const char *cache_dir, GKeyFile *kf)
     if (!ok || renameat(dir_fd, tmp, dir_fd, CACHE_NAME) < 0) {
       /* The cache only saves time: a full or read-only run dir costs a
        * probe per launch, never a launch. */
-      g_debug("not caching qemu facts in %s/%s: %s", cache_dir, CACHE_NAME,
-              g_strerror(errno));
+      g_debug("not caching qemu facts in %s/%s: %s", cache_dir, CACHE_NAME, g_strerror(errno));
       unlinkat(dir_fd, tmp, 0);
     }
   }
 }
 
 void
-dm_qemu_probe(const char *binary, const char *cache_dir, gboolean write_cache,
-              gboolean options, gboolean vnc_des, gboolean vnc_tls, DmQemuFacts *facts)
+dm_qemu_probe(const char *binary, const char *cache_dir, gboolean write_cache, gboolean options,
+              gboolean vnc_des, gboolean vnc_tls, DmQemuFacts *facts)
 {
   g_autoptr(GKeyFile) kf = g_key_file_new();
   g_autofree char *stamp = NULL;
@@ -560,17 +555,15 @@ dm_qemu_probe(const char *binary, const char *cache_dir, gboolean write_cache,
   facts->vnc_tls_error[0] = '\0';
   if (stat(binary, &st) < 0 || !S_ISREG(st.st_mode))
     return; /* reported clearly at exec */
-  stamp = g_strdup_printf("%lld.%09ld:%lld:%llu", (long long)st.st_mtim.tv_sec,
-                          st.st_mtim.tv_nsec, (long long)st.st_size,
-                          (unsigned long long)st.st_ino);
+  stamp = g_strdup_printf("%lld.%09ld:%lld:%llu", (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                          (long long)st.st_size, (unsigned long long)st.st_ino);
 
   /* One group per binary; a different stamp (a new binary) starts it
    * afresh.  Each probe's answers are cached as they are first needed. */
   dir_fd = cache_open(cache_dir, write_cache);
   if (dir_fd >= 0)
     cache_load(dir_fd, cache_dir, kf);
-  if (dir_fd >= 0 && write_cache &&
-      !cache_answers(kf, binary, stamp, options, vnc_des, vnc_tls)) {
+  if (dir_fd >= 0 && write_cache && !cache_answers(kf, binary, stamp, options, vnc_des, vnc_tls)) {
     /* Something to probe: one launcher at a time, and the others then
      * read its answers.  Bounded by the holder's probes, each killed at
      * PROBE_TIMEOUT_MS; a signal to a waiter runs the handler and ends
@@ -622,8 +615,7 @@ dm_qemu_probe(const char *binary, const char *cache_dir, gboolean write_cache,
     dirty = TRUE;
   /* TLS: for a TLS launch, and for the advice when a password cannot be
    * had (TLS is the other way to guard the console). */
-  if ((vnc_tls || facts->vnc_des_error[0] != '\0') &&
-      start_fact(kf, binary, START_VNC_TLS, facts))
+  if ((vnc_tls || facts->vnc_des_error[0] != '\0') && start_fact(kf, binary, START_VNC_TLS, facts))
     dirty = TRUE;
 
   if (write_cache && dirty && dir_fd >= 0)
@@ -656,8 +648,8 @@ dm_qemu_facts_gather(const DmRequest *request, const DmDomainConfig *dc, gboolea
   vnc_des = dm_vnc_passes_password(request, dc);
   vnc_tls = dm_vnc_passes_tls(request, dc);
   if (options || vnc_des || vnc_tls)
-    dm_qemu_probe(dm_qemu_binary(request, dc), dc->run_dir, !dry_run, options, vnc_des,
-                  vnc_tls, facts);
+    dm_qemu_probe(dm_qemu_binary(request, dc), dc->run_dir, !dry_run, options, vnc_des, vnc_tls,
+                  facts);
 }
 
 char *

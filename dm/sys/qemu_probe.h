@@ -36,8 +36,8 @@ void dm_qemu_probe(const char *binary, const char *cache_dir, gboolean write_cac
  * only when the request passes one to qemu; a libxl probe invocation
  * touches nothing), DISPLAY and XAUTHORITY, and whether qemu is given an
  * image file.  Strings point into the environment. */
-void dm_qemu_facts_gather(const DmRequest *request, const DmDomainConfig *dc,
-                          gboolean dry_run, DmQemuFacts *facts);
+void dm_qemu_facts_gather(const DmRequest *request, const DmDomainConfig *dc, gboolean dry_run,
+                          DmQemuFacts *facts);
 
 /* `check`: the line "QEMU emulator version ..." that BINARY -version
  * prints, or NULL when it does not answer like qemu (bounded like the

@@ -26,8 +26,8 @@ resolve_syscall(const char *name, GError **error)
 static gboolean
 add_rule(scmp_filter_ctx ctx, const DmSeccompRule *rule, GError **error)
 {
-  uint32_t action = rule->errno_value > 0 ? SCMP_ACT_ERRNO((uint32_t)rule->errno_value)
-                                          : SCMP_ACT_ALLOW;
+  uint32_t action =
+    rule->errno_value > 0 ? SCMP_ACT_ERRNO((uint32_t)rule->errno_value) : SCMP_ACT_ALLOW;
   int nr = resolve_syscall(rule->syscall, error);
   int rc;
 
@@ -38,8 +38,7 @@ add_rule(scmp_filter_ctx ctx, const DmSeccompRule *rule, GError **error)
     rc = seccomp_rule_add(ctx, action, nr, 1, SCMP_A0(SCMP_CMP_EQ, rule->value));
     break;
   case DM_SECCOMP_ARG0_MASKED_EQ:
-    rc = seccomp_rule_add(ctx, action, nr, 1,
-                          SCMP_A0(SCMP_CMP_MASKED_EQ, rule->mask, rule->value));
+    rc = seccomp_rule_add(ctx, action, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, rule->mask, rule->value));
     break;
   default:
     rc = seccomp_rule_add(ctx, action, nr, 0);
@@ -47,8 +46,7 @@ add_rule(scmp_filter_ctx ctx, const DmSeccompRule *rule, GError **error)
   }
   if (rc < 0) {
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
-                "seccomp filter: cannot add the rule for '%s': %s", rule->syscall,
-                g_strerror(-rc));
+                "seccomp filter: cannot add the rule for '%s': %s", rule->syscall, g_strerror(-rc));
     return FALSE;
   }
   return TRUE;
@@ -57,8 +55,8 @@ add_rule(scmp_filter_ctx ctx, const DmSeccompRule *rule, GError **error)
 void *
 dm_seccomp_build(const DmSeccompPolicy *seccomp, GError **error)
 {
-  uint32_t deny = seccomp->deny_errno > 0 ? SCMP_ACT_ERRNO((uint32_t)seccomp->deny_errno)
-                                          : SCMP_ACT_KILL_PROCESS;
+  uint32_t deny =
+    seccomp->deny_errno > 0 ? SCMP_ACT_ERRNO((uint32_t)seccomp->deny_errno) : SCMP_ACT_KILL_PROCESS;
   gboolean allowlist = seccomp->mode == DM_SECCOMP_ALLOWLIST;
   g_auto(scmp_filter_ctx) ctx = NULL;
   int rc;
@@ -139,8 +137,7 @@ dm_sandbox_apply(const DmSandboxPolicy *policy, GError **error)
     struct rlimit rl = { policy->rlimits[i].limit, policy->rlimits[i].limit };
     if (setrlimit(policy->rlimits[i].resource, &rl) < 0) {
       g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
-                  "sandbox: cannot set resource limit %d to %llu: %s",
-                  policy->rlimits[i].resource,
+                  "sandbox: cannot set resource limit %d to %llu: %s", policy->rlimits[i].resource,
                   (unsigned long long)policy->rlimits[i].limit, g_strerror(errno));
       return FALSE;
     }
@@ -181,8 +178,8 @@ dm_sandbox_apply(const DmSandboxPolicy *policy, GError **error)
      * cannot come back. */
     if (getresuid(&ruid, &euid, &suid) < 0 || getresgid(&rgid, &egid, &sgid) < 0)
       abort_half_dropped("reading back the ids", errno);
-    if (ruid != policy->uid || euid != policy->uid || suid != policy->uid ||
-        rgid != policy->gid || egid != policy->gid || sgid != policy->gid)
+    if (ruid != policy->uid || euid != policy->uid || suid != policy->uid || rgid != policy->gid ||
+        egid != policy->gid || sgid != policy->gid)
       abort_half_dropped("checking the new ids", EPERM);
     if (policy->uid != 0 && setuid(0) == 0)
       abort_half_dropped("checking that root cannot be regained", EPERM);
@@ -192,8 +189,7 @@ dm_sandbox_apply(const DmSandboxPolicy *policy, GError **error)
    * keeping the order fixed keeps it reviewable) and before the filter
    * (an unprivileged process may only load a filter with it set).  It
    * also makes setuid binaries inert across the coming exec. */
-  if ((policy->no_new_privs || filter != NULL) &&
-      prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+  if ((policy->no_new_privs || filter != NULL) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     abort_half_dropped("PR_SET_NO_NEW_PRIVS", errno);
 
   /* 7. seccomp: last, so that the steps above may use any syscall.  The

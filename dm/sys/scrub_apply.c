@@ -13,11 +13,11 @@ dm_scrub_now_ms(void)
 typedef struct {
   DmScrubTracker *tracker;
   const char *dir;
-  gboolean look_only;  /* decide, count, remove nothing */
+  gboolean look_only;        /* decide, count, remove nothing */
   DmScrubInstance *instance; /* re-checked before removing (may be NULL) */
-  const gint *abandoned; /* set: give up, commit nothing (may be NULL) */
+  const gint *abandoned;     /* set: give up, commit nothing (may be NULL) */
   guint to_remove;
-  GPtrArray *removed;  /* paths */
+  GPtrArray *removed; /* paths */
   GPtrArray *reasons;
 } Pass;
 
@@ -34,8 +34,7 @@ xs_failed(GError **error, const char *what, const char *path)
  * committed after it makes our commit fail (EAGAIN) and the retry sees
  * the change. */
 static gboolean
-same_instance(struct xs_handle *xs, xs_transaction_t t, DmScrubInstance *instance,
-              GError **error)
+same_instance(struct xs_handle *xs, xs_transaction_t t, DmScrubInstance *instance, GError **error)
 {
   unsigned int len = 0;
   g_autofree char *value = xs_read(xs, t, instance->path, &len);
@@ -135,8 +134,7 @@ rm_if_empty(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **er
 
 gboolean
 dm_scrub_dir(struct xs_handle *xs, DmScrubTracker *tracker, const char *dir,
-             DmScrubInstance *instance, const gint *abandoned, guint *removed,
-             GError **error)
+             DmScrubInstance *instance, const gint *abandoned, guint *removed, GError **error)
 {
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GPtrArray) reasons = g_ptr_array_new_with_free_func(g_free);
@@ -165,8 +163,7 @@ dm_scrub_dir(struct xs_handle *xs, DmScrubTracker *tracker, const char *dir,
   }
   /* Logged after the commit: a retried transaction must not log twice. */
   for (guint i = 0; i < paths->len; i++) {
-    g_message("removed stale backend %s: %s", (char *)paths->pdata[i],
-              (char *)reasons->pdata[i]);
+    g_message("removed stale backend %s: %s", (char *)paths->pdata[i], (char *)reasons->pdata[i]);
     dm_scrub_tracker_forget(tracker, paths->pdata[i]);
   }
   if (removed)
@@ -189,7 +186,7 @@ dm_scrub_dir(struct xs_handle *xs, DmScrubTracker *tracker, const char *dir,
  * mark it abandoned, after which it commits nothing. */
 typedef struct {
   DmXsJob box;
-  gint abandoned;  /* atomic: the launcher stopped waiting */
+  gint abandoned; /* atomic: the launcher stopped waiting */
   GStrv dirs;
   DmScrubMode mode;
   guint grace_ms;

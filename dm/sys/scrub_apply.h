@@ -13,7 +13,7 @@
 typedef struct {
   const char *path;
   const char *value;
-  gboolean changed;  /* set by dm_scrub_dir when the check failed */
+  gboolean changed; /* set by dm_scrub_dir when the check failed */
 } DmScrubInstance;
 
 /* One pass over one class directory, /local/domain/0/backend/<class>/<domid>:

@@ -34,7 +34,7 @@ typedef struct {
   DmXsJob box;
   GStrv dirs;
   DmScrubTracker *tracker;
-  GPtrArray *decisions;    /* char *: "ACTION\tpath\treason" */
+  GPtrArray *decisions; /* char *: "ACTION\tpath\treason" */
   guint removed;
 } Job;
 
@@ -85,8 +85,7 @@ look(struct xs_handle *xs, gpointer data, GError **error)
       g_autofree char *state = dm_xs_read(xs, XBT_NULL, state_path, &missing, NULL);
       g_auto(DmScrubDecision) d = { 0 };
       dm_scrub_tracker_observe(job->tracker, device, state, now, &d);
-      g_ptr_array_add(job->decisions, g_strdup_printf("%s\t%s\t%s",
-                                                      dm_scrub_action_name(d.action),
+      g_ptr_array_add(job->decisions, g_strdup_printf("%s\t%s\t%s", dm_scrub_action_name(d.action),
                                                       device, d.reason));
     }
   }
@@ -115,14 +114,14 @@ sweep(struct xs_handle *xs, gpointer data, GError **error)
     if (still != NULL) {
       g_free(job->decisions->pdata[i]);
       job->decisions->pdata[i] = g_strdup_printf("%s\t%s\tserved before the removal "
-                                                 "committed", dm_scrub_action_name(DM_SCRUB_KEEP),
-                                                 f[1]);
+                                                 "committed",
+                                                 dm_scrub_action_name(DM_SCRUB_KEEP), f[1]);
     }
   }
   return done();
 }
 
-G_DEFINE_QUARK(dm-scrub-cmd-error-quark, dm_scrub_cmd_error)
+G_DEFINE_QUARK(dm - scrub - cmd - error - quark, dm_scrub_cmd_error)
 
 /* Hands on `local` (taken), a failure of an exchange with xenstore, as
  * the command's: prefixed, and DM_SCRUB_CMD_ERROR_UNREADABLE when
@@ -132,8 +131,8 @@ failed(GError **error, GError *local, const char *arg, const char *what)
 {
   if (g_error_matches(local, DM_ERROR, DM_ERROR_TIMEOUT) ||
       g_error_matches(local, DM_ERROR, DM_ERROR_XENSTORE)) {
-    g_set_error(error, DM_SCRUB_CMD_ERROR, DM_SCRUB_CMD_ERROR_UNREADABLE, "scrub %s: %s: %s",
-                arg, what, local->message);
+    g_set_error(error, DM_SCRUB_CMD_ERROR, DM_SCRUB_CMD_ERROR_UNREADABLE, "scrub %s: %s: %s", arg,
+                what, local->message);
     g_error_free(local);
   } else {
     g_propagate_prefixed_error(error, local, "scrub %s: %s: ", arg, what);
@@ -183,8 +182,8 @@ stamp(void)
 }
 
 static void
-print_decisions(const Job *job, const char *name, const char *remove_word,
-                const char *log_dir, guint *kept, guint *removed, gboolean really)
+print_decisions(const Job *job, const char *name, const char *remove_word, const char *log_dir,
+                guint *kept, guint *removed, gboolean really)
 {
   for (guint i = 0; i < job->decisions->len; i++) {
     g_auto(GStrv) f = g_strsplit(job->decisions->pdata[i], "\t", 3);
@@ -195,7 +194,8 @@ print_decisions(const Job *job, const char *name, const char *remove_word,
         g_autofree char *t = stamp();
         g_autofree char *line = g_strdup_printf(
           DM_PROGRAM_NAME "[scrub]: %s removed stale backend %s: %s (by the scrub command, "
-          "uid %u)\n", t, f[1], f[2], (unsigned)getuid());
+                          "uid %u)\n",
+          t, f[1], f[2], (unsigned)getuid());
         log_to_domain_log(log_dir, name, line);
       }
     } else {
@@ -233,7 +233,8 @@ dm_scrub_cmd_run(const DmCli *cli, GError **error)
   if (!id.exists) {
     g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
                 "scrub %s: no domain %u (/local/domain/%u does not exist); refusing to "
-                "scrub a domid that no domain holds", arg, id.domid, id.domid);
+                "scrub a domid that no domain holds",
+                arg, id.domid, id.domid);
     return FALSE;
   }
   dc = dm_config_for_domain(config, id.name, error);
@@ -254,7 +255,9 @@ dm_scrub_cmd_run(const DmCli *cli, GError **error)
   if (paths->len == 0) {
     printf("nothing to scrub: the policy scrubs %s (scrub-guests), and this is a%s %s guest\n",
            dc->scrub_hvm && dc->scrub_pv ? "hvm and pv guests"
-           : dc->scrub_hvm ? "hvm guests only" : dc->scrub_pv ? "pv guests only" : "no guests",
+           : dc->scrub_hvm               ? "hvm guests only"
+           : dc->scrub_pv                ? "pv guests only"
+                                         : "no guests",
            guest == DM_GUEST_UNKNOWN ? "n" : "",
            dm_guest_name(guest) ? dm_guest_name(guest) : "unknown");
     return fflush(stdout) == 0;
@@ -288,11 +291,10 @@ dm_scrub_cmd_run(const DmCli *cli, GError **error)
     dm_xs_job_unref(job);
     return FALSE;
   }
-  print_decisions(job, id.name, cli->dry_run ? "would remove" : "removed", log_dir, &kept,
-                  &removed, !cli->dry_run);
-  printf("%s domain %u: %s %u, kept %u\n", cli->dry_run ? "dry run of" : "scrubbed",
-         id.domid, cli->dry_run ? "would remove" : "removed",
-         removed, kept);
+  print_decisions(job, id.name, cli->dry_run ? "would remove" : "removed", log_dir, &kept, &removed,
+                  !cli->dry_run);
+  printf("%s domain %u: %s %u, kept %u\n", cli->dry_run ? "dry run of" : "scrubbed", id.domid,
+         cli->dry_run ? "would remove" : "removed", removed, kept);
   dm_xs_job_unref(job);
   return dm_print_stdout(NULL, "report", error);
 }

@@ -55,8 +55,8 @@ dm_secret_read_file(const char *path, GError **error)
       int err = errno;
       close(fd);
       explicit_bzero(buf, sizeof(buf));
-      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "reading the VNC password file '%s': %s",
-                  path, g_strerror(err));
+      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "reading the VNC password file '%s': %s", path,
+                  g_strerror(err));
       return NULL;
     }
     len += (gsize)n;
@@ -70,7 +70,8 @@ dm_secret_read_file(const char *path, GError **error)
     explicit_bzero(buf, sizeof(buf));
     g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
                 "VNC password file '%s' must hold one password of 1 to %d bytes "
-                "(no NUL bytes)", path, SECRET_MAX);
+                "(no NUL bytes)",
+                path, SECRET_MAX);
     return NULL;
   }
   out = g_strndup(buf, len);
@@ -108,8 +109,7 @@ read_password(struct xs_handle *xs, gpointer data, GError **error)
   /* The toolstack wrote /vm/<uuid>; anything else is not ours to follow. */
   if (!g_str_has_prefix(vm, "/vm/") || strstr(vm, "..") != NULL || strchr(vm + 4, '/')) {
     g_autofree char *shown = dm_quote_for_message(vm);
-    g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "%s holds %s, not /vm/<uuid>", vm_node,
-                shown);
+    g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "%s holds %s, not /vm/<uuid>", vm_node, shown);
     return NULL;
   }
   path = g_strconcat(vm, "/vncpasswd", NULL);
@@ -147,8 +147,8 @@ dm_secret_read_xenstore(guint domid, guint timeout_ms, char **node, GError **err
 
   /* Bounded: a stopped xenstored must not hold the launch forever.  The
    * password cannot be had then, and qemu never starts without one. */
-  secret = dm_xs_bounded(read_password, GUINT_TO_POINTER(domid), NULL, xs_secret_free,
-                         timeout_ms, error);
+  secret =
+    dm_xs_bounded(read_password, GUINT_TO_POINTER(domid), NULL, xs_secret_free, timeout_ms, error);
   if (secret == NULL) {
     g_prefix_error(error, "reading the VNC password from xenstore: ");
     return NULL;
@@ -175,8 +175,7 @@ clear_node(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **err
   explicit_bzero(value, len);
   free(value);
   if (!xs_write(xs, t, node, "", 0)) {
-    g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "clearing %s: %s", node,
-                g_strerror(errno));
+    g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "clearing %s: %s", node, g_strerror(errno));
     return FALSE;
   }
   return TRUE;
@@ -208,8 +207,7 @@ open_private_dir(int run_fd, const char *name, const char *path, GError **error)
   int fd = dm_trust_open_subdir(run_fd, name, path, 0700, error);
 
   if (fd >= 0 && fchmod(fd, 0700) < 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "directory '%s': %s", path,
-                g_strerror(errno));
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "directory '%s': %s", path, g_strerror(errno));
     close(fd);
     return -1;
   }
@@ -247,8 +245,8 @@ dm_secret_write(const char *path, const char *data, gsize length, GError **error
   fd = openat(dir_fd, file_name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   close(dir_fd);
   if (fd < 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
-                "writing the VNC password for qemu to '%s': %s", path, g_strerror(errno));
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "writing the VNC password for qemu to '%s': %s",
+                path, g_strerror(errno));
     return FALSE;
   }
   while (done < length) {
@@ -268,16 +266,15 @@ dm_secret_write(const char *path, const char *data, gsize length, GError **error
   }
   return TRUE;
 
-fail:
-  {
-    int err = errno ? errno : EIO;
-    if (fd >= 0)
-      close(fd);
-    unlink(path);
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
-                "writing the VNC password for qemu to '%s': %s", path, g_strerror(err));
-    return FALSE;
-  }
+fail : {
+  int err = errno ? errno : EIO;
+  if (fd >= 0)
+    close(fd);
+  unlink(path);
+  g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "writing the VNC password for qemu to '%s': %s",
+              path, g_strerror(err));
+  return FALSE;
+}
 }
 
 /* Closes every fd but `keep`: the reaper must not hold the toolstack's

@@ -58,10 +58,14 @@ static const char *
 signal_name(int sig)
 {
   switch (sig) {
-  case SIGTERM: return "SIGTERM";
-  case SIGHUP: return "SIGHUP";
-  case SIGINT: return "SIGINT";
-  default: return "a signal";
+  case SIGTERM:
+    return "SIGTERM";
+  case SIGHUP:
+    return "SIGHUP";
+  case SIGINT:
+    return "SIGINT";
+  default:
+    return "a signal";
   }
 }
 

@@ -28,11 +28,11 @@
 #define CONSOLE_POLL_MS 100
 
 typedef struct {
-  guint own;          /* this stub domain */
-  guint target;       /* the HVM guest we are the device model of */
-  GPtrArray *args;    /* dm-argv, in order */
+  guint own;       /* this stub domain */
+  guint target;    /* the HVM guest we are the device model of */
+  GPtrArray *args; /* dm-argv, in order */
   gboolean has_save_console;
-  char *proxy;        /* Xen's vchan-socket-proxy, from the config */
+  char *proxy; /* Xen's vchan-socket-proxy, from the config */
 } StubdomInfo;
 
 static void
@@ -86,8 +86,8 @@ read_dm_argv(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **e
       if (missing) {
         g_clear_error(error);
         g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                    "%s is missing: this is domain %u, not a device-model stub domain",
-                    target_path, info->own);
+                    "%s is missing: this is domain %u, not a device-model stub domain", target_path,
+                    info->own);
       }
       return FALSE;
     }
@@ -102,11 +102,9 @@ read_dm_argv(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **e
   if (vm == NULL)
     return FALSE;
   /* The vm path becomes part of another path: only /vm/<uuid>. */
-  if (!g_str_has_prefix(vm, "/vm/") || strstr(vm, "..") || strchr(vm + 4, '/') ||
-      vm[4] == '\0') {
+  if (!g_str_has_prefix(vm, "/vm/") || strstr(vm, "..") || strchr(vm + 4, '/') || vm[4] == '\0') {
     g_autofree char *quoted = dm_quote_for_message(vm);
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "%s is %s, not /vm/<uuid>", vm_path,
-                quoted);
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "%s is %s, not /vm/<uuid>", vm_path, quoted);
     return FALSE;
   }
 
@@ -116,8 +114,8 @@ read_dm_argv(struct xs_handle *xs, xs_transaction_t t, gpointer data, GError **e
     return FALSE;
   n = g_strv_length(names);
   if (n > DM_STUBDOM_ARGV_MAX) {
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                "%s has %u keys, more than the limit of %u", dir, n, DM_STUBDOM_ARGV_MAX);
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "%s has %u keys, more than the limit of %u", dir,
+                n, DM_STUBDOM_ARGV_MAX);
     return FALSE;
   }
   for (unsigned int i = 0; i < n; i++) {
@@ -167,8 +165,8 @@ open_console(int number, int flags, GError **error)
     g_usleep(CONSOLE_POLL_MS * 1000);
   }
   if (fd < 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot open console %d (%s): %s",
-                number, path, g_strerror(errno));
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot open console %d (%s): %s", number, path,
+                g_strerror(errno));
     return -1;
   }
   if (tcgetattr(fd, &tio) == 0) {
@@ -176,9 +174,8 @@ open_console(int number, int flags, GError **error)
     if (tcsetattr(fd, TCSANOW, &tio) < 0) {
       int saved = errno;
       close(fd);
-      g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
-                  "cannot set console %d (%s) to raw mode: %s", number, path,
-                  g_strerror(saved));
+      g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot set console %d (%s) to raw mode: %s",
+                  number, path, g_strerror(saved));
       return -1;
     }
   }
@@ -212,8 +209,7 @@ proxy_child_setup(gpointer data)
  * proxy connects to; for each connection it connects to qemu's local QMP
  * socket.  Its stderr stays console 0. */
 static gboolean
-spawn_qmp_proxy(const char *proxy, const StubdomInfo *info, const char *qmp_socket,
-                GError **error)
+spawn_qmp_proxy(const char *proxy, const StubdomInfo *info, const char *qmp_socket, GError **error)
 {
   g_autofree char *domid = g_strdup_printf("%d", TOOLSTACK_DOMID);
   g_autofree char *vchan =
@@ -223,10 +219,10 @@ spawn_qmp_proxy(const char *proxy, const StubdomInfo *info, const char *qmp_sock
   GPid pid = 0;
 
   if (!g_spawn_async(NULL, (char **)argv, NULL,
-                     G_SPAWN_STDIN_FROM_DEV_NULL | G_SPAWN_DO_NOT_REAP_CHILD,
-                     proxy_child_setup, NULL, &pid, &local)) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot start the QMP proxy '%s': %s",
-                proxy, local->message);
+                     G_SPAWN_STDIN_FROM_DEV_NULL | G_SPAWN_DO_NOT_REAP_CHILD, proxy_child_setup,
+                     NULL, &pid, &local)) {
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot start the QMP proxy '%s': %s", proxy,
+                local->message);
     return FALSE;
   }
   g_message("QMP proxy %s serving %s (pid %d)", proxy, vchan, (int)pid);
@@ -272,8 +268,7 @@ prepare_run_dir(const char *qmp_socket, GError **error)
   g_autofree char *dir = g_path_get_dirname(qmp_socket);
 
   if (g_mkdir_with_parents(dir, 0700) < 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot create %s: %s", dir,
-                g_strerror(errno));
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot create %s: %s", dir, g_strerror(errno));
     return FALSE;
   }
   /* A socket left by an earlier qemu would make bind() fail. */
@@ -322,8 +317,8 @@ parsed(const DmRequest *request, gpointer data, GError **error)
   }
   if (request->domid != info->target) {
     g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                "dm-argv names domain %u but this stub domain's target is %u",
-                request->domid, info->target);
+                "dm-argv names domain %u but this stub domain's target is %u", request->domid,
+                info->target);
     return FALSE;
   }
   return TRUE;
@@ -381,8 +376,8 @@ run(const DmCli *cli, DmFdSet *inherited, GError **error)
     g_ptr_array_add(full, g_ptr_array_index(local, i));
 
   /* From here on, exactly the dom0 path: parse, config, plan. */
-  plan = dm_pipeline_plan((int)full->len, (char *const *)full->pdata, cli->config_path,
-                          &hooks, error);
+  plan =
+    dm_pipeline_plan((int)full->len, (char *const *)full->pdata, cli->config_path, &hooks, error);
   if (plan == NULL)
     return FALSE;
   if (cli->dry_run)

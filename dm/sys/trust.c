@@ -26,15 +26,14 @@ check_stat(const struct stat *st, gboolean parent, const char *what, const char 
 {
   if (!owner_ok(st)) {
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
-                "%s '%s' is owned by uid %u, not by root: another user could change it",
-                what, path, (unsigned)st->st_uid);
+                "%s '%s' is owned by uid %u, not by root: another user could change it", what, path,
+                (unsigned)st->st_uid);
     return FALSE;
   }
   if ((st->st_mode & 022) != 0 && !(parent && sticky_parent_ok(st))) {
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
-                "%s '%s' is writable by %s (mode %04o): another user could change it", what,
-                path, (st->st_mode & 002) ? "everyone" : "its group",
-                (unsigned)(st->st_mode & 07777));
+                "%s '%s' is writable by %s (mode %04o): another user could change it", what, path,
+                (st->st_mode & 002) ? "everyone" : "its group", (unsigned)(st->st_mode & 07777));
     return FALSE;
   }
   return TRUE;
@@ -46,8 +45,7 @@ dm_trust_check_fd(int fd, const char *what, const char *path, GError **error)
   struct stat st;
 
   if (fstat(fd, &st) < 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "%s '%s': %s", what, path,
-                g_strerror(errno));
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "%s '%s': %s", what, path, g_strerror(errno));
     return FALSE;
   }
   return check_stat(&st, FALSE, what, path, error);
@@ -56,8 +54,8 @@ dm_trust_check_fd(int fd, const char *what, const char *path, GError **error)
 /* One step down: `name` in `dir_fd`, created when missing and allowed,
  * opened without following a link, and checked. */
 static int
-open_component(int dir_fd, const char *name, const char *so_far, gboolean last,
-               mode_t create_mode, GError **error)
+open_component(int dir_fd, const char *name, const char *so_far, gboolean last, mode_t create_mode,
+               GError **error)
 {
   struct stat st;
   int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -74,9 +72,8 @@ open_component(int dir_fd, const char *name, const char *so_far, gboolean last,
     int err = errno;
     /* O_NOFOLLOW on a link gives ELOOP, O_DIRECTORY on one ENOTDIR. */
     g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "directory '%s': %s", so_far,
-                err == ELOOP || err == ENOTDIR
-                  ? "not a directory (a symbolic link is not followed)"
-                  : g_strerror(err));
+                err == ELOOP || err == ENOTDIR ? "not a directory (a symbolic link is not followed)"
+                                               : g_strerror(err));
     errno = err;
     return -1;
   }
@@ -129,8 +126,8 @@ dm_trust_open_dir(const char *path, mode_t create_mode, GError **error)
       continue;
     if (strcmp(*p, ".") == 0 || strcmp(*p, "..") == 0) {
       close(fd);
-      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
-                  "directory '%s' has a '.' or '..' component", path);
+      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "directory '%s' has a '.' or '..' component",
+                  path);
       return -1;
     }
     g_string_append_printf(so_far, "/%s", *p);
@@ -148,8 +145,7 @@ dm_trust_open_dir(const char *path, mode_t create_mode, GError **error)
 }
 
 int
-dm_trust_open_file(int dir_fd, const char *name, const char *path, gboolean private,
-                   GError **error)
+dm_trust_open_file(int dir_fd, const char *name, const char *path, gboolean private, GError **error)
 {
   struct stat st;
   int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);

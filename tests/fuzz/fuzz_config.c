@@ -64,8 +64,7 @@ check_domain(const DmConfig *config, const char *name)
   }
   FUZZ_CHECK(error == NULL);
   FUZZ_CHECK(dc->qemu_xen != NULL && g_path_is_absolute(dc->qemu_xen));
-  FUZZ_CHECK(dc->qemu_xen_traditional != NULL &&
-             g_path_is_absolute(dc->qemu_xen_traditional));
+  FUZZ_CHECK(dc->qemu_xen_traditional != NULL && g_path_is_absolute(dc->qemu_xen_traditional));
   FUZZ_CHECK(strchr(dc->qemu_xen, '\n') == NULL);
   FUZZ_CHECK(dc->scrub != NULL);
   for (char **cls = dc->scrub; *cls; cls++)

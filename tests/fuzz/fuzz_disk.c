@@ -43,8 +43,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(spec.path != NULL && g_path_is_absolute(spec.path));
     check_drive(prefix, spec.path, dm_disk_qemu_format(spec.format));
   } else {
-    FUZZ_CHECK(error != NULL && error->domain == DM_ERROR &&
-               error->code == DM_ERROR_INVALID);
+    FUZZ_CHECK(error != NULL && error->domain == DM_ERROR && error->code == DM_ERROR_INVALID);
     FUZZ_CHECK(strchr(error->message, '\n') == NULL);
   }
   g_clear_error(&error);

@@ -21,8 +21,8 @@
 #include "qemu_opts.h"
 
 static const char *const secret_keys[] = { "password", "data", "passwd", "key", NULL };
-static const char *const fixed_keys[] = { "file", "format", "password", "to", "vnc", "",
-                                          "a", "x", NULL };
+static const char *const fixed_keys[] = { "file", "format", "password", "to", "vnc",
+                                          "",     "a",      "x",        NULL };
 
 /* One KEY=VALUE as qemu reads it. */
 typedef struct {
@@ -193,8 +193,8 @@ check_escape(const char *value)
   FUZZ_CHECK(format != NULL && strcmp(format, "raw") == 0);
   /* As -vnc's display, spelt as dm_vnc_rewrite does. */
   if (*value != '\0') {
-    g_autofree char *vnc = g_strdup_printf("%s%s,to=9", dm_qemu_opt_implied(escaped) ? "" : "vnc=",
-                                           escaped);
+    g_autofree char *vnc =
+      g_strdup_printf("%s%s,to=9", dm_qemu_opt_implied(escaped) ? "" : "vnc=", escaped);
     g_autofree char *display = dm_qemu_opt_get_implied(vnc, "vnc", "vnc");
     g_autofree char *to = dm_qemu_opt_get_implied(vnc, "vnc", "to");
     FUZZ_CHECK(display != NULL && strcmp(display, value) == 0);
@@ -218,8 +218,8 @@ check_redacted_reading(const char *optstr, const char *redacted, const char *imp
   for (guint i = 0; i < now->len; i++) {
     const Pair *a = g_ptr_array_index(was, i);
     const Pair *b = g_ptr_array_index(now, i);
-    gboolean secret = b->has_value && !(i == 0 && implied_after) &&
-                      g_strv_contains(secret_keys, b->key);
+    gboolean secret =
+      b->has_value && !(i == 0 && implied_after) && g_strv_contains(secret_keys, b->key);
 
     FUZZ_CHECK(strcmp(a->key, b->key) == 0 && a->has_value == b->has_value);
     if (secret)
@@ -243,8 +243,8 @@ check_redact(const char *optstr)
     const char *was = g_ptr_array_index(elements, i);
     const char *now = g_ptr_array_index(after, i);
     const char *eq = strchr(was, '=');
-    g_autofree char *key = eq && !memchr(was, ',', (size_t)(eq - was))
-                             ? g_strndup(was, (gsize)(eq - was)) : NULL;
+    g_autofree char *key =
+      eq && !memchr(was, ',', (size_t)(eq - was)) ? g_strndup(was, (gsize)(eq - was)) : NULL;
 
     if (key != NULL && g_strv_contains(secret_keys, key)) {
       FUZZ_CHECK(g_str_has_prefix(now, key) && strcmp(now + strlen(key), "=***") == 0);

@@ -44,8 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
   args = dm_stubdom_argv_assemble(keys, values, n, &error);
   if (args == NULL) {
-    FUZZ_CHECK(error != NULL && error->domain == DM_ERROR &&
-               error->code == DM_ERROR_INVALID);
+    FUZZ_CHECK(error != NULL && error->domain == DM_ERROR && error->code == DM_ERROR_INVALID);
     FUZZ_CHECK(strchr(error->message, '\n') == NULL);
     return 0;
   }
@@ -69,8 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
           seen = TRUE;
       FUZZ_CHECK(seen);
     } else {
-      FUZZ_CHECK(incoming_error->domain == DM_ERROR &&
-                 incoming_error->code == DM_ERROR_INVALID);
+      FUZZ_CHECK(incoming_error->domain == DM_ERROR && incoming_error->code == DM_ERROR_INVALID);
     }
   }
 

@@ -106,8 +106,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
       configs[i] = dm_config_new_default();
       continue;
     }
-    configs[i] = dm_config_parse(config_texts[i], strlen(config_texts[i]), "fuzz.conf",
-                                 NULL, &error);
+    configs[i] =
+      dm_config_parse(config_texts[i], strlen(config_texts[i]), "fuzz.conf", NULL, &error);
     if (configs[i] == NULL) {
       fprintf(stderr, "fuzz_toolstack_args: config %zu: %s\n", i, error->message);
       abort();
@@ -155,9 +155,9 @@ typedef enum { M_OTHER, M_FLAVOUR, M_DOMID, M_NAME, M_ARGV, M_SCRUB, M_COUNT } M
 
 typedef struct {
   const DmPlan *plan;
-  int depth;        /* containers open around the next value */
-  Member member;    /* the root member whose value comes next */
-  Member array;     /* the root member whose array is open */
+  int depth;     /* containers open around the next value */
+  Member member; /* the root member whose value comes next */
+  Member array;  /* the root member whose array is open */
   guint seen[M_COUNT];
   gboolean root_is_object, flavour_ok, domid_ok, name_ok, non_string_item;
   gsize argv_len, scrub_len;
@@ -209,8 +209,8 @@ on_integer(void *ctx, long long value)
 
   on_value(c, FALSE);
   if (c->depth == 1 && c->member == M_DOMID)
-    c->domid_ok = c->plan->request->flavour != DM_FLAVOUR_PROBE &&
-                  value == (long long)c->plan->request->domid;
+    c->domid_ok =
+      c->plan->request->flavour != DM_FLAVOUR_PROBE && value == (long long)c->plan->request->domid;
   return 1;
 }
 
@@ -336,8 +336,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
   req = dm_request_parse((int)args->len, (char *const *)args->pdata, &error);
   if (req == NULL) {
-    FUZZ_CHECK(error != NULL && error->domain == DM_ERROR &&
-               error->code == DM_ERROR_INVALID);
+    FUZZ_CHECK(error != NULL && error->domain == DM_ERROR && error->code == DM_ERROR_INVALID);
     /* One line: the message goes into the toolstack's qemu-dm log. */
     FUZZ_CHECK(strchr(error->message, '\n') == NULL);
     return 0;

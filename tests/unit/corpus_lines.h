@@ -14,6 +14,8 @@
  *   OpenXT/xenclient-oe recipes-extended/xen/files/libxl-...patch and
  *     OpenXT/manager xenmgr/Vm/Config.hs
  *   libvirt/libvirt src/libxl/libxl_capabilities.c */
+/* The argv tables keep one toolstack argument pair a line. */
+/* clang-format off */
 #pragma once
 #include "toolstack_args.h"
 
@@ -346,3 +348,4 @@ static const CorpusLine corpus_lines[] = {
 #undef XENOPSD_SANDBOX
 #undef XENOPSD_QMP
 #undef WRAPPER_TAIL
+/* clang-format on */

@@ -18,8 +18,9 @@ Test(cli, without_separator_everything_is_the_toolstacks)
 
 Test(cli, options_before_separator)
 {
-  char *argv[] = { "qemu-dm-launcher", "--config", "/tmp/c.conf", "--dry-run", "--no-helper",
-                   "--", "-d", "5", NULL };
+  char *argv[] = {
+    "qemu-dm-launcher", "--config", "/tmp/c.conf", "--dry-run", "--no-helper", "--", "-d", "5", NULL
+  };
   DmCli cli;
   cr_assert(dm_cli_parse(8, argv, &cli, NULL));
   cr_assert_str_eq(cli.config_path, "/tmp/c.conf");

@@ -28,8 +28,9 @@ Test(config, defaults)
 
 Test(config, qemu_sandbox_is_auto_or_a_boolean)
 {
-  const char *values[][2] = { { "auto", "a" }, { "true", "r" }, { "1", "r" },
-                              { "false", "o" }, { "0", "o" } };
+  const char *values[][2] = {
+    { "auto", "a" }, { "true", "r" }, { "1", "r" }, { "false", "o" }, { "0", "o" }
+  };
   for (gsize i = 0; i < G_N_ELEMENTS(values); i++) {
     g_autofree char *text = g_strdup_printf("[launcher]\nqemu-sandbox = %s\n", values[i][0]);
     g_autoptr(GError) error = NULL;
@@ -45,21 +46,20 @@ Test(config, qemu_sandbox_is_auto_or_a_boolean)
 
 Test(config, global_then_domain_override)
 {
-  const char *text =
-    "# comment\n"
-    "[launcher]\n"
-    "qemu-xen = /opt/qemu/bin/qemu-system-i386\n"
-    "scrub = console;vfb;vkbd\n"
-    "scrub-mode = always\n"
-    "scrub-grace-ms = 0\n"
-    "\n"
-    "[domain:win7]\n"
-    "scrub = console\n"
-    "scrub-mode = stale\n"
-    "helper = false\n"
-    "\n"
-    "[domain:linux]\n"
-    "scrub =\n";
+  const char *text = "# comment\n"
+                     "[launcher]\n"
+                     "qemu-xen = /opt/qemu/bin/qemu-system-i386\n"
+                     "scrub = console;vfb;vkbd\n"
+                     "scrub-mode = always\n"
+                     "scrub-grace-ms = 0\n"
+                     "\n"
+                     "[domain:win7]\n"
+                     "scrub = console\n"
+                     "scrub-mode = stale\n"
+                     "helper = false\n"
+                     "\n"
+                     "[domain:linux]\n"
+                     "scrub =\n";
   g_autoptr(GError) error = NULL;
   g_autoptr(DmConfig) c = parse(text, NULL, &error);
   cr_assert_not_null(c, "%s", error ? error->message : "");
@@ -204,7 +204,8 @@ Test(config, lint_reports_every_problem_with_its_line)
                                 "frobnicate = 1\n");
   cr_assert_eq(p->len, 8);
   cr_assert(has(p, "line 2: [launcher] unknown key scrub_mode: did you mean scrub-mode?"));
-  cr_assert(has(p, "line 3: [launcher] scrub-mode: quoted value \"always\": write scrub-mode = always"));
+  cr_assert(
+    has(p, "line 3: [launcher] scrub-mode: quoted value \"always\": write scrub-mode = always"));
   cr_assert(has(p, "line 4: [launcher] scrub: lists are separated by ';'"));
   cr_assert(has(p, "scrub = console;vfb"));
   cr_assert(has(p, "line 5: [launcher] helper: '#' inside a value"));

@@ -46,8 +46,8 @@ assert_same_keys(GHashTable *found, const char *file)
   while (g_hash_table_iter_next(&it, &name, NULL))
     if (!g_hash_table_contains(table, name))
       g_string_append_printf(diff, " not a key: %s;", (char *)name);
-  cr_assert_eq(diff->len, 0, "%s lists other keys than dm/core/config_keys.c's table:%s",
-               file, diff->str);
+  cr_assert_eq(diff->len, 0, "%s lists other keys than dm/core/config_keys.c's table:%s", file,
+               diff->str);
 }
 
 /* "run\-dir = \fIDIR\fR" -> "run-dir = DIR": troff's font escapes and
@@ -151,8 +151,8 @@ Test(config_keys, configuration_md_lists_the_table)
     if (key->fallback && !g_path_is_absolute(key->fallback)) {
       g_autofree char *want = g_strdup_printf("`%s`", key->fallback);
       cr_expect_str_eq(g_hash_table_lookup(found, key->name), want,
-                       "docs/configuration.md gives %s the default %s, the table %s",
-                       key->name, (char *)g_hash_table_lookup(found, key->name), want);
+                       "docs/configuration.md gives %s the default %s, the table %s", key->name,
+                       (char *)g_hash_table_lookup(found, key->name), want);
     }
   }
 }
@@ -168,8 +168,8 @@ Test(config_keys, defaults_parse_and_read_back)
   for (guint i = 0; dm_config_key(i); i++) {
     const DmConfigKey *key = dm_config_key(i);
     g_autofree char *value = dm_config_key_value(key, defaults);
-    cr_expect_str_eq(value ? value : "(unset)", key->fallback ? key->fallback : "(unset)",
-                     "%s", key->name);
+    cr_expect_str_eq(value ? value : "(unset)", key->fallback ? key->fallback : "(unset)", "%s",
+                     key->name);
     if (key->fallback == NULL)
       continue;
     g_autofree char *text = g_strdup_printf("[launcher]\n%s = %s\n", key->name, key->fallback);

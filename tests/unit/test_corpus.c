@@ -32,12 +32,11 @@ static void
 check_line(const CorpusLine *line, gsize index)
 {
   g_autoptr(GError) error = NULL;
-  const char *conf = "[launcher]\nqemu-xen = " QEMU_XEN "\nqemu-xen-traditional = " QEMU_DM
-                     "\n";
+  const char *conf = "[launcher]\nqemu-xen = " QEMU_XEN "\nqemu-xen-traditional = " QEMU_DM "\n";
   g_autoptr(DmConfig) config = dm_config_parse(conf, strlen(conf), "corpus", NULL, NULL);
   int argc = count_argv(line);
-  g_autofree char *where = g_strdup_printf("corpus line %zu (%s, %s, %s)", index,
-                                           line->source, line->function, line->version);
+  g_autofree char *where = g_strdup_printf("corpus line %zu (%s, %s, %s)", index, line->source,
+                                           line->function, line->version);
   g_autoptr(DmRequest) req = dm_request_parse(argc, (char *const *)line->argv, &error);
 
   if (line->refused) {
@@ -46,18 +45,20 @@ check_line(const CorpusLine *line, gsize index)
     return;
   }
   cr_assert_not_null(req, "%s: %s", where, error ? error->message : "");
-  cr_assert_eq(req->flavour, line->flavour, "%s: flavour %s", where,
-               dm_flavour_name(req->flavour));
+  cr_assert_eq(req->flavour, line->flavour, "%s: flavour %s", where, dm_flavour_name(req->flavour));
   cr_assert_eq(req->domid, line->domid, "%s: domid %u", where, req->domid);
-  cr_assert_str_eq(req->name ? req->name : "(none)", line->name ? line->name : "(none)",
-                   "%s", where);
+  cr_assert_str_eq(req->name ? req->name : "(none)", line->name ? line->name : "(none)", "%s",
+                   where);
   cr_assert_eq(req->guest, line->guest, "%s: guest %d", where, req->guest);
   cr_assert_eq(req->drops_privileges, line->drops_ids, "%s: drops ids", where);
 
   g_autoptr(DmDomainConfig) dc = dm_config_for_domain(config, req->name, NULL);
-  DmQemuFacts facts = { .qemu_has_sandbox = TRUE, .qemu_has_domid_restrict = TRUE,
-                        .qemu_has_runas_ids = TRUE, .qemu_has_chroot = TRUE,
-                        .qemu_probed = TRUE, .caller_argv0 = line->argv0,
+  DmQemuFacts facts = { .qemu_has_sandbox = TRUE,
+                        .qemu_has_domid_restrict = TRUE,
+                        .qemu_has_runas_ids = TRUE,
+                        .qemu_has_chroot = TRUE,
+                        .qemu_probed = TRUE,
+                        .caller_argv0 = line->argv0,
                         .display = ":0" };
   g_auto(DmQemuSetup) setup = { 0 };
   g_autoptr(GPtrArray) argv = dm_qemu_args_build_full(req, dc, &facts, &setup, &error);
@@ -65,8 +66,7 @@ check_line(const CorpusLine *line, gsize index)
 
   /* argv[0]: the caller's, or the qemu that serves the flavour. */
   const char *binary = req->flavour == DM_FLAVOUR_TRADITIONAL ? QEMU_DM : QEMU_XEN;
-  cr_assert_str_eq(g_ptr_array_index(argv, 0), line->argv0 ? line->argv0 : binary, "%s",
-                   where);
+  cr_assert_str_eq(g_ptr_array_index(argv, 0), line->argv0 ? line->argv0 : binary, "%s", where);
   cr_assert_str_eq(dm_qemu_binary(req, dc), binary, "%s", where);
 
   /* The toolstack's words, in order; only the -vnc value may be rewritten,
@@ -86,8 +86,10 @@ check_line(const CorpusLine *line, gsize index)
     if (i > 0 && strcmp(line->argv[i - 1], "-drive") == 0 && strcmp(got, line->argv[i]) != 0) {
       g_autofree char *was = dm_qemu_opt_get(line->argv[i], "file");
       g_autofree char *now = dm_qemu_opt_get(got, "file");
-      cr_assert(was && g_str_has_prefix(was, "/dev/xen/blktap-2/tapdev"), "%s: -drive %s "
-                "became %s", where, line->argv[i], got);
+      cr_assert(was && g_str_has_prefix(was, "/dev/xen/blktap-2/tapdev"),
+                "%s: -drive %s "
+                "became %s",
+                where, line->argv[i], got);
       cr_assert_str_eq(now, was, "%s", where);
       continue;
     }

@@ -20,8 +20,8 @@ pair(DmDiagSnapshot *s, guint domid, const char *cls, const char *devid, int bdo
      const char *fe_state, const char *be_state)
 {
   g_autofree char *fe = g_strdup_printf("/local/domain/%u/device/%s/%s", domid, cls, devid);
-  g_autofree char *be = g_strdup_printf("/local/domain/%d/backend/%s/%u/%s", bdom, cls,
-                                        domid, devid);
+  g_autofree char *be =
+    g_strdup_printf("/local/domain/%d/backend/%s/%u/%s", bdom, cls, domid, devid);
   g_autofree char *febe = g_strconcat(fe, "/backend", NULL);
   g_autofree char *fest = g_strconcat(fe, "/state", NULL);
   g_autofree char *befe = g_strconcat(be, "/frontend", NULL);
@@ -56,8 +56,8 @@ static DmDomainConfig *
 config(const char *text)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(DmConfig) c = text ? dm_config_parse(text, strlen(text), "test", NULL, &error)
-                               : dm_config_new_default();
+  g_autoptr(DmConfig) c =
+    text ? dm_config_parse(text, strlen(text), "test", NULL, &error) : dm_config_new_default();
   cr_assert_not_null(c, "%s", error ? error->message : "");
   DmDomainConfig *dc = dm_config_for_domain(c, "win7", &error);
   cr_assert_not_null(dc);
@@ -285,8 +285,8 @@ Test(diagnose, dangling_backend_link)
   g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
   g_autoptr(DmDomainConfig) dc = config(NULL);
   seed(s, (const char *const[]){ FE(5, "vif", 0) "/backend", BE(0, "vif", 5, 0),
-                                 FE(5, "vif", 0) "/backend-id", "0",
-                                 FE(5, "vif", 0) "/state", "1", NULL });
+                                 FE(5, "vif", 0) "/backend-id", "0", FE(5, "vif", 0) "/state", "1",
+                                 NULL });
   g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
   cr_assert(r->stuck);
   const DmDiagDevice *vif = device(r, "vif", "0");
@@ -386,8 +386,8 @@ Test(diagnose, guest_type_fallbacks)
   {
     /* xend: /vm/<uuid>/image/ostype */
     g_autoptr(DmDiagSnapshot) s = domain(5, "win7", NULL);
-    seed(s, (const char *const[]){ "/local/domain/5/vm", "/vm/abc",
-                                   "/vm/abc/image/ostype", "hvm", NULL });
+    seed(s, (const char *const[]){ "/local/domain/5/vm", "/vm/abc", "/vm/abc/image/ostype", "hvm",
+                                   NULL });
     g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
     cr_assert_eq(r->guest, DM_GUEST_HVM);
     cr_assert_str_eq(r->guest_source, "/vm/abc/image/ostype");
@@ -461,8 +461,8 @@ Test(diagnose, scrub_helper_found_by_the_argv_it_kept)
   g_ptr_array_add(s->launchers, proc(4300, 'S', launcher,
                                      "qemu-dm-launcher -xen-domid 5 -name win7 -machine xenfv"));
   /* With launcher options before "--". */
-  g_ptr_array_add(s->launchers, proc(4301, 'S', launcher,
-                                     "qemu-dm-launcher --no-helper -- -d 5 -M xenfv"));
+  g_ptr_array_add(s->launchers,
+                  proc(4301, 'S', launcher, "qemu-dm-launcher --no-helper -- -d 5 -M xenfv"));
   /* Another domain's helper, a dead one, and a diagnose run. */
   g_ptr_array_add(s->launchers, proc(4302, 'S', launcher, "qemu-dm-launcher -xen-domid 6"));
   g_ptr_array_add(s->launchers, proc(4303, 'Z', launcher, "qemu-dm-launcher -xen-domid 5"));
@@ -552,7 +552,8 @@ Test(diagnose, untrusted_text_is_kept_and_made_printable_on_output)
   cr_assert(d->be_link_from_guest);
   g_autofree char *shown = dm_diag_printable(d->be_path);
   cr_assert(g_str_has_prefix(shown, "/x?[2J"), "%s", shown);
-  g_autoptr(GPtrArray) lines = dm_diagnose_error_lines("\033[31merror\033[0m: boom\r\nok\033]0;x\007\n", 5);
+  g_autoptr(GPtrArray) lines =
+    dm_diagnose_error_lines("\033[31merror\033[0m: boom\r\nok\033]0;x\007\n", 5);
   cr_assert_eq(lines->len, 1);
   cr_assert_str_eq(g_ptr_array_index(lines, 0), "error: boom");
 }
@@ -570,22 +571,22 @@ Test(diagnose, guest_written_invalid_backend_link_is_reported_not_fatal)
   g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
   const DmDiagDevice *vif = device(r, "vif", "0");
   cr_assert_eq(vif->stuck, DM_STUCK_INVALID_BACKEND_LINK);
-  cr_assert(strstr(vif->problem, "frontend names an invalid backend path (guest wrote it)"),
-            "%s", vif->problem);
+  cr_assert(strstr(vif->problem, "frontend names an invalid backend path (guest wrote it)"), "%s",
+            vif->problem);
   cr_assert_not(vif->scrub);
   cr_assert_eq(device(r, "console", "0")->stuck, DM_STUCK_BACKEND_INITIALISING);
   cr_assert_eq(device(r, "vbd", "768")->stuck, 0);
   cr_assert_eq(r->advice->len, 2);
 }
 
-#define HELPER_LOG                                                                      \
-  "qemu-dm-launcher: 10:20:05.100 started scrub helper, pid 4300\n"                     \
-  "qemu-dm-launcher: 10:20:05.120 exec /usr/libexec/xen-qemu-system-i386 for hvm domain 5\n" \
-  "qemu-dm-launcher[helper 4300]: 10:20:05.130 watching 2 backend classes of domain 5 "  \
-  "for 60 s (scrub-mode stale, scrub-grace-ms 2000)\n"                                 \
-  "qemu-dm-launcher[helper 4300]: 10:20:07.140 removed stale backend "                  \
-  "/local/domain/0/backend/vfb/5/0: state 1 (Initialising) for 2000 ms\n"              \
-  "qemu-dm-launcher[helper 4300]: 10:20:07.150 removed stale backend "                  \
+#define HELPER_LOG                                                                                 \
+  "qemu-dm-launcher: 10:20:05.100 started scrub helper, pid 4300\n"                                \
+  "qemu-dm-launcher: 10:20:05.120 exec /usr/libexec/xen-qemu-system-i386 for hvm domain 5\n"       \
+  "qemu-dm-launcher[helper 4300]: 10:20:05.130 watching 2 backend classes of domain 5 "            \
+  "for 60 s (scrub-mode stale, scrub-grace-ms 2000)\n"                                             \
+  "qemu-dm-launcher[helper 4300]: 10:20:07.140 removed stale backend "                             \
+  "/local/domain/0/backend/vfb/5/0: state 1 (Initialising) for 2000 ms\n"                          \
+  "qemu-dm-launcher[helper 4300]: 10:20:07.150 removed stale backend "                             \
   "/local/domain/0/backend/vfb/55/0: another domain's\n"
 
 Test(diagnose, scrub_story_from_the_log)
@@ -598,8 +599,8 @@ Test(diagnose, scrub_story_from_the_log)
   s->log_text = g_strdup(HELPER_LOG);
   s->log_trusted = TRUE;
   s->launcher_exe = g_strdup("/usr/lib/xen/bin/qemu-dm-launcher");
-  g_ptr_array_add(s->launchers, proc(4300, 'S', s->launcher_exe,
-                                     "qemu-dm-launcher -xen-domid 5 -name win7"));
+  g_ptr_array_add(s->launchers,
+                  proc(4300, 'S', s->launcher_exe, "qemu-dm-launcher -xen-domid 5 -name win7"));
   {
     g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
     cr_assert_eq(r->story.launched, 1);
@@ -612,23 +613,25 @@ Test(diagnose, scrub_story_from_the_log)
     cr_assert_str_eq(x->by, "helper 4300");
     cr_assert_eq(r->helper_pids->len, 1);
     cr_assert_null(r->story.stopped_at);
-    cr_assert(strstr(g_ptr_array_index(r->findings, 0),
-                     "the scrub helper (pid 4300) is watching"),
+    cr_assert(strstr(g_ptr_array_index(r->findings, 0), "the scrub helper (pid 4300) is watching"),
               "%s", (char *)g_ptr_array_index(r->findings, 0));
   }
   /* After the window: the helper is gone, and the finding says when it
    * stopped and what to run. */
   g_ptr_array_set_size(s->launchers, 0);
   g_free(s->log_text);
-  s->log_text = g_strconcat(HELPER_LOG, "qemu-dm-launcher[helper 4300]: 10:21:07.000 scrub "
-                            "window of 60 s ended; exiting\n", NULL);
+  s->log_text = g_strconcat(HELPER_LOG,
+                            "qemu-dm-launcher[helper 4300]: 10:21:07.000 scrub "
+                            "window of 60 s ended; exiting\n",
+                            NULL);
   g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
   cr_assert_str_eq(r->story.stopped_at, "10:21:07.000");
   cr_assert_str_eq(r->story.stopped_why, "window-ended");
   cr_assert_eq(r->helper_pids->len, 0);
   const char *f = g_ptr_array_index(r->findings, 0);
   cr_assert(strstr(f, "the helper stopped watching at 10:21:07.000 (its scrub window ended); "
-                      "run `qemu-dm-launcher scrub 5`"), "%s", f);
+                      "run `qemu-dm-launcher scrub 5`"),
+            "%s", f);
   cr_assert_null(strstr(f, "would remove it"), "%s", f);
   const DmDiagAdvice *a = g_ptr_array_index(r->advice, 0);
   cr_assert_str_eq(a->finding, f);
@@ -652,8 +655,8 @@ Test(diagnose, guest_not_started_through_the_launcher)
                                                        "qemu-dm-launcher") != NULL;
   cr_assert(found);
   cr_assert_eq(r->advice->len, 1);
-  cr_assert(strstr(((DmDiagAdvice *)g_ptr_array_index(r->advice, 0))->text,
-                   "device_model_override"));
+  cr_assert(
+    strstr(((DmDiagAdvice *)g_ptr_array_index(r->advice, 0))->text, "device_model_override"));
 
   /* A wrapper's lines first, then the launcher's: it did run. */
   g_autoptr(DmDiagSnapshot) w = domain(5, "win7", "hvm");
@@ -702,9 +705,8 @@ Test(diagnose, scrubbed_backend_is_not_a_dangling_link)
   g_autoptr(DmDiagSnapshot) s = domain(5, "win7", "hvm");
   g_autoptr(DmDomainConfig) dc = config(NULL);
   seed(s, (const char *const[]){ "/local/domain/5/console/backend", BE(0, "console", 5, 0),
-                                 "/local/domain/5/console/state", "1",
-                                 FE(5, "vfb", 0) "/backend", BE(0, "vfb", 5, 0),
-                                 FE(5, "vfb", 0) "/state", "1", NULL });
+                                 "/local/domain/5/console/state", "1", FE(5, "vfb", 0) "/backend",
+                                 BE(0, "vfb", 5, 0), FE(5, "vfb", 0) "/state", "1", NULL });
   pair(s, 5, "vbd", "768", 0, "1", "2");
   g_autoptr(DmDiagReport) r = dm_diagnose_analyse(s, dc);
   cr_assert_not(r->stuck, "%s", (char *)g_ptr_array_index(r->findings, 0));
@@ -728,19 +730,29 @@ Test(diagnose, scrubbed_backend_is_not_a_dangling_link)
 static void
 xl_pv_layout(DmDiagSnapshot *s)
 {
-  seed(s, (const char *const[]){
-    "/local/domain/1/device/suspend/event-channel", "",
-    "/local/domain/1/console/backend", "/local/domain/0/backend/console/1/0",
-    "/local/domain/1/console/backend-id", "0",
-    "/local/domain/1/console/type", "xenconsoled",
-    "/local/domain/1/console/port", "2",
-    "/local/domain/1/console/ring-ref", "728066",
-    "/local/domain/0/backend/console/1/0/frontend", "/local/domain/1/console",
-    "/local/domain/0/backend/console/1/0/frontend-id", "1",
-    "/local/domain/0/backend/console/1/0/online", "1",
-    "/local/domain/0/backend/console/1/0/state", "1",
-    "/local/domain/0/backend/console/1/0/protocol", "vt100",
-    NULL });
+  seed(s, (const char *const[]){ "/local/domain/1/device/suspend/event-channel",
+                                 "",
+                                 "/local/domain/1/console/backend",
+                                 "/local/domain/0/backend/console/1/0",
+                                 "/local/domain/1/console/backend-id",
+                                 "0",
+                                 "/local/domain/1/console/type",
+                                 "xenconsoled",
+                                 "/local/domain/1/console/port",
+                                 "2",
+                                 "/local/domain/1/console/ring-ref",
+                                 "728066",
+                                 "/local/domain/0/backend/console/1/0/frontend",
+                                 "/local/domain/1/console",
+                                 "/local/domain/0/backend/console/1/0/frontend-id",
+                                 "1",
+                                 "/local/domain/0/backend/console/1/0/online",
+                                 "1",
+                                 "/local/domain/0/backend/console/1/0/state",
+                                 "1",
+                                 "/local/domain/0/backend/console/1/0/protocol",
+                                 "vt100",
+                                 NULL });
   pair(s, 1, "vfb", "0", 0, "4", "4");
   pair(s, 1, "vkbd", "0", 0, "4", "4");
   dm_diag_snapshot_set(s, "/local/domain/1/image/device-model-pid", "126");

@@ -12,17 +12,28 @@ xenutil_report(void)
   g_autoptr(DmDomainConfig) dc = NULL;
   g_autoptr(DmConfig) c = dm_config_new_default();
   static const char *const nodes[] = {
-    "/local/domain/5/name", "win7",
-    "/libxl/5/type", "hvm",
-    "/local/domain/5/device/console/0/backend", "/local/domain/0/backend/console/5/0",
-    "/local/domain/5/device/console/0/state", "1",
-    "/local/domain/0/backend/console/5/0/frontend", "/local/domain/5/device/console/0",
-    "/local/domain/0/backend/console/5/0/state", "1",
-    "/local/domain/5/device/vbd/768/backend", "/local/domain/0/backend/vbd/5/768",
-    "/local/domain/5/device/vbd/768/state", "4",
-    "/local/domain/0/backend/vbd/5/768/frontend", "/local/domain/5/device/vbd/768",
-    "/local/domain/0/backend/vbd/5/768/state", "4",
-    "/local/domain/5/image/device-model-pid", "4242",
+    "/local/domain/5/name",
+    "win7",
+    "/libxl/5/type",
+    "hvm",
+    "/local/domain/5/device/console/0/backend",
+    "/local/domain/0/backend/console/5/0",
+    "/local/domain/5/device/console/0/state",
+    "1",
+    "/local/domain/0/backend/console/5/0/frontend",
+    "/local/domain/5/device/console/0",
+    "/local/domain/0/backend/console/5/0/state",
+    "1",
+    "/local/domain/5/device/vbd/768/backend",
+    "/local/domain/0/backend/vbd/5/768",
+    "/local/domain/5/device/vbd/768/state",
+    "4",
+    "/local/domain/0/backend/vbd/5/768/frontend",
+    "/local/domain/5/device/vbd/768",
+    "/local/domain/0/backend/vbd/5/768/state",
+    "4",
+    "/local/domain/5/image/device-model-pid",
+    "4242",
     NULL,
   };
   for (const char *const *p = nodes; *p; p += 2)
@@ -71,8 +82,8 @@ Test(diagnose_output, table_names_the_stuck_device)
   /* Columns line up: the header's BACKEND starts where each row's does. */
   g_autofree char *head = NULL;
   cr_assert(line_with(t, "CLASS", &head));
-  cr_assert_eq(strstr(head, "BACKEND") - head,
-               strstr(row, "/local/domain/0/backend") - row, "%s\n%s", head, row);
+  cr_assert_eq(strstr(head, "BACKEND") - head, strstr(row, "/local/domain/0/backend") - row,
+               "%s\n%s", head, row);
 }
 
 Test(diagnose_output, colour_only_when_asked)
@@ -117,8 +128,8 @@ Test(diagnose_output, json_carries_every_device_and_the_verdict)
   JsonObject *helper = json_object_get_object_member(o, "scrub_helper");
   cr_assert_not(json_object_get_boolean_member(helper, "running"));
 
-  JsonArray *errs = json_object_get_array_member(json_object_get_object_member(o, "log"),
-                                                 "error_lines");
+  JsonArray *errs =
+    json_object_get_array_member(json_object_get_object_member(o, "log"), "error_lines");
   cr_assert_eq(json_array_get_length(errs), 1);
 
   JsonArray *devs = json_object_get_array_member(o, "devices");
@@ -143,8 +154,8 @@ Test(diagnose_output, json_carries_every_device_and_the_verdict)
 
   JsonObject *vbd = json_array_get_object_element(devs, 1);
   cr_assert_not(json_object_get_boolean_member(vbd, "stuck"));
-  cr_assert_eq(json_object_get_int_member(
-                 json_object_get_object_member(vbd, "frontend"), "state"), 4);
+  cr_assert_eq(json_object_get_int_member(json_object_get_object_member(vbd, "frontend"), "state"),
+               4);
   cr_assert(json_object_get_null_member(vbd, "problem"));
 }
 
@@ -166,8 +177,7 @@ Test(diagnose_output, missing_state_is_null_in_json)
   cr_assert_str_eq(json_object_get_string_member(fe, "state_name"), "missing");
   JsonObject *be = json_object_get_object_member(dev, "backend");
   cr_assert_not(json_object_get_boolean_member(be, "exists"));
-  cr_assert_str_eq(json_array_get_string_element(
-                     json_object_get_array_member(dev, "problems"), 0),
+  cr_assert_str_eq(json_array_get_string_element(json_object_get_array_member(dev, "problems"), 0),
                    "dangling-backend-link");
   cr_assert(json_object_get_null_member(o, "name"));
 }

@@ -4,7 +4,7 @@
 #include "disk.h"
 
 typedef struct {
-  const char *option;   /* toolstack option: hda, cdrom, drive */
+  const char *option; /* toolstack option: hda, cdrom, drive */
   const char *value;
   const char *expected; /* new -drive value; NULL: unchanged (no spec) */
   const char *image;    /* the image path checked before exec */
@@ -49,8 +49,8 @@ static const Row rows[] = {
    * the toolstack's other options kept in order. */
   { "drive", "file=tap:vhd:/i/a,,b.vhd,if=ide,index=1,media=disk,cache=writeback",
     "file=/i/a,,b.vhd,format=vpc,if=ide,index=1,media=disk,cache=writeback", "/i/a,b.vhd" },
-  { "drive", "if=ide,file=tap:qcow2:/i/q.qcow2,format=qcow2",
-    "file=/i/q.qcow2,format=qcow2,if=ide", "/i/q.qcow2" },
+  { "drive", "if=ide,file=tap:qcow2:/i/q.qcow2,format=qcow2", "file=/i/q.qcow2,format=qcow2,if=ide",
+    "/i/q.qcow2" },
   /* Not specs: passed through untouched. */
   { "hda", "/var/lib/xen/images/plain.img", NULL, NULL },
   { "drive", "file=/i/plain.img,if=ide,format=raw", NULL, NULL },

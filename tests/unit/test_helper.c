@@ -130,8 +130,8 @@ try_clone_new_user_thread(void)
 {
   /* Thread flags plus a namespace: the namespace makes it a denial (the
    * kernel would refuse the mix anyway, with EINVAL, after the filter). */
-  long rc = syscall(SYS_clone, CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_NEWUSER, 0,
-                    NULL, NULL, 0);
+  long rc =
+    syscall(SYS_clone, CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_NEWUSER, 0, NULL, NULL, 0);
   return rc < 0 && errno == EPERM ? 0 : 1;
 }
 
@@ -199,7 +199,7 @@ static GMutex hold;
 static gpointer
 blocked_thread(gpointer data)
 {
-  g_mutex_lock(&hold);  /* never returns: the child _exits first */
+  g_mutex_lock(&hold); /* never returns: the child _exits first */
   return data;
 }
 
@@ -249,7 +249,7 @@ Test(helper_policy, nproc_stops_a_fork_once_the_threads_run)
     DmSandboxPolicy policy;
     GError *error = NULL;
     dm_sandbox_policy_for_scrub_helper(1879048192u + 32700, 1879048192u + 32700, &policy);
-    policy.seccomp.mode = DM_SECCOMP_NONE;  /* the limit alone */
+    policy.seccomp.mode = DM_SECCOMP_NONE; /* the limit alone */
     if (!dm_sandbox_apply(&policy, &error))
       _exit(100);
     _exit(nproc_body());

@@ -26,8 +26,8 @@ one_string(const char *value, gboolean pretty)
 
 Test(json, strings_round_trip_with_every_escape)
 {
-  const char *values[] = { "", "plain", "a\"b", "back\\slash", "tab\there", "nl\ncr\r",
-                           "\b\f", "\x01\x1f\x7f", "é ünïcødé €", "/local/domain/0" };
+  const char *values[] = { "",         "plain", "a\"b",         "back\\slash", "tab\there",
+                           "nl\ncr\r", "\b\f",  "\x01\x1f\x7f", "é ünïcødé €", "/local/domain/0" };
   for (size_t i = 0; i < G_N_ELEMENTS(values); i++) {
     for (int pretty = 0; pretty <= 1; pretty++) {
       g_autofree char *text = one_string(values[i], pretty);
@@ -43,8 +43,11 @@ Test(json, strings_round_trip_with_every_escape)
  * cannot drive a terminal, and the value read back unchanged. */
 Test(json, c1_bidi_and_separators_are_escaped_and_kept)
 {
-  const char *value = "a\xc2\x9b" "31m\xc2\x9d\xe2\x80\xae" "b\xe2\x81\xa6\xe2\x80\xa8"
-                      "\xd8\x9c\xe2\x80\x8f" "c\xc2\xa0\xc3\xa9";
+  const char *value = "a\xc2\x9b"
+                      "31m\xc2\x9d\xe2\x80\xae"
+                      "b\xe2\x81\xa6\xe2\x80\xa8"
+                      "\xd8\x9c\xe2\x80\x8f"
+                      "c\xc2\xa0\xc3\xa9";
   g_autofree char *text = one_string(value, FALSE);
   cr_assert_str_eq(text, "[\"a\\u009b31m\\u009d\\u202eb\\u2066\\u2028\\u061c\\u200fc"
                          "\xc2\xa0\xc3\xa9\"]");

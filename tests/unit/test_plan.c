@@ -8,8 +8,8 @@ static DmPlan *
 plan_for(const char *const *line, const char *conf)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(DmConfig) c = conf ? dm_config_parse(conf, strlen(conf), "t", NULL, &error)
-                               : dm_config_new_default();
+  g_autoptr(DmConfig) c =
+    conf ? dm_config_parse(conf, strlen(conf), "t", NULL, &error) : dm_config_new_default();
   cr_assert_not_null(c);
   DmRequest *req = dm_request_parse(line_argc(line), (char *const *)line, &error);
   cr_assert_not_null(req, "%s", error ? error->message : "");
@@ -117,8 +117,9 @@ Test(plan, json_probe_has_nulls)
 
 Test(plan, argv_log_redacts)
 {
-  const char *line[] = { "-xen-domid", "3", "-machine", "xenfv", "-object",
-                         "secret,id=s,data=topsecret", NULL };
+  const char *line[] = { "-xen-domid", "3",       "-machine",
+                         "xenfv",      "-object", "secret,id=s,data=topsecret",
+                         NULL };
   g_autoptr(DmPlan) p = plan_for(line, NULL);
   g_autofree char *log = dm_plan_argv_log(p);
   g_autofree char *json = dm_plan_to_json(p);
@@ -130,7 +131,7 @@ Test(plan, argv_log_redacts)
 Test(plan, scrub_before_exec_only_when_it_can_remove_something)
 {
   g_autoptr(DmPlan) stale = plan_for(LINE_XEND_HVM, NULL);
-  cr_assert_not(stale->scrub_before_exec);  /* grace 2000: the helper's job */
+  cr_assert_not(stale->scrub_before_exec); /* grace 2000: the helper's job */
   g_autoptr(DmPlan) zero = plan_for(LINE_XEND_HVM, "[launcher]\nscrub-grace-ms = 0\n");
   cr_assert(zero->scrub_before_exec);
   g_autoptr(DmPlan) always = plan_for(LINE_XEND_HVM, "[launcher]\nscrub-mode = always\n");
@@ -145,8 +146,9 @@ Test(plan, scrub_before_exec_only_when_it_can_remove_something)
  * Latin-1 path made --dry-run print JSON that did not parse. */
 Test(plan, json_stays_valid_for_non_utf8_args)
 {
-  static const char *const line[] = { "-xen-domid", "3", "-machine", "xenfv", "-drive",
-                                      "file=/img/caf\xe9.qcow2", NULL };
+  static const char *const line[] = { "-xen-domid", "3",      "-machine",
+                                      "xenfv",      "-drive", "file=/img/caf\xe9.qcow2",
+                                      NULL };
   g_autoptr(DmPlan) p = plan_for(line, NULL);
   JsonObject *o;
   g_autoptr(JsonParser) parser = parse_plan_json(p, &o);
@@ -160,8 +162,9 @@ Test(plan, json_stays_valid_for_non_utf8_args)
  * plan's "images") bypassed the UTF-8 repair and broke the JSON. */
 Test(plan, json_stays_valid_for_non_utf8_image_paths)
 {
-  static const char *const line[] = { "-xen-domid", "3", "-machine", "xenfv", "-hda",
-                                      "tap:aio:/img/caf\xe9.img", NULL };
+  static const char *const line[] = { "-xen-domid", "3",    "-machine",
+                                      "xenfv",      "-hda", "tap:aio:/img/caf\xe9.img",
+                                      NULL };
   g_autoptr(DmPlan) p = plan_for(line, NULL);
   g_autofree char *json = dm_plan_to_json(p);
   JsonObject *o;
@@ -173,8 +176,8 @@ Test(plan, json_stays_valid_for_non_utf8_image_paths)
  * NAME-dm with -xen-attach (libxl_dm.c, libxl__spawn_stub_dm, 4.17). */
 Test(plan, stubdom_target_scrubbed_by_the_hvm_policy)
 {
-  const char *stub[] = { "-xen-domid", "5", "-xen-attach", "-name", "g-dm", "-vnc", "none",
-                         "-machine", "xenpv", NULL };
+  const char *stub[] = { "-xen-domid", "5",    "-xen-attach", "-name", "g-dm",
+                         "-vnc",       "none", "-machine",    "xenpv", NULL };
   g_autoptr(DmPlan) p = plan_for(stub, "[launcher]\nscrub-guests = hvm\n");
   cr_assert(dm_request_may_serve_stubdom(p->request));
   cr_assert_eq(p->scrub_paths->len, 0);

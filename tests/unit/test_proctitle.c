@@ -18,7 +18,8 @@ Test(proctitle, helper_title_names_domain_and_name)
  * title replaces all of it, the toolstack's words leave no trace. */
 Test(proctitle, title_overwrites_the_whole_argv_area)
 {
-  char area[] = "qemu-dm-launcher\0-xen-domid\0" "12\0-name\0win10\0-machine\0xenfv";
+  char area[] = "qemu-dm-launcher\0-xen-domid\0"
+                "12\0-name\0win10\0-machine\0xenfv";
   char *argv[] = { area, area + 17, area + 28, area + 31, area + 37, area + 43, area + 52, NULL };
   dm_proctitle_init(7, argv);
   dm_proctitle_set("qemu-dm-launcher: scrub helper for domain 12 (win10)");
@@ -32,7 +33,8 @@ Test(proctitle, title_overwrites_the_whole_argv_area)
 
 Test(proctitle, a_long_title_is_cut_to_fit)
 {
-  char area[] = "qemu-dm-launcher\0-d\0" "5";
+  char area[] = "qemu-dm-launcher\0-d\0"
+                "5";
   char *argv[] = { area, area + 17, area + 20, NULL };
   dm_proctitle_init(3, argv);
   dm_proctitle_set("qemu-dm-launcher: scrub helper for domain 5 (a-long-name)");

@@ -26,9 +26,11 @@ find(GPtrArray *argv, const char *item)
   return -1;
 }
 
-static const DmQemuFacts all = { .qemu_has_sandbox = TRUE, .qemu_has_domid_restrict = TRUE,
-                                  .qemu_has_runas_ids = TRUE, .qemu_has_chroot = TRUE,
-                                  .qemu_probed = TRUE };
+static const DmQemuFacts all = { .qemu_has_sandbox = TRUE,
+                                 .qemu_has_domid_restrict = TRUE,
+                                 .qemu_has_runas_ids = TRUE,
+                                 .qemu_has_chroot = TRUE,
+                                 .qemu_probed = TRUE };
 
 Test(qemu_args, sandbox_only_when_supported)
 {
@@ -40,8 +42,8 @@ Test(qemu_args, sandbox_only_when_supported)
   cr_assert_str_eq(g_ptr_array_index(a, i + 1), DM_QEMU_SANDBOX_ARG);
   g_autoptr(GPtrArray) b = build(LINE_LIBXL_HVM, "[launcher]\n", &none, NULL, NULL);
   cr_assert_eq(find(b, "-sandbox"), -1);
-  g_autoptr(GPtrArray) c = build(LINE_LIBXL_HVM, "[launcher]\nqemu-sandbox = false\n", &all,
-                                 NULL, NULL);
+  g_autoptr(GPtrArray) c =
+    build(LINE_LIBXL_HVM, "[launcher]\nqemu-sandbox = false\n", &all, NULL, NULL);
   cr_assert_eq(find(c, "-sandbox"), -1);
   /* The toolstack's own -sandbox is kept, not doubled. */
   g_autoptr(GPtrArray) d = build(LINE_XCPNG_HVM, "[launcher]\n", &all, NULL, NULL);
@@ -53,7 +55,8 @@ Test(qemu_args, dm_restrict_runas_chroot_domid_restrict)
   g_auto(DmQemuSetup) setup = { 0 };
   g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM,
                                  "[launcher]\nrun-dir = /run/q\ndm-restrict = true\n"
-                                 "dm-uid-base = 200000\n", &all, &setup, NULL);
+                                 "dm-uid-base = 200000\n",
+                                 &all, &setup, NULL);
   int i = find(a, "-runas");
   cr_assert_geq(i, 0);
   cr_assert_str_eq(g_ptr_array_index(a, i + 1), "200007:200007");
@@ -62,15 +65,16 @@ Test(qemu_args, dm_restrict_runas_chroot_domid_restrict)
   cr_assert_str_eq(setup.chroot_dir, "/run/q/root/7");
   cr_assert_geq(find(a, "-xen-domid-restrict"), 0);
   /* qemu's own -runas needs set*id after its filter is in. */
-  cr_assert_geq(find(a, "on,obsolete=deny,elevateprivileges=allow,spawn=deny,resourcecontrol=deny"), 0);
+  cr_assert_geq(find(a, "on,obsolete=deny,elevateprivileges=allow,spawn=deny,resourcecontrol=deny"),
+                0);
 }
 
 Test(qemu_args, dm_restrict_refused_without_support)
 {
   g_autoptr(GError) error = NULL;
   DmQemuFacts none = { 0 };
-  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, "[launcher]\ndm-restrict = true\n", &none,
-                                 NULL, &error);
+  g_autoptr(GPtrArray) a =
+    build(LINE_LIBXL_HVM, "[launcher]\ndm-restrict = true\n", &none, NULL, &error);
   cr_assert_null(a);
   cr_assert(strstr(error->message, "-runas"), "%s", error->message);
 }
@@ -111,10 +115,12 @@ Test(qemu_args, no_sdl_inherits_env)
 Test(qemu_args, fsize_limit_unless_it_would_hit_a_file)
 {
   /* xenopsd's machine: qemu serves only its -drive images. */
-  const char *line[] = { "-xen-domid", "3", "-machine", "pc-i440fx-2.10,accel=xen", "-serial",
-                         "pty", NULL };
-  const char *serial_file[] = { "-xen-domid", "3", "-machine", "pc-i440fx-2.10,accel=xen",
-                                "-serial", "file:/var/log/xen/serial-3.log", NULL };
+  const char *line[] = { "-xen-domid", "3",   "-machine", "pc-i440fx-2.10,accel=xen",
+                         "-serial",    "pty", NULL };
+  const char *serial_file[] = { "-xen-domid", "3",
+                                "-machine",   "pc-i440fx-2.10,accel=xen",
+                                "-serial",    "file:/var/log/xen/serial-3.log",
+                                NULL };
   DmQemuFacts files = { .images_are_files = TRUE };
   g_auto(DmQemuSetup) s1 = { 0 };
   g_auto(DmQemuSetup) s2 = { 0 };
@@ -139,8 +145,8 @@ Test(qemu_args, fsize_limit_unless_it_would_hit_a_file)
   cr_assert_eq(s3.sandbox.n_rlimits, 1);
   cr_assert_not_null(s3.fsize_skipped);
 
-  g_autoptr(GPtrArray) d = build(line, "[launcher]\ncore-dumps = true\nrlimit-fsize = 0\n", &all,
-                                 &s4, NULL);
+  g_autoptr(GPtrArray) d =
+    build(line, "[launcher]\ncore-dumps = true\nrlimit-fsize = 0\n", &all, &s4, NULL);
   cr_assert_eq(s4.sandbox.n_rlimits, 0);
 
   g_autoptr(GPtrArray) e = build(LINE_LIBXL_PV_VFB, "[launcher]\n", &all, &s5, NULL);
@@ -153,8 +159,11 @@ Test(qemu_args, fsize_limit_unless_it_would_hit_a_file)
  * index get a -drive; libxl_disk.c picks qdisk for files). */
 Test(qemu_args, no_fsize_where_qemu_is_libxls_qdisk_backend)
 {
-  const char *blockdev_only[] = { "-xen-domid", "3", "-machine", "xenfv", "-drive",
-                                  "file=/dev/vg/d3,if=ide,index=0,media=disk,format=raw", NULL };
+  const char *blockdev_only[] = {
+    "-xen-domid", "3",      "-machine",
+    "xenfv",      "-drive", "file=/dev/vg/d3,if=ide,index=0,media=disk,format=raw",
+    NULL
+  };
   g_auto(DmQemuSetup) s = { 0 };
   g_autoptr(GPtrArray) a = build(blockdev_only, "[launcher]\n", &all, &s, NULL);
   cr_assert_str_eq(s.fsize_skipped, "qemu is the qdisk backend of libxl's file-backed disks "
@@ -168,12 +177,26 @@ Test(qemu_args, no_fsize_where_qemu_is_libxls_qdisk_backend)
  * writes -run-with chroot= and -run-with user= where qemu has them. */
 Test(qemu_args, toolstack_restriction_wins_over_dm_restrict)
 {
-  const char *xl417[] = { "-xen-domid", "9", "-machine", "xenfv", "-xen-domid-restrict",
-                          "-chroot", "/var/run/xen/qemu-root-9", "-runas", "131081:131072",
+  const char *xl417[] = { "-xen-domid",
+                          "9",
+                          "-machine",
+                          "xenfv",
+                          "-xen-domid-restrict",
+                          "-chroot",
+                          "/var/run/xen/qemu-root-9",
+                          "-runas",
+                          "131081:131072",
                           NULL };
-  const char *xl420[] = { "-xen-domid", "9", "-machine", "xenfv", "-xen-domid-restrict",
-                          "-run-with", "chroot=/var/run/xen/qemu-root-9", "-run-with",
-                          "user=xen-qemuuser-range-base", NULL };
+  const char *xl420[] = { "-xen-domid",
+                          "9",
+                          "-machine",
+                          "xenfv",
+                          "-xen-domid-restrict",
+                          "-run-with",
+                          "chroot=/var/run/xen/qemu-root-9",
+                          "-run-with",
+                          "user=xen-qemuuser-range-base",
+                          NULL };
   const char *conf = "[launcher]\ndm-restrict = true\nrun-dir = /run/q\n";
   const char *const *lines[] = { xl417, xl420 };
   for (gsize l = 0; l < G_N_ELEMENTS(lines); l++) {
@@ -202,10 +225,10 @@ Test(qemu_args, toolstack_restriction_wins_over_dm_restrict)
 Test(qemu_args, sandbox_allows_set_id_when_the_toolstack_drops_ids)
 {
   const char *runas[] = { "-xen-domid", "9", "-machine", "xenfv", "-runas", "1009:1009", NULL };
-  const char *runwith[] = { "-xen-domid", "9", "-machine", "xenfv", "-run-with",
-                            "user=qemu9", NULL };
-  const char *chroot_only[] = { "-xen-domid", "9", "-machine", "xenfv", "-chroot", "/r",
-                                NULL };
+  const char *runwith[] = {
+    "-xen-domid", "9", "-machine", "xenfv", "-run-with", "user=qemu9", NULL
+  };
+  const char *chroot_only[] = { "-xen-domid", "9", "-machine", "xenfv", "-chroot", "/r", NULL };
   const char *allow = "on,obsolete=deny,elevateprivileges=allow,spawn=deny,resourcecontrol=deny";
   g_autoptr(GPtrArray) a = build(runas, "[launcher]\n", &all, NULL, NULL);
   cr_assert_geq(find(a, allow), 0);
@@ -215,8 +238,8 @@ Test(qemu_args, sandbox_allows_set_id_when_the_toolstack_drops_ids)
   g_autoptr(GPtrArray) c = build(chroot_only, "[launcher]\n", &all, NULL, NULL);
   cr_assert_geq(find(c, DM_QEMU_SANDBOX_ARG), 0);
   /* One -sandbox only, the toolstack's, when it passed one. */
-  const char *own_sb[] = { "-xen-domid", "9", "-machine", "xenfv", "-runas", "1009:1009",
-                           "-sandbox", "on", NULL };
+  const char *own_sb[] = { "-xen-domid", "9",        "-machine", "xenfv", "-runas",
+                           "1009:1009",  "-sandbox", "on",       NULL };
   g_autoptr(GPtrArray) d = build(own_sb, "[launcher]\n", &all, NULL, NULL);
   int n = 0;
   for (guint i = 0; i < d->len; i++)
@@ -226,12 +249,12 @@ Test(qemu_args, sandbox_allows_set_id_when_the_toolstack_drops_ids)
 
 Test(qemu_args, sdl_keeps_the_toolstacks_xen_variables)
 {
-  const char *env[] = { "HOME=/root", "XEN_QEMU_CONSOLE_LIMIT=1048576", "XEN_DOMAIN_ID=7",
-                        "XENSTORED_PATH=/x", "PATH=/bin", NULL };
+  const char *env[] = { "HOME=/root",      "XEN_QEMU_CONSOLE_LIMIT=1048576",
+                        "XEN_DOMAIN_ID=7", "XENSTORED_PATH=/x",
+                        "PATH=/bin",       NULL };
   DmQemuFacts facts = { .display = ":0", .environ = env };
   g_auto(DmQemuSetup) setup = { 0 };
-  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, "[launcher]\nsdl = true\n", &facts, &setup,
-                                 NULL);
+  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, "[launcher]\nsdl = true\n", &facts, &setup, NULL);
   cr_assert_eq(g_strv_length(setup.env), 3);
   cr_assert_str_eq(setup.env[0], "DISPLAY=:0");
   cr_assert_str_eq(setup.env[1], "XEN_QEMU_CONSOLE_LIMIT=1048576");
@@ -240,12 +263,15 @@ Test(qemu_args, sdl_keeps_the_toolstacks_xen_variables)
 
 Test(qemu_args, disks_rewritten_in_place)
 {
-  const char *line[] = { "-d", "4", "-domain-name", "old", "-hda", "tap:vhd:/i/a b,c.vhd",
-                         "-cdrom", "/iso/x.iso", "-M", "xenfv", NULL };
+  const char *line[] = { "-d",     "4",          "-domain-name",
+                         "old",    "-hda",       "tap:vhd:/i/a b,c.vhd",
+                         "-cdrom", "/iso/x.iso", "-M",
+                         "xenfv",  NULL };
   g_auto(DmQemuSetup) setup = { 0 };
   g_autoptr(GPtrArray) a = build(line, "[launcher]\n", &all, &setup, NULL);
   cr_assert_str_eq(g_ptr_array_index(a, 5), "-drive");
-  cr_assert_str_eq(g_ptr_array_index(a, 6), "file=/i/a b,,c.vhd,format=vpc,if=ide,index=0,media=disk");
+  cr_assert_str_eq(g_ptr_array_index(a, 6),
+                   "file=/i/a b,,c.vhd,format=vpc,if=ide,index=0,media=disk");
   cr_assert_str_eq(g_ptr_array_index(a, 7), "-cdrom");
   cr_assert_str_eq(g_ptr_array_index(a, 8), "/iso/x.iso");
   cr_assert_eq(setup.images->len, 1);
@@ -265,8 +291,8 @@ Test(qemu_args, bad_disk_spec_is_an_error)
 Test(qemu_args, probe_is_untouched)
 {
   g_auto(DmQemuSetup) setup = { 0 };
-  g_autoptr(GPtrArray) a = build(LINE_LIBXL_PROBE, "[launcher]\nsdl = true\ndm-restrict = true\n",
-                                 &all, &setup, NULL);
+  g_autoptr(GPtrArray) a =
+    build(LINE_LIBXL_PROBE, "[launcher]\nsdl = true\ndm-restrict = true\n", &all, &setup, NULL);
   cr_assert_eq(a->len, (guint)line_argc(LINE_LIBXL_PROBE) + 1);
   cr_assert(dm_sandbox_policy_is_empty(&setup.sandbox));
   cr_assert_null(setup.secret_path);
@@ -276,8 +302,8 @@ Test(qemu_args, secret_path_only_with_password_and_vnc)
 {
   g_auto(DmQemuSetup) s1 = { 0 };
   g_auto(DmQemuSetup) s2 = { 0 };
-  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, "[launcher]\nrun-dir = /r\nvnc-password-file = /p\n",
-                                 &all, &s1, NULL);
+  g_autoptr(GPtrArray) a =
+    build(LINE_LIBXL_HVM, "[launcher]\nrun-dir = /r\nvnc-password-file = /p\n", &all, &s1, NULL);
   cr_assert_str_eq(s1.secret_path, "/r/7/vnc-password");
   g_autoptr(GPtrArray) b = build(LINE_LIBXL_HVM, "[launcher]\n", &all, &s2, NULL);
   cr_assert_null(s2.secret_path);
@@ -286,15 +312,14 @@ Test(qemu_args, secret_path_only_with_password_and_vnc)
 Test(qemu_args, no_secret_file_when_vnc_is_none)
 {
   const char *line[] = { "-xen-domid", "7", "-vnc", "none", "-machine", "xenfv", NULL };
-  const char *with_options[] = { "-xen-domid", "7", "-vnc", "none,lossy=on", "-machine", "xenfv",
-                                 NULL };
+  const char *with_options[] = { "-xen-domid", "7",     "-vnc", "none,lossy=on",
+                                 "-machine",   "xenfv", NULL };
   g_auto(DmQemuSetup) s1 = { 0 };
   g_auto(DmQemuSetup) s2 = { 0 };
-  g_autoptr(GPtrArray) a = build(line, "[launcher]\nrun-dir = /r\nvnc-password-file = /p\n",
-                                 &all, &s1, NULL);
-  g_autoptr(GPtrArray) b = build(with_options,
-                                 "[launcher]\nrun-dir = /r\nvnc-password-xenstore = true\n",
-                                 &all, &s2, NULL);
+  g_autoptr(GPtrArray) a =
+    build(line, "[launcher]\nrun-dir = /r\nvnc-password-file = /p\n", &all, &s1, NULL);
+  g_autoptr(GPtrArray) b = build(
+    with_options, "[launcher]\nrun-dir = /r\nvnc-password-xenstore = true\n", &all, &s2, NULL);
   cr_assert_not_null(a);
   cr_assert_not_null(b);
   cr_assert_null(s1.secret_path);
@@ -303,16 +328,17 @@ Test(qemu_args, no_secret_file_when_vnc_is_none)
 
 Test(qemu_args, traditional_range_uses_vncunused)
 {
-  const char *line[] = { "-d", "4", "-domain-name", "t", "-vnc", "127.0.0.1:0", "-M", "xenfv",
-                         NULL };
-  g_autoptr(GPtrArray) a = build(line, "[launcher]\nvnc-display = 3\nvnc-display-to = 9\n", &all,
-                                 NULL, NULL);
+  const char *line[] = {
+    "-d", "4", "-domain-name", "t", "-vnc", "127.0.0.1:0", "-M", "xenfv", NULL
+  };
+  g_autoptr(GPtrArray) a =
+    build(line, "[launcher]\nvnc-display = 3\nvnc-display-to = 9\n", &all, NULL, NULL);
   int i = find(a, "-vnc");
   cr_assert_str_eq(g_ptr_array_index(a, i + 1), "127.0.0.1:3");
   cr_assert_geq(find(a, "-vncunused"), 0);
   /* Not doubled when the toolstack passed it. */
-  g_autoptr(GPtrArray) b = build(LINE_XEND_HVM, "[launcher]\nvnc-display-to = 9\n", &all, NULL,
-                                 NULL);
+  g_autoptr(GPtrArray) b =
+    build(LINE_XEND_HVM, "[launcher]\nvnc-display-to = 9\n", &all, NULL, NULL);
   guint n = 0;
   for (guint k = 0; k < b->len; k++)
     n += g_strcmp0(g_ptr_array_index(b, k), "-vncunused") == 0;
@@ -348,8 +374,8 @@ Test(qemu_args, vnc_password_refused_where_qemu_has_no_des)
   /* Nothing for the edges to do: no secret to write. */
   cr_assert_null(setup.secret_path);
 
-  g_autoptr(GPtrArray) b = build(LINE_LIBXL_HVM, "[launcher]\nvnc-password-xenstore = true\n",
-                                 &no_des, NULL, &e2);
+  g_autoptr(GPtrArray) b =
+    build(LINE_LIBXL_HVM, "[launcher]\nvnc-password-xenstore = true\n", &no_des, NULL, &e2);
   cr_assert_null(b);
   cr_assert(strstr(e2->message, "vnc-password-xenstore = true"), "%s", e2->message);
 }
@@ -360,13 +386,13 @@ Test(qemu_args, no_des_and_no_tls_says_what_is_left)
   g_strlcpy(neither.vnc_tls_error, "TLS credentials support requires GNUTLS",
             sizeof(neither.vnc_tls_error));
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, "[launcher]\nvnc-password-file = /p\n",
-                                 &neither, NULL, &error);
+  g_autoptr(GPtrArray) a =
+    build(LINE_LIBXL_HVM, "[launcher]\nvnc-password-file = /p\n", &neither, NULL, &error);
   cr_assert_null(a);
   const char *m = error->message;
   cr_assert(strstr(m, "\"Cipher backend does not support DES algorithm\""), "%s", m);
-  cr_assert(strstr(m, "no TLS either (it says \"TLS credentials support requires GNUTLS\")"),
-            "%s", m);
+  cr_assert(strstr(m, "no TLS either (it says \"TLS credentials support requires GNUTLS\")"), "%s",
+            m);
   /* TLS is not offered to a qemu that has none. */
   cr_assert_null(strstr(m, "vnc-tls-verify"), "%s", m);
   cr_assert(strstr(m, "nettle, gcrypt or gnutls"), "%s", m);
@@ -380,7 +406,8 @@ Test(qemu_args, vnc_tls_refused_where_qemu_has_no_gnutls)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM,
                                  "[launcher]\nqemu-xen = /q\nvnc-tls-dir = /etc/pki/libvirt-vnc\n"
-                                 "vnc-tls-verify = true\n", &no_tls, NULL, &error);
+                                 "vnc-tls-verify = true\n",
+                                 &no_tls, NULL, &error);
   cr_assert_null(a);
   cr_assert(g_error_matches(error, DM_ERROR, DM_ERROR_CONFIG));
   const char *m = error->message;
@@ -391,8 +418,8 @@ Test(qemu_args, vnc_tls_refused_where_qemu_has_no_gnutls)
   /* Without TLS in the config, or for qemu-dm, nothing to refuse. */
   g_autoptr(GPtrArray) b = build(LINE_LIBXL_HVM, "[launcher]\n", &no_tls, NULL, &error);
   cr_assert_not_null(b);
-  g_autoptr(GPtrArray) c = build(LINE_XEND_HVM, "[launcher]\nvnc-tls-dir = /pki\n", &no_tls,
-                                 NULL, &error);
+  g_autoptr(GPtrArray) c =
+    build(LINE_XEND_HVM, "[launcher]\nvnc-tls-dir = /pki\n", &no_tls, NULL, &error);
   cr_assert_not_null(c);
 }
 
@@ -403,20 +430,20 @@ Test(qemu_args, no_des_matters_only_where_a_password_reaches_qemu)
   /* No password: the same qemu serves VNC without one, or over TLS. */
   g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, "[launcher]\n", &no_des, NULL, &error);
   cr_assert_not_null(a, "%s", error ? error->message : "");
-  g_autoptr(GPtrArray) b = build(LINE_LIBXL_HVM,
-                                 "[launcher]\nvnc-tls-dir = /pki\nvnc-tls-verify = true\n",
-                                 &no_des, NULL, &error);
+  g_autoptr(GPtrArray) b =
+    build(LINE_LIBXL_HVM, "[launcher]\nvnc-tls-dir = /pki\nvnc-tls-verify = true\n", &no_des, NULL,
+          &error);
   cr_assert_not_null(b, "%s", error ? error->message : "");
-  g_autoptr(GPtrArray) c = build(none, "[launcher]\nvnc-password-file = /p\n", &no_des, NULL,
-                                 &error);
+  g_autoptr(GPtrArray) c =
+    build(none, "[launcher]\nvnc-password-file = /p\n", &no_des, NULL, &error);
   cr_assert_not_null(c, "%s", error ? error->message : "");
   /* qemu-dm does its own DES. */
-  g_autoptr(GPtrArray) d = build(LINE_XEND_HVM, "[launcher]\nvnc-password-xenstore = true\n",
-                                 &no_des, NULL, &error);
+  g_autoptr(GPtrArray) d =
+    build(LINE_XEND_HVM, "[launcher]\nvnc-password-xenstore = true\n", &no_des, NULL, &error);
   cr_assert_not_null(d, "%s", error ? error->message : "");
   /* A qemu with DES (or one the probe could not tell about) gets the password. */
-  g_autoptr(GPtrArray) e = build(LINE_LIBXL_HVM, "[launcher]\nvnc-password-file = /p\n", &all,
-                                 NULL, &error);
+  g_autoptr(GPtrArray) e =
+    build(LINE_LIBXL_HVM, "[launcher]\nvnc-password-file = /p\n", &all, NULL, &error);
   cr_assert_not_null(e, "%s", error ? error->message : "");
   int i = find(e, "-vnc");
   cr_assert(strstr(g_ptr_array_index(e, i + 1), "password-secret=" DM_VNC_SECRET_ID));
@@ -431,17 +458,16 @@ Test(qemu_args, sandbox_auto_says_why_it_is_missing)
   DmQemuFacts unprobed = { 0 };
   DmQemuFacts silent = { .qemu_probed = TRUE };
 
-  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, "[launcher]\nqemu-xen = /q\n", &no_des, &s1,
-                                 NULL);
+  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, "[launcher]\nqemu-xen = /q\n", &no_des, &s1, NULL);
   cr_assert_eq(find(a, "-sandbox"), -1);
   cr_assert(s1.qemu_sandbox_unsupported);
   cr_assert(strstr(s1.qemu_sandbox_skipped, "'/q'"), "%s", s1.qemu_sandbox_skipped);
-  cr_assert(strstr(s1.qemu_sandbox_skipped,
-                   "\"-sandbox support is not enabled in this QEMU binary\""),
-            "%s", s1.qemu_sandbox_skipped);
+  cr_assert(
+    strstr(s1.qemu_sandbox_skipped, "\"-sandbox support is not enabled in this QEMU binary\""),
+    "%s", s1.qemu_sandbox_skipped);
 
-  g_autoptr(GPtrArray) b = build(LINE_LIBXL_HVM, "[launcher]\nqemu-sandbox = auto\n", &silent,
-                                 &s2, NULL);
+  g_autoptr(GPtrArray) b =
+    build(LINE_LIBXL_HVM, "[launcher]\nqemu-sandbox = auto\n", &silent, &s2, NULL);
   cr_assert(s2.qemu_sandbox_unsupported);
   cr_assert(strstr(s2.qemu_sandbox_skipped, "does not take -sandbox"), "%s",
             s2.qemu_sandbox_skipped);
@@ -454,8 +480,7 @@ Test(qemu_args, sandbox_auto_says_why_it_is_missing)
   g_autoptr(GPtrArray) d = build(LINE_XEND_HVM, "[launcher]\n", &all, &s4, NULL);
   cr_assert_eq(find(d, "-sandbox"), -1);
   cr_assert(s4.qemu_sandbox_unsupported);
-  cr_assert(strstr(s4.qemu_sandbox_skipped, "qemu-xen-traditional"), "%s",
-            s4.qemu_sandbox_skipped);
+  cr_assert(strstr(s4.qemu_sandbox_skipped, "qemu-xen-traditional"), "%s", s4.qemu_sandbox_skipped);
 }
 
 Test(qemu_args, sandbox_nothing_to_say_when_added_off_or_the_toolstacks)
@@ -475,8 +500,8 @@ Test(qemu_args, sandbox_nothing_to_say_when_added_off_or_the_toolstacks)
   /* XCP-ng passes its own -sandbox: kept, and no complaint, even when
    * the config demands one and the probe said no. */
   g_auto(DmQemuSetup) s = { 0 };
-  g_autoptr(GPtrArray) x = build(LINE_XCPNG_HVM, "[launcher]\nqemu-sandbox = true\n", &no_des,
-                                 &s, NULL);
+  g_autoptr(GPtrArray) x =
+    build(LINE_XCPNG_HVM, "[launcher]\nqemu-sandbox = true\n", &no_des, &s, NULL);
   cr_assert_not_null(x);
   cr_assert_null(s.qemu_sandbox_skipped);
 }
@@ -517,14 +542,14 @@ Test(qemu_args, caller_argv0_is_handed_on)
 {
   DmQemuFacts facts = all;
   facts.caller_argv0 = "qemu-dm-12";
-  g_autoptr(GPtrArray) a = build(LINE_LIBXL_HVM, "[launcher]\nqemu-xen = /q/qemu\n", &facts,
-                                 NULL, NULL);
+  g_autoptr(GPtrArray) a =
+    build(LINE_LIBXL_HVM, "[launcher]\nqemu-xen = /q/qemu\n", &facts, NULL, NULL);
   cr_assert_str_eq(g_ptr_array_index(a, 0), "qemu-dm-12");
-  g_autoptr(GPtrArray) b = build(LINE_LIBXL_HVM, "[launcher]\nqemu-xen = /q/qemu\n", &all,
-                                 NULL, NULL);
+  g_autoptr(GPtrArray) b =
+    build(LINE_LIBXL_HVM, "[launcher]\nqemu-xen = /q/qemu\n", &all, NULL, NULL);
   cr_assert_str_eq(g_ptr_array_index(b, 0), "/q/qemu");
-  g_autoptr(GPtrArray) c = build(LINE_LIBXL_PROBE, "[launcher]\nqemu-xen = /q/qemu\n", &facts,
-                                 NULL, NULL);
+  g_autoptr(GPtrArray) c =
+    build(LINE_LIBXL_PROBE, "[launcher]\nqemu-xen = /q/qemu\n", &facts, NULL, NULL);
   cr_assert_str_eq(g_ptr_array_index(c, 0), "qemu-dm-12");
 }
 

@@ -112,10 +112,10 @@ assert_split(const char *optstr, gboolean implied, const char *const *want, guin
 
 /* SPLIT for an option with an implied key (-vnc, -name), FLAT for one
  * without (-drive, -run-with). */
-#define SPLIT_AS(implied, optstr, ...)                                                    \
-  do {                                                                                    \
-    const char *const want[] = { __VA_ARGS__ };                                           \
-    assert_split(optstr, implied, want, G_N_ELEMENTS(want));                              \
+#define SPLIT_AS(implied, optstr, ...)                                                             \
+  do {                                                                                             \
+    const char *const want[] = { __VA_ARGS__ };                                                    \
+    assert_split(optstr, implied, want, G_N_ELEMENTS(want));                                       \
   } while (0)
 #define SPLIT(optstr, ...) SPLIT_AS(TRUE, optstr, __VA_ARGS__)
 #define FLAT(optstr, ...) SPLIT_AS(FALSE, optstr, __VA_ARGS__)
@@ -180,10 +180,15 @@ Test(split, which_first_elements_are_implied)
 Test(split, unescape_reads_doubled_commas_as_one)
 {
   static const char *const cases[][2] = {
-    { "", "" }, { "a", "a" }, { ",,", "," }, { "a,,b", "a,b" },
-    { ",,,,", ",," }, { "file=/a,,b", "file=/a,b" },
+    { "", "" },
+    { "a", "a" },
+    { ",,", "," },
+    { "a,,b", "a,b" },
+    { ",,,,", ",," },
+    { "file=/a,,b", "file=/a,b" },
     /* No element holds a lone comma; one passes unchanged. */
-    { "a,b", "a,b" }, { ",,,", ",," },
+    { "a,b", "a,b" },
+    { ",,,", ",," },
   };
   assert_maps(dm_qemu_unescape, cases, G_N_ELEMENTS(cases));
 }
@@ -290,8 +295,7 @@ Test(optget, implied_keys_as_qemu_reads_them)
     { "127.0.0.1:0,password=on", NULL, "vnc", NULL },
   };
   for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-    g_autofree char *got =
-      dm_qemu_opt_get_implied(cases[i].optstr, cases[i].implied, cases[i].key);
+    g_autofree char *got = dm_qemu_opt_get_implied(cases[i].optstr, cases[i].implied, cases[i].key);
     if (cases[i].want == NULL)
       cr_assert_null(got, "'%s' key %s", cases[i].optstr, cases[i].key);
     else
@@ -384,8 +388,9 @@ Test(redact, every_secret_key_and_only_its_value)
 static DmRequest *
 request_with(const char *option, const char *value, gboolean traditional)
 {
-  const char *line[] = { traditional ? "-d" : "-xen-domid", "5", "-name", "g", "-machine",
-                         "xenfv", option, value, NULL };
+  const char *line[] = {
+    traditional ? "-d" : "-xen-domid", "5", "-name", "g", "-machine", "xenfv", option, value, NULL
+  };
   g_autoptr(GError) error = NULL;
   DmRequest *r = dm_request_parse(G_N_ELEMENTS(line) - 1, (char *const *)line, &error);
   cr_assert_not_null(r, "%s", error ? error->message : "");
@@ -435,8 +440,7 @@ Test(callers, drive_file_after_doubled_comma_is_seen)
   cr_assert_str_eq(file, "/etc/shadow");
   cr_assert(dm_qemu_opt_is(g_ptr_array_index(elements, 2), "file"));
   assert_drive_image(value, "/etc/shadow", NULL);
-  assert_drive_image("x,,file=tap:aio:/p.img,if=ide", "/p.img",
-                     "file=/p.img,format=raw,x,if=ide");
+  assert_drive_image("x,,file=tap:aio:/p.img,if=ide", "/p.img", "file=/p.img,format=raw,x,if=ide");
 }
 
 Test(callers, repeated_drive_file_is_the_last)
@@ -493,7 +497,7 @@ Test(callers, vnc_display_of_qemu_dm)
 Test(callers, one_vnc_server_for_qemu_xen)
 {
   const char *twice[] = { "-xen-domid", "5", "-vnc", "127.0.0.1:0", "-vnc", "0.0.0.0:1", NULL };
-  const char *display[] = { "-xen-domid", "5", "-vnc", "127.0.0.1:0", "-display",
+  const char *display[] = { "-xen-domid",    "5", "-vnc", "127.0.0.1:0", "-display",
                             "vnc=0.0.0.0:1", NULL };
   const char *dm_twice[] = { "-d", "5", "-vnc", "127.0.0.1:0", "-vnc", "127.0.0.1:1", NULL };
   const char *const *refused[] = { twice, display };

@@ -165,8 +165,13 @@ Test(sandbox, drop_seen_in_proc)
   cr_assert_geq(pid, 0);
   if (pid == 0) {
     DmSandboxPolicy policy = {
-      .chroot_dir = dir, .change_ids = TRUE, .uid = 23456, .gid = 23456,
-      .groups = groups, .n_groups = 1, .no_new_privs = TRUE,
+      .chroot_dir = dir,
+      .change_ids = TRUE,
+      .uid = 23456,
+      .gid = 23456,
+      .groups = groups,
+      .n_groups = 1,
+      .no_new_privs = TRUE,
       .seccomp = { DM_SECCOMP_DENYLIST, EPERM, names },
     };
     dm_sandbox_policy_set_rlimit(&policy, RLIMIT_FSIZE, 262144);
@@ -204,7 +209,7 @@ Test(sandbox, drop_seen_in_proc)
 Test(sandbox, failure_after_privilege_step_aborts, .exit_code = 125)
 {
   DmSandboxPolicy drop = { .change_ids = TRUE, .uid = 23456, .gid = 23456 };
-  DmSandboxPolicy second = { .chroot_dir = "/" , .change_ids = TRUE, .uid = 0, .gid = 0 };
+  DmSandboxPolicy second = { .chroot_dir = "/", .change_ids = TRUE, .uid = 0, .gid = 0 };
 
   if (geteuid() != 0)
     cr_skip_test("needs root to drop ids");

@@ -52,7 +52,7 @@ Test(sandbox_policy, qemu_denylist_keeps_what_runas_and_chroot_need)
   g_autoptr(DmDomainConfig) dc = dm_config_for_domain(c, NULL, NULL);
   DmSandboxPolicy p;
   const char *needed[] = { "chroot", "setuid", "setgid", "setgroups", "setresuid", "execve",
-                           "openat", "ioctl", "mmap", "clone", "clone3" };
+                           "openat", "ioctl",  "mmap",   "clone",     "clone3" };
 
   dm_sandbox_policy_for_qemu(r, dc, FALSE, &p);
   cr_assert_eq(p.seccomp.mode, DM_SECCOMP_DENYLIST);
@@ -70,8 +70,8 @@ Test(sandbox_policy, qemu_denylist_keeps_what_runas_and_chroot_need)
 Test(sandbox_policy, secret_reaper_allowlist_is_strict)
 {
   DmSandboxPolicy p;
-  const char *forbidden[] = { "execve", "socket", "open", "openat", "chroot", "mount",
-                              "setuid", "ptrace", "clone", "fork", "kill" };
+  const char *forbidden[] = { "execve", "socket", "open",  "openat", "chroot", "mount",
+                              "setuid", "ptrace", "clone", "fork",   "kill" };
 
   dm_sandbox_policy_for_secret_reaper("/run/x", &p);
   cr_assert_str_eq(p.chroot_dir, "/run/x");
@@ -144,8 +144,8 @@ Test(sandbox_policy, qemu_fsize_only_where_nothing_stops_it)
 {
   const char *xenopsd[] = { "-xen-domid", "3", "-machine", "pc,accel=xen", NULL };
   const char *libxl[] = { "-xen-domid", "3", "-machine", "xenfv", NULL };
-  const char *serial[] = { "-xen-domid", "3", "-machine", "pc,accel=xen", "-serial",
-                           "file:/tmp/s", NULL };
+  const char *serial[] = { "-xen-domid", "3",           "-machine", "pc,accel=xen",
+                           "-serial",    "file:/tmp/s", NULL };
   const struct {
     const char *const *line;
     gboolean files;
@@ -153,8 +153,9 @@ Test(sandbox_policy, qemu_fsize_only_where_nothing_stops_it)
   } cases[] = {
     { xenopsd, FALSE, NULL },
     { xenopsd, TRUE, "qemu writes a disk image file" },
-    { libxl, FALSE, "qemu is the qdisk backend of libxl's file-backed disks with no -drive "
-                    "(past the fourth, xl block-attach)" },
+    { libxl, FALSE,
+      "qemu is the qdisk backend of libxl's file-backed disks with no -drive "
+      "(past the fourth, xl block-attach)" },
     { serial, FALSE, "serial output goes to a file" },
   };
   g_autoptr(DmConfig) c = dm_config_new_default();

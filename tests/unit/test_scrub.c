@@ -5,8 +5,8 @@
 #define DIR "/local/domain/0/backend/console/5"
 
 static DmScrubAction
-decide(DmScrubMode mode, guint grace, const char *state, gint64 since, gboolean served,
-       gint64 now, char **reason, gint64 *deadline)
+decide(DmScrubMode mode, guint grace, const char *state, gint64 since, gboolean served, gint64 now,
+       char **reason, gint64 *deadline)
 {
   DmScrubObservation obs = { state, since, served, now };
   g_auto(DmScrubDecision) d = { 0 };
@@ -52,8 +52,8 @@ Test(scrub, served_states_are_kept)
 {
   const char *served[] = { "2", "3", "4", "5", "6", "0", "8" };
   for (gsize i = 0; i < G_N_ELEMENTS(served); i++)
-    cr_assert_eq(decide(DM_SCRUB_STALE, 0, served[i], 0, FALSE, 100000, NULL, NULL),
-                 DM_SCRUB_KEEP, "state %s", served[i]);
+    cr_assert_eq(decide(DM_SCRUB_STALE, 0, served[i], 0, FALSE, 100000, NULL, NULL), DM_SCRUB_KEEP,
+                 "state %s", served[i]);
   g_autofree char *reason = NULL;
   decide(DM_SCRUB_STALE, 0, "4", 0, FALSE, 1, &reason, NULL);
   cr_assert(strstr(reason, "state 4 (Connected)") != NULL, "%s", reason);
@@ -63,8 +63,8 @@ Test(scrub, garbage_state_is_kept_not_ours_to_judge)
 {
   const char *odd[] = { "", "1x", " 1", "-1", "01x", "99999999999999999999" };
   for (gsize i = 0; i < G_N_ELEMENTS(odd); i++)
-    cr_assert_eq(decide(DM_SCRUB_STALE, 0, odd[i], 0, FALSE, 100000, NULL, NULL),
-                 DM_SCRUB_KEEP, "state '%s'", odd[i]);
+    cr_assert_eq(decide(DM_SCRUB_STALE, 0, odd[i], 0, FALSE, 100000, NULL, NULL), DM_SCRUB_KEEP,
+                 "state '%s'", odd[i]);
 }
 
 Test(scrub, once_served_is_kept_even_back_in_state_1)
@@ -128,7 +128,7 @@ Test(tracker, forget_and_prune)
 
   dm_scrub_tracker_observe(t, DIR "/0", "1", 0, &d);
   dm_scrub_tracker_observe(t, DIR "/1", "1", 0, &d);
-  dm_scrub_tracker_observe(t, DIR "0/0", "1", 0, &d);  /* domain 50: not under DIR */
+  dm_scrub_tracker_observe(t, DIR "0/0", "1", 0, &d); /* domain 50: not under DIR */
   cr_assert_eq(dm_scrub_tracker_size(t), 3);
   dm_scrub_tracker_prune(t, DIR, present);
   cr_assert_eq(dm_scrub_tracker_size(t), 2);

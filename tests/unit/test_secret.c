@@ -44,12 +44,13 @@ Test(secret, read_file_drops_one_newline)
 {
   g_autofree char *d = tmpdir();
   g_autofree char *p = g_build_filename(d, "pw", NULL);
-  const char *cases[][2] = { { "abc\n", "abc" }, { "abc\r\n", "abc" }, { "abc", "abc" },
-                             { "a b\n\n", "a b\n" } };
+  const char *cases[][2] = {
+    { "abc\n", "abc" }, { "abc\r\n", "abc" }, { "abc", "abc" }, { "a b\n\n", "a b\n" }
+  };
   for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
     g_autoptr(GError) error = NULL;
-    cr_assert(g_file_set_contents_full(p, cases[i][0], -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
-                                       NULL));
+    cr_assert(
+      g_file_set_contents_full(p, cases[i][0], -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL));
     char *pw = dm_secret_read_file(p, &error);
     cr_assert_not_null(pw, "%s", error ? error->message : "");
     cr_assert_str_eq(pw, cases[i][1]);
@@ -90,8 +91,7 @@ Test(secret, disk_full_is_a_clear_error)
     ;
   fclose(f);
   cr_assert_not(dm_secret_write(path, "a-password", 10, &error));
-  cr_assert(strstr(error->message, "writing the VNC password for qemu to '"), "%s",
-            error->message);
+  cr_assert(strstr(error->message, "writing the VNC password for qemu to '"), "%s", error->message);
   cr_assert(strstr(error->message, "No space left on device"), "%s", error->message);
   cr_assert_not(g_file_test(path, G_FILE_TEST_EXISTS), "a partial file was left");
   umount2(d, MNT_DETACH);

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 typedef struct {
-  int status;      /* the launcher's wait status */
-  pid_t helper;    /* the tracked helper's pid */
+  int status;   /* the launcher's wait status */
+  pid_t helper; /* the tracked helper's pid */
   int helper_status;
   char log[1024];
 } Outcome;
@@ -97,14 +97,16 @@ Test(signals, term_kills_the_helper_removes_the_secret_and_dies_of_it)
   secret = g_build_filename(dir, "vnc-password", NULL);
   cr_assert(g_file_set_contents(secret, "pw", -1, NULL));
   run_launcher(SIGTERM, secret, TRUE, FALSE, &out);
-  cr_assert(WIFSIGNALED(out.status) && WTERMSIG(out.status) == SIGTERM, "status %#x",
-            out.status);
+  cr_assert(WIFSIGNALED(out.status) && WTERMSIG(out.status) == SIGTERM, "status %#x", out.status);
   cr_assert(WIFSIGNALED(out.helper_status) && WTERMSIG(out.helper_status) == SIGKILL);
   cr_assert_eq(access(secret, F_OK), -1);
   g_autofree char *pattern = g_strdup_printf(
-      "^qemu-dm-launcher: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}[+-][0-9]{2}:[0-9]{2} SIGTERM before the exec: "
-      "qemu for domain 7 not started; killed the scrub helper \\(pid %d\\); removed the "
-      "VNC password file %s\n$", (int)out.helper, secret);
+    "^qemu-dm-launcher: "
+    "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}[+-][0-9]{2}:[0-9]{2} SIGTERM "
+    "before the exec: "
+    "qemu for domain 7 not started; killed the scrub helper \\(pid %d\\); removed the "
+    "VNC password file %s\n$",
+    (int)out.helper, secret);
   assert_line(out.log, pattern);
   rmdir(dir);
 }
@@ -114,8 +116,7 @@ Test(signals, hup_while_held_is_handled_at_release)
   Outcome out;
 
   run_launcher(SIGHUP, NULL, TRUE, TRUE, &out);
-  cr_assert(WIFSIGNALED(out.status) && WTERMSIG(out.status) == SIGHUP, "status %#x",
-            out.status);
+  cr_assert(WIFSIGNALED(out.status) && WTERMSIG(out.status) == SIGHUP, "status %#x", out.status);
   cr_assert(WIFSIGNALED(out.helper_status) && WTERMSIG(out.helper_status) == SIGKILL);
   assert_line(out.log, "SIGHUP before the exec: qemu for domain 7 not started; killed the "
                        "scrub helper \\(pid [0-9]+\\)\n$");

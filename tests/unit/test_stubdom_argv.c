@@ -8,6 +8,7 @@
 /* The shape libxl 4.17 stores for an HVM guest whose qemu-xen runs in a
  * Linux stub domain: no QMP option (the stub domain adds its own), disks
  * as /dev/xvdX, serial on the stub domain's console 3. */
+/* clang-format off */
 static const char *const hvm_args[] = {
   "-xen-domid", "5", "-no-shutdown", "-nodefaults", "-no-user-config",
   "-name", "win10", "-display", "none", "-serial", "/dev/hvc3",
@@ -15,6 +16,7 @@ static const char *const hvm_args[] = {
   "-drive", "file=/dev/xvda,if=ide,index=0,media=disk,format=host_device,cache=writeback",
   "-machine", "xenfv,suppress-vmdesc=on", "-m", "1016",
 };
+/* clang-format on */
 
 static GPtrArray *
 keys_for(gsize n)
@@ -57,11 +59,9 @@ Test(stubdom_argv, result_parses_as_the_same_request_as_dom0)
   gsize n = G_N_ELEMENTS(hvm_args);
   g_autoptr(GPtrArray) keys = keys_for(n);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) args =
-    assemble((const char *const *)keys->pdata, hvm_args, n, &error);
+  g_autoptr(GPtrArray) args = assemble((const char *const *)keys->pdata, hvm_args, n, &error);
   cr_assert_not_null(args);
-  g_autoptr(DmRequest) req = dm_request_parse((int)args->len, (char *const *)args->pdata,
-                                              &error);
+  g_autoptr(DmRequest) req = dm_request_parse((int)args->len, (char *const *)args->pdata, &error);
   cr_assert_not_null(req, "%s", error ? error->message : "");
   cr_assert_eq(req->flavour, DM_FLAVOUR_QEMU_XEN);
   cr_assert_eq(req->domid, 5);
@@ -94,8 +94,7 @@ Test(stubdom_argv, four_digit_keys_past_999)
 }
 
 static void
-assert_refused(const char *const *keys, const char *const *values, gsize n,
-               const char *fragment)
+assert_refused(const char *const *keys, const char *const *values, gsize n, const char *fragment)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) args = assemble(keys, values, n, &error);
@@ -122,8 +121,19 @@ Test(stubdom_argv, refuses_duplicates)
 
 Test(stubdom_argv, refuses_non_canonical_and_non_numeric_keys)
 {
-  const char *bad[] = { "1", "01", "0001", "000", "x01", "-01", "+01", " 001", "001 ",
-                        "0x1", "", "1e2", "99999999999999999999999" };
+  const char *bad[] = { "1",
+                        "01",
+                        "0001",
+                        "000",
+                        "x01",
+                        "-01",
+                        "+01",
+                        " 001",
+                        "001 ",
+                        "0x1",
+                        "",
+                        "1e2",
+                        "99999999999999999999999" };
   const char *values[] = { "a" };
   for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
     const char *keys[] = { bad[i] };
@@ -148,9 +158,9 @@ Test(stubdom_argv, accepts_exactly_the_limit)
 {
   g_autoptr(GPtrArray) keys = keys_for(DM_STUBDOM_ARGV_MAX);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) args = assemble((const char *const *)keys->pdata,
-                                       (const char *const *)keys->pdata,
-                                       DM_STUBDOM_ARGV_MAX, &error);
+  g_autoptr(GPtrArray) args =
+    assemble((const char *const *)keys->pdata, (const char *const *)keys->pdata,
+             DM_STUBDOM_ARGV_MAX, &error);
   cr_assert_not_null(args);
   cr_assert_eq(args->len, DM_STUBDOM_ARGV_MAX);
 }
@@ -166,8 +176,8 @@ strv_array(const char *const *items)
 
 Test(stubdom_incoming, replaces_the_placeholder_after_incoming)
 {
-  const char *in[] = { "-xen-domid", "5", "-incoming", DM_STUBDOM_RESTORE_PLACEHOLDER,
-                       "-m", "512", NULL };
+  const char *in[] = { "-xen-domid", "5",   "-incoming", DM_STUBDOM_RESTORE_PLACEHOLDER,
+                       "-m",         "512", NULL };
   g_autoptr(GPtrArray) args = strv_array(in);
   g_autoptr(GError) error = NULL;
   cr_assert(dm_stubdom_argv_wants_restore(args));

@@ -117,9 +117,14 @@ Test(parse, upstream_d_is_a_log_mask_not_a_domid)
  * group (qemu names "evil,guest=victim" victim). */
 Test(parse, name_that_qemu_would_split_is_refused)
 {
-  const char *bad[] = { "evil,guest=victim", "guest=evil,guest=victim", "victim,process=x",
-                        "guest=a,process=b,process=c", "guest=a,bogus=1", "process=p,guest=a",
-                        "a=b", "victim," };
+  const char *bad[] = { "evil,guest=victim",
+                        "guest=evil,guest=victim",
+                        "victim,process=x",
+                        "guest=a,process=b,process=c",
+                        "guest=a,bogus=1",
+                        "process=p,guest=a",
+                        "a=b",
+                        "victim," };
   for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
     g_autoptr(GError) error = NULL;
     const char *line[] = { "-xen-domid", "4", "-name", bad[i], "-machine", "xenfv", NULL };
@@ -127,8 +132,8 @@ Test(parse, name_that_qemu_would_split_is_refused)
     cr_assert_null(r, "%s accepted as %s", bad[i], r ? r->name : "");
     cr_assert_eq(error->code, DM_ERROR_INVALID);
   }
-  g_autoptr(DmRequest) ok = parse_words("-xen-domid 4 -name guest=a,,b,process=p,debug-threads=on",
-                                        NULL);
+  g_autoptr(DmRequest) ok =
+    parse_words("-xen-domid 4 -name guest=a,,b,process=p,debug-threads=on", NULL);
   cr_assert_str_eq(ok->name, "a,b");
 }
 
@@ -176,8 +181,8 @@ assert_refused(const char *words, const char *fragment)
   g_autoptr(DmRequest) req = parse_words(words, &error);
   cr_assert_null(req, "accepted: %s", words);
   cr_assert(g_error_matches(error, DM_ERROR, DM_ERROR_INVALID), "%s", words);
-  cr_assert(strstr(error->message, fragment), "'%s' gave '%s', wanted '%s'", words,
-            error->message, fragment);
+  cr_assert(strstr(error->message, fragment), "'%s' gave '%s', wanted '%s'", words, error->message,
+            fragment);
 }
 
 Test(parse, bad_domids)
@@ -260,9 +265,9 @@ Test(parse, one_mib_argument)
  * driver runs "emulator -help" (src/libxl/libxl_capabilities.c). */
 Test(parse, info_only_argv_is_a_probe)
 {
-  const char *asks[] = { "-version", "-help", "-h", "--version", "--help", "-machine help",
-                         "-M help", "-device help", "-cpu help", "-accel help",
-                         "-display help", "-audio-help", "-M ?", NULL };
+  const char *asks[] = { "-version",      "-help",       "-h",           "--version", "--help",
+                         "-machine help", "-M help",     "-device help", "-cpu help", "-accel help",
+                         "-display help", "-audio-help", "-M ?",         NULL };
   for (const char *const *a = asks; *a; a++) {
     g_autoptr(GError) error = NULL;
     g_autoptr(DmRequest) req = parse_words(*a, &error);
@@ -289,28 +294,30 @@ Test(parse, info_only_argv_is_a_probe)
 Test(parse, unknown_options_are_never_a_reason_to_refuse)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(DmRequest) a = parse_words("-xen-domid 4 -machine xenfv -name ox -disable-audio-rec",
-                                       &error);
+  g_autoptr(DmRequest) a =
+    parse_words("-xen-domid 4 -machine xenfv -name ox -disable-audio-rec", &error);
   cr_assert_not_null(a, "%s", error ? error->message : "");
   cr_assert_eq(a->domid, 4);
   /* Known flags, before what the parser must still find. */
   g_autoptr(DmRequest) b = parse_words("-xen-acpi-pm -xen-domid 5 -async-teardown -name b "
-                                       "-show-cursor -machine xenfv -xengt", NULL);
+                                       "-show-cursor -machine xenfv -xengt",
+                                       NULL);
   cr_assert_not_null(b);
   cr_assert_eq(b->domid, 5);
   cr_assert_str_eq(b->name, "b");
   cr_assert_eq(b->guest, DM_GUEST_HVM);
   /* An option nobody lists: a flag before an option, and at the end. */
   g_autoptr(DmRequest) c = parse_words("-frobnicate -xen-domid 6 -wibble -name c -machine "
-                                       "xenfv -zap", NULL);
+                                       "xenfv -zap",
+                                       NULL);
   cr_assert_not_null(c);
   cr_assert_eq(c->domid, 6);
   cr_assert_str_eq(c->name, "c");
   cr_assert_str_eq(c->machine, "xenfv");
   cr_assert_eq(c->args->len, 9);
   /* ...and takes the next word when it is not an option. */
-  g_autoptr(DmRequest) d = parse_words("-xen-domid 7 -frobnicate fizz -name d -machine xenfv",
-                                       NULL);
+  g_autoptr(DmRequest) d =
+    parse_words("-xen-domid 7 -frobnicate fizz -name d -machine xenfv", NULL);
   cr_assert_not_null(d);
   cr_assert_str_eq(d->name, "d");
   cr_assert_eq(d->args->len, 8);

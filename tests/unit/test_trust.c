@@ -84,8 +84,7 @@ Test(trust, files_regular_root_and_private)
   g_autoptr(GError) error = NULL;
   int fd;
 
-  cr_assert(g_file_set_contents_full(file, "x", 1, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
-                                     NULL));
+  cr_assert(g_file_set_contents_full(file, "x", 1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL));
   fd = dm_trust_open_path(file, TRUE, &error);
   cr_assert_geq(fd, 0, "%s", error ? error->message : "");
   cr_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);

@@ -12,8 +12,9 @@ Test(domid, accepts_plain_decimals)
 
 Test(domid, refuses_everything_else)
 {
-  const char *bad[] = { "0", "-1", "+5", "0x10", "05", "", "5/../0", "32752", "65535",
-                        "99999999999999999999999", "5 ", " 5", "5\n", "1e3", "５" };
+  const char *bad[] = { "0",  "-1",     "+5",    "0x10",  "05",
+                        "",   "5/../0", "32752", "65535", "99999999999999999999999",
+                        "5 ", " 5",     "5\n",   "1e3",   "５" };
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     g_autoptr(GError) error = NULL;
     guint d = 77;

@@ -22,7 +22,8 @@ Test(version, lists_build_time_libraries)
   };
   for (size_t i = 0; i < G_N_ELEMENTS(lines); i++)
     cr_assert(strstr(text, lines[i]), "missing %s in %s", lines[i], text);
-  cr_assert(strstr(text, DM_STATIC_LIBS ? "\nlinked: glib, libxenctrl and libseccomp statically" : "\nlinked: against the shared"),
+  cr_assert(strstr(text, DM_STATIC_LIBS ? "\nlinked: glib, libxenctrl and libseccomp statically"
+                                        : "\nlinked: against the shared"),
             "%s", text);
   /* pkg-config found every module, so no version is empty. */
   cr_assert_null(strstr(text, "  \n"));

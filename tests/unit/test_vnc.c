@@ -40,9 +40,9 @@ Test(vnc, no_config_leaves_value_alone)
 Test(vnc, password_becomes_secret_object_for_upstream)
 {
   g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func(g_free);
-  g_autofree char *v = rewrite(LINE_LIBXL_HVM,
-                               "[launcher]\nrun-dir = /run/x,y\nvnc-password-file = /etc/pw\n",
-                               "127.0.0.1:0,to=99,password", extra, NULL);
+  g_autofree char *v =
+    rewrite(LINE_LIBXL_HVM, "[launcher]\nrun-dir = /run/x,y\nvnc-password-file = /etc/pw\n",
+            "127.0.0.1:0,to=99,password", extra, NULL);
   cr_assert_str_eq(v, "127.0.0.1:0,to=99,password-secret=" DM_VNC_SECRET_ID);
   cr_assert_eq(extra->len, 2);
   cr_assert_str_eq(g_ptr_array_index(extra, 0), "-object");
@@ -73,17 +73,18 @@ Test(vnc, xenstore_password_left_to_qemu_dm)
 Test(vnc, listen_and_display)
 {
   g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func(g_free);
-  g_autofree char *v = rewrite(LINE_LIBXL_HVM,
-                               "[domain:win10]\nvnc-listen = 127.0.0.2\nvnc-display = 5\n",
-                               "127.0.0.1:0,to=99", extra, NULL);
+  g_autofree char *v =
+    rewrite(LINE_LIBXL_HVM, "[domain:win10]\nvnc-listen = 127.0.0.2\nvnc-display = 5\n",
+            "127.0.0.1:0,to=99", extra, NULL);
   cr_assert_str_eq(v, "127.0.0.2:5,to=99");
 }
 
 Test(vnc, first_free_from_n)
 {
   g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func(g_free);
-  g_autofree char *v = rewrite(LINE_LIBXL_HVM, "[launcher]\nvnc-display = 10\nvnc-display-to = 20\n",
-                               "127.0.0.1:0,to=99,lossy=on", extra, NULL);
+  g_autofree char *v =
+    rewrite(LINE_LIBXL_HVM, "[launcher]\nvnc-display = 10\nvnc-display-to = 20\n",
+            "127.0.0.1:0,to=99,lossy=on", extra, NULL);
   cr_assert_str_eq(v, "127.0.0.1:10,lossy=on,to=20");
 }
 
@@ -184,10 +185,10 @@ Test(vnc, unix_socket_keeps_address)
   g_autoptr(GError) error = NULL;
   g_autofree char *v = rewrite(LINE_XCPNG_HVM, "[launcher]\nvnc-password-file = /p\n",
                                "unix:/var/run/xen/vnc-12,lock-key-sync=off", extra, NULL);
-  cr_assert_str_eq(v, "unix:/var/run/xen/vnc-12,lock-key-sync=off,password-secret="
-                      DM_VNC_SECRET_ID);
-  g_autofree char *bad = rewrite(LINE_XCPNG_HVM, "[launcher]\nvnc-listen = 127.0.0.1\n",
-                                 "unix:/x", extra, &error);
+  cr_assert_str_eq(v,
+                   "unix:/var/run/xen/vnc-12,lock-key-sync=off,password-secret=" DM_VNC_SECRET_ID);
+  g_autofree char *bad =
+    rewrite(LINE_XCPNG_HVM, "[launcher]\nvnc-listen = 127.0.0.1\n", "unix:/x", extra, &error);
   cr_assert_null(bad);
 }
 
@@ -205,10 +206,8 @@ Test(vnc, listen_address_validated_by_config)
 Test(vnc, password_reaches_qemu_only_for_upstream_with_a_vnc_server)
 {
   const char *none[] = { "-xen-domid", "3", "-vnc", "none", "-machine", "xenfv", NULL };
-  const char *none_opts[] = { "-xen-domid", "3", "-vnc", "none,to=9", "-machine", "xenfv",
-                              NULL };
-  const char *nonesuch[] = { "-xen-domid", "3", "-vnc", "nonesuch:1", "-machine", "xenfv",
-                             NULL };
+  const char *none_opts[] = { "-xen-domid", "3", "-vnc", "none,to=9", "-machine", "xenfv", NULL };
+  const char *nonesuch[] = { "-xen-domid", "3", "-vnc", "nonesuch:1", "-machine", "xenfv", NULL };
   const char *no_vnc[] = { "-xen-domid", "3", "-machine", "xenfv", NULL };
   struct {
     const char *const *line;

@@ -1,5 +1,7 @@
 /* Real toolstack command lines, as xend, libxl and XCP-ng write them.  The
  * source-built corpus, each line naming its source, is corpus_lines.h. */
+/* The argv tables keep one toolstack argument pair a line. */
+/* clang-format off */
 #pragma once
 
 /* libxl 4.17, PV guest with vfb (upstream qemu-xen). */
@@ -88,3 +90,4 @@ line_argc(const char *const *line)
     n++;
   return n;
 }
+/* clang-format on */
