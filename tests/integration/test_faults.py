@@ -45,6 +45,13 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
+
+# libxl's HVM line with its VNC server on display 1 (its one -vnc
+# replaced: qemu-xen opens a server for every -vnc, which the launcher
+# refuses).
+LIBXL_HVM_VNC1 = [("127.0.0.1:1" if prev == "-vnc" else arg)
+                  for prev, arg in zip([None] + LIBXL_HVM[:-1], LIBXL_HVM)]
+
 class FaultTest(ScrubTest):
     maxDiff = None
     def setUp(self):
@@ -297,7 +304,7 @@ class QemuExitsAtOnce(FaultTest):
         self.xs.write_domain(7, "win10", backends=(("console", 0), ("vfb", 0), ("vbd", 768)))
         before = self.xs.ls("/")
         known = set(children())
-        launch = self.launch(LIBXL_HVM + ["-vnc", "127.0.0.1:1"],
+        launch = self.launch(LIBXL_HVM_VNC1,
                              self.config(qemu=qemu, scrub_grace_ms=300, scrub_window_s=60,
                                          run_dir=self.run_dir, vnc_password_file=self.pwfile))
         # Exec in place: the launcher's status is qemu's.
@@ -337,7 +344,7 @@ class SignalsBeforeExec(FaultTest):
         keys = dict(scrub_mode="always", xenstore_timeout_ms=30000, run_dir=self.run_dir,
                     vnc_password_file=self.pwfile)
         keys.update(conf)
-        launch = self.launch(LIBXL_HVM + ["-vnc", "127.0.0.1:1"], self.config(**keys))
+        launch = self.launch(LIBXL_HVM_VNC1, self.config(**keys))
         self.assertTrue(wait_until(lambda: "started scrub helper" in launch.log(), 10),
                         launch.log())
         self.assertTrue(os.path.exists(self.secret_path()))
@@ -383,7 +390,7 @@ class SignalsBeforeExec(FaultTest):
         # Before anything was started: nothing to undo, and the password
         # is not consumed for a qemu that never ran.
         before = self.password_domain_then_stop_xenstored()
-        launch = self.launch(LIBXL_HVM + ["-vnc", "127.0.0.1:1"],
+        launch = self.launch(LIBXL_HVM_VNC1,
                              self.config(xenstore_timeout_ms=30000, run_dir=self.run_dir,
                                          vnc_password_xenstore="true"))
         time.sleep(1)
@@ -402,7 +409,7 @@ class SignalsBeforeExec(FaultTest):
         # password qemu must not start, so the launch fails, loudly.
         before = self.password_domain_then_stop_xenstored()
         started = time.monotonic()
-        launch = self.launch(LIBXL_HVM + ["-vnc", "127.0.0.1:1"],
+        launch = self.launch(LIBXL_HVM_VNC1,
                              self.config(xenstore_timeout_ms=500, run_dir=self.run_dir,
                                          vnc_password_xenstore="true"))
         self.assertEqual(launch.wait(timeout=20), 1, launch.log())
