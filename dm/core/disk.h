@@ -49,3 +49,18 @@ char *dm_disk_drive_prefix(const DmDiskSpec *spec);
  * The image path is appended to `images` for the existence check. */
 char *dm_disk_rewrite(const char *option, const char *value, gboolean *drive, GPtrArray *images,
                       GError **error);
+
+/* Every local file qemu opens for one image option (`option` with no
+ * dashes, dm_image_option; `value` its argument), appended to `paths`:
+ * the path of a disk spec, an absolute path, or tapdisk's NBD socket.
+ * -drive is read key by key as qemu's block layer reads it (the last of
+ * a key wins): file=, and every "filename" key, dotted or not
+ * ("file.filename", "children.0.file.filename" and
+ * "file.backing.file.filename" of libxl's COLO disks).  A value the
+ * launcher cannot check is refused, naming the option and the key: a
+ * relative path, a qemu protocol ("json:", "fat:", "nbd:" over TCP...),
+ * a driver or format outside those that open files only through their
+ * "filename" keys, or a disk spec in an option that is not rewritten.
+ * A disk spec that does not parse adds nothing: dm_disk_rewrite refuses
+ * it, naming the spec. */
+gboolean dm_disk_images(const char *option, const char *value, GPtrArray *paths, GError **error);

@@ -40,24 +40,16 @@ dm_qemu_image_paths(const DmRequest *request)
 {
   GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
 
+  /* dm_request_parse refused any image option whose images
+   * dm_disk_images cannot name, and -blockdev: what it names here is
+   * every local file qemu opens as a disk. */
   for (guint i = 0; i + 1 < request->args->len; i++) {
     const char *name = dm_option_name(g_ptr_array_index(request->args, i));
-    const char *value = g_ptr_array_index(request->args, i + 1);
-    g_autofree char *file = NULL;
-    g_auto(DmDiskSpec) spec = { 0 };
 
-    if (name == NULL || dm_disk_option(name) == NULL)
+    if (name == NULL || !dm_image_option(name))
       continue;
-    file = strcmp(name, "drive") == 0 ? dm_qemu_opt_get(value, "file") : g_strdup(value);
+    dm_disk_images(name, g_ptr_array_index(request->args, i + 1), paths, NULL);
     i++;
-    if (file == NULL)
-      continue;
-    if (dm_disk_spec_recognised(file)) {
-      if (dm_disk_spec_parse(file, &spec, NULL))
-        g_ptr_array_add(paths, g_strdup(spec.path));
-    } else if (g_path_is_absolute(file)) {
-      g_ptr_array_add(paths, g_steal_pointer(&file));
-    }
   }
   return paths;
 }

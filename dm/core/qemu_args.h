@@ -82,6 +82,7 @@ GPtrArray *dm_qemu_args_build_full(const DmRequest *request, const DmDomainConfi
 /* The per-domain chroot: <dm-chroot-dir or run-dir/root>/<domid>. */
 char *dm_qemu_chroot_dir(const DmDomainConfig *dc, guint domid);
 
-/* The local image paths named by the toolstack's disk options (-drive
- * file=, -hda..-hdd, -cdrom), before any rewrite. */
+/* The local image paths named by the toolstack's image options (-drive
+ * file= and its "filename" keys, -hda..-hdd, -cdrom, -fda, -fdb,
+ * -mtdblock, -sd, -pflash), before any rewrite: dm_disk_images. */
 GPtrArray *dm_qemu_image_paths(const DmRequest *request);

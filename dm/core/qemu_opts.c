@@ -54,7 +54,8 @@ static const char *const value_options[] = {
   "kernel", "initrd", "object", "msg", "D", "L", "option-rom", "rtc", "cpu", "accel",
   "uuid", "bios", "pciemulation", "vnc-clipboard-socket-fd", "xen-stubdom", "acpitable",
   "smbios", "overcommit", "action", "add-fd", "fw_cfg", "iscsi", "blockdev", "spice",
-  "watchdog-action", "icount", "numa", "readconfig", "mem-path", "set",
+  "watchdog-action", "icount", "numa", "readconfig", "mem-path", "set", "mtdblock", "sd",
+  "pflash",
   NULL,
 };
 /* clang-format on */
@@ -83,6 +84,16 @@ dm_disk_option(const char *option)
     if (strcmp(option, disk_options[i].name) == 0)
       return &disk_options[i];
   return NULL;
+}
+
+gboolean
+dm_image_option(const char *option)
+{
+  /* qemu's vl.c turns each of the others into a -drive with the value as
+   * its file= (drive_add): -fda/-fdb if=floppy, -mtdblock if=mtd, -sd
+   * if=sd, -pflash if=pflash. */
+  static const char *const others[] = { "fda", "fdb", "mtdblock", "sd", "pflash", NULL };
+  return dm_disk_option(option) != NULL || g_strv_contains(others, option);
 }
 
 /* Where a value that starts at `p` ends, as qemu's get_opt_value reads
@@ -182,6 +193,12 @@ element_key(const char *element, char **value)
   }
   *value = g_strdup("on");
   return g_strndup(element, len);
+}
+
+char *
+dm_qemu_opt_key(const char *element, char **value)
+{
+  return element_key(element, value);
 }
 
 gboolean

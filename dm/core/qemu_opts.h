@@ -53,6 +53,13 @@ typedef struct {
 /* The disk option called `option` (no dashes), or NULL. */
 const DmDiskOption *dm_disk_option(const char *option);
 
+/* Whether qemu opens a disk image named in the value of `option` (no
+ * dashes): the disk options above, and -fda, -fdb, -mtdblock, -sd and
+ * -pflash, whose value qemu takes, as -hda's, as a -drive's file=.  The
+ * launcher rewrites disk specs only in the disk options; it reads the
+ * images of all of these (dm_disk_images). */
+gboolean dm_image_option(const char *option);
+
 /* Splits an option string into its elements where qemu does (above):
  * `implied` for an option with an implied key.  Each element is kept as
  * written (",," stays doubled), so that elements can be joined back with
@@ -75,6 +82,11 @@ gboolean dm_qemu_opt_implied(const char *first);
 
 /* One element as qemu reads it: ",," becomes ','. */
 char *dm_qemu_unescape(const char *element);
+
+/* The key qemu reads from one element of a split (as written, and not
+ * an implied first one), and in *value its value: "k=v" gives k and v
+ * unescaped, the flag "k" k and "on", the flag "nok" k and "off". */
+char *dm_qemu_opt_key(const char *element, char **value);
 
 /* Whether an element of a split (as written, and not an implied first
  * one) sets `key` for qemu: "key=...", the flag "key", or the flag

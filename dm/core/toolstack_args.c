@@ -1,4 +1,5 @@
 #include "toolstack_args.h"
+#include "disk.h"
 #include "util.h"
 
 #include <string.h>
@@ -246,6 +247,41 @@ one_vnc_server(const DmRequest *request, const char *opt, const char *value, GEr
   return FALSE;
 }
 
+/* The launcher checks the images qemu opens (dm_disk_images), so it
+ * refuses the options that would have qemu open an image the launcher
+ * does not see.  None of the toolstacks it serves writes them: libxl
+ * gives every disk as -drive (libxl_dm.c,
+ * libxl__build_device_model_args_new, 4.17 and 4.20; its COLO disks too,
+ * with dotted keys that dm_disk_images reads), xenopsd as -drive
+ * (device.ml, Dm_Common.ide_device_of and nvme_device_of, and
+ * qemu_floppy_args), and qemu-dm reads xend's disks from xenstore. */
+static gboolean
+images_checked(const char *opt, const char *value, GError **error)
+{
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+  const char *why = NULL;
+
+  if (dm_image_option(opt))
+    return dm_disk_images(opt, value, paths, error);
+  if (strcmp(opt, "blockdev") == 0)
+    why = "qemu would open the images of a block node the launcher does not read (give the "
+          "disk as -drive)";
+  else if (strcmp(opt, "readconfig") == 0)
+    why = "qemu would read options from a file, and open the images of any [drive] in it";
+  else if (strcmp(opt, "set") == 0 && g_str_has_prefix(value, "drive."))
+    why = "qemu would change a -drive after the launcher read it";
+  else if (strcmp(opt, "usbdevice") == 0 && g_str_has_prefix(value, "disk:"))
+    why = "qemu would open the image of a USB disk the launcher does not read (give the disk "
+          "as -drive)";
+  if (why == NULL)
+    return TRUE;
+  g_autofree char *shown = dm_quote_for_message(value);
+  g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+              "-%s %s: %s; the launcher checks every image qemu opens, and cannot check this", opt,
+              shown, why);
+  return FALSE;
+}
+
 /* What a -run-with value asks for: "user=U" drops ids, "chroot=D" chroots. */
 static void
 note_run_with(DmRequest *request, const char *value)
@@ -340,6 +376,8 @@ dm_request_parse(int argc, char *const argv[], GError **error)
       continue;
     }
     value = g_ptr_array_index(request->args, i + 1);
+    if (!images_checked(opt, value, error))
+      return NULL;
     if ((strcmp(opt, "xen-domid") == 0 && upstream) || (strcmp(opt, "d") == 0 && !upstream)) {
       if (!set_domid(request, opt, value, &domid_seen, error))
         return NULL;

@@ -4,7 +4,8 @@
  * absolute path and a known format, or fails with DM_ERROR_INVALID; and
  * the -drive option built from it must read back, through qemu's own
  * option syntax (dm_qemu_opt_get), as exactly that path and format: the
- * one escaping function at work on hostile paths. */
+ * one escaping function at work on hostile paths.  dm_disk_images names
+ * only absolute paths, or refuses naming the option. */
 #include "fuzz_common.h"
 
 #include "disk.h"
@@ -20,6 +21,27 @@ check_drive(const char *drive, const char *path, const char *format)
   FUZZ_CHECK(g_str_has_prefix(drive, "file="));
   FUZZ_CHECK(file != NULL && strcmp(file, path) == 0);
   FUZZ_CHECK(fmt != NULL && strcmp(fmt, format) == 0);
+}
+
+/* dm_disk_images: every path it names is absolute, or it refuses with
+ * one line that names the option. */
+static void
+check_images(const char *option, const char *value)
+{
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *named = g_strdup_printf("-%s ", option);
+
+  if (dm_disk_images(option, value, paths, &error)) {
+    FUZZ_CHECK(error == NULL);
+    FUZZ_CHECK(dm_image_option(option) || paths->len == 0);
+    for (guint i = 0; i < paths->len; i++)
+      FUZZ_CHECK(g_path_is_absolute(g_ptr_array_index(paths, i)));
+    return;
+  }
+  FUZZ_CHECK(error != NULL && error->domain == DM_ERROR && error->code == DM_ERROR_INVALID);
+  FUZZ_CHECK(dm_image_option(option) && g_str_has_prefix(error->message, named));
+  FUZZ_CHECK(strchr(error->message, '\n') == NULL);
 }
 
 int
@@ -48,6 +70,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   }
   g_clear_error(&error);
 
+  check_images(option, value);
   drive = dm_disk_rewrite(option, value, &is_drive, images, &error);
   if (drive == NULL) {
     FUZZ_CHECK(!is_drive && images->len == 0);

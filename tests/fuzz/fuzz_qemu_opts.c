@@ -266,12 +266,15 @@ check_option(const char *arg)
   /* The tables hold names: a word with its dashes is none of them. */
   FUZZ_CHECK(arg[0] != '-' || dm_option_arity(arg) == DM_ARITY_UNKNOWN);
   FUZZ_CHECK(arg[0] != '-' || dm_disk_option(arg) == NULL);
+  FUZZ_CHECK(arg[0] != '-' || !dm_image_option(arg));
   if (name == NULL)
     return;
   FUZZ_CHECK(arg[0] == '-' && *name != '\0' && name > arg && name <= arg + 2);
   FUZZ_CHECK(strcmp(arg + strlen(arg) - strlen(name), name) == 0);
   arity = dm_option_arity(name);
   FUZZ_CHECK(arity == DM_ARITY_FLAG || arity == DM_ARITY_VALUE || arity == DM_ARITY_UNKNOWN);
+  FUZZ_CHECK(dm_disk_option(name) == NULL || dm_image_option(name));
+  FUZZ_CHECK(!dm_image_option(name) || arity == DM_ARITY_VALUE);
   disk = dm_disk_option(name);
   if (disk != NULL) {
     FUZZ_CHECK(strcmp(disk->name, name) == 0 && arity == DM_ARITY_VALUE);

@@ -279,6 +279,35 @@ Test(qemu_args, disks_rewritten_in_place)
   cr_assert_eq(setup.all_images->len, 2);
 }
 
+/* The paths the RLIMIT_FSIZE decision and the plan see: every file qemu
+ * opens as a disk, whichever option or key names it. */
+Test(qemu_args, all_images_are_every_file_qemu_opens)
+{
+  const char *line[] = { "-xen-domid",
+                         "4",
+                         "-machine",
+                         "xenfv",
+                         "-drive",
+                         "if=ide,index=0,media=disk,cache=writeback,driver=quorum,id=c1,"
+                         "children.0.file.filename=/i/p.img,children.0.driver=raw,"
+                         "read-pattern=fifo,vote-threshold=1",
+                         "-drive",
+                         "file=nbd+unix:///?socket=/run/tap/s1,if=ide,index=1,format=raw",
+                         "-fda",
+                         "/i/f.img",
+                         "-pflash",
+                         "/i/vars.fd",
+                         NULL };
+  g_auto(DmQemuSetup) setup = { 0 };
+  g_autoptr(GPtrArray) a = build(line, "[launcher]\n", &all, &setup, NULL);
+  cr_assert_not_null(a);
+  cr_assert_eq(setup.all_images->len, 4);
+  cr_assert_str_eq(g_ptr_array_index(setup.all_images, 0), "/i/p.img");
+  cr_assert_str_eq(g_ptr_array_index(setup.all_images, 1), "/run/tap/s1");
+  cr_assert_str_eq(g_ptr_array_index(setup.all_images, 2), "/i/f.img");
+  cr_assert_str_eq(g_ptr_array_index(setup.all_images, 3), "/i/vars.fd");
+}
+
 Test(qemu_args, bad_disk_spec_is_an_error)
 {
   const char *line[] = { "-xen-domid", "4", "-hda", "tap:ram:/i/x", "-machine", "xenfv", NULL };

@@ -357,6 +357,37 @@ Test(option, disk_options_as_qemu_places_them)
   cr_assert_null(dm_disk_option(""));
 }
 
+/* qemu's vl.c turns each of these into a -drive (drive_add); the
+ * launcher reads the images of all of them, and rewrites specs only in
+ * dm_disk_option's. */
+Test(option, image_options_are_every_one_qemu_opens_an_image_from)
+{
+  const char *const images[] = { "drive", "hda", "hdb",      "hdc", "hdd",   "cdrom",
+                                 "fda",   "fdb", "mtdblock", "sd",  "pflash" };
+  for (size_t i = 0; i < G_N_ELEMENTS(images); i++) {
+    cr_assert(dm_image_option(images[i]), "%s", images[i]);
+    cr_assert_eq(dm_option_arity(images[i]), DM_ARITY_VALUE, "%s", images[i]);
+  }
+  cr_assert_not(dm_image_option("hde"));
+  cr_assert_not(dm_image_option("-hda"));
+  cr_assert_not(dm_image_option("blockdev")); /* refused, not read */
+  cr_assert_not(dm_image_option(""));
+}
+
+Test(option, key_of_an_element_as_qemu_reads_it)
+{
+  g_autofree char *v1 = NULL, *v2 = NULL, *v3 = NULL;
+  g_autofree char *k1 = dm_qemu_opt_key("file.filename=/a,,b", &v1);
+  g_autofree char *k2 = dm_qemu_opt_key("nofile", &v2);
+  g_autofree char *k3 = dm_qemu_opt_key("readonly", &v3);
+  cr_assert_str_eq(k1, "file.filename");
+  cr_assert_str_eq(v1, "/a,b");
+  cr_assert_str_eq(k2, "file");
+  cr_assert_str_eq(v2, "off");
+  cr_assert_str_eq(k3, "readonly");
+  cr_assert_str_eq(v3, "on");
+}
+
 Test(redact, every_secret_key_and_only_its_value)
 {
   static const char *const cases[][2] = {

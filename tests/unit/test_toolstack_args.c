@@ -351,3 +351,45 @@ Test(parse, toolstack_restrictions_are_noted)
   g_autoptr(DmRequest) f = parse_line(LINE_LIBXL_HVM, NULL);
   cr_assert(!f->drops_privileges && !f->own_restrict);
 }
+
+/* Options that would have qemu open an image the launcher does not see
+ * are refused, naming the option.  No toolstack the launcher serves
+ * writes any of them: libxl gives every disk as -drive
+ * (tools/libs/light/libxl_dm.c, libxl__build_device_model_args_new, and
+ * for COLO qemu_disk_ide_drive_string and qemu_disk_scsi_drive_string,
+ * at stable-4.17 and RELEASE-4.20.0: no -blockdev, -readconfig, -set or
+ * json: there; its one qemu protocol, "nbd+unix:///?socket=" from
+ * libxl_disk.c's libxl__device_disk_find_local_path in 4.20, is read);
+ * xenopsd gives -drive file=PATH (ocaml/xenopsd/xc/device.ml,
+ * Dm_Common.ide_device_of and nvme_device_of, and qemu_floppy_args in
+ * Backend's qemu_args, xapi-project/xen-api master). */
+Test(parse, options_qemu_would_open_unseen_images_with_are_refused)
+{
+  assert_refused("-xen-domid 3 -machine xenfv -blockdev driver=file,filename=/x,node-name=d0",
+                 "-blockdev 'driver=file,filename=/x,node-name=d0': qemu would open the images "
+                 "of a block node");
+  assert_refused("-xen-domid 3 -machine xenfv -blockdev {\"driver\":\"file\",\"filename\":\"/x\"}",
+                 "-blockdev");
+  assert_refused("-xen-domid 3 -machine xenfv -readconfig /etc/qemu/disks.cfg", "-readconfig");
+  assert_refused("-xen-domid 3 -machine xenfv -drive file=/a,id=d0 -set drive.d0.file=/etc/shadow",
+                 "-set 'drive.d0.file=/etc/shadow': qemu would change a -drive");
+  assert_refused("-xen-domid 3 -machine xenfv -usbdevice disk:/i/u.img", "-usbdevice");
+  assert_refused("-xen-domid 3 -machine xenfv -drive file.driver=file,file.filename=x.img",
+                 "-drive 'file.driver=file,file.filename=x.img': file.filename= is not an "
+                 "absolute path");
+  assert_refused("-xen-domid 3 -machine xenfv -drive file=json:{}", "'json:' protocol");
+  assert_refused("-xen-domid 3 -machine xenfv -hda json:{}", "-hda");
+  assert_refused("-xen-domid 3 -machine xenfv -pflash OVMF.fd", "-pflash");
+  assert_refused("-d 3 -domain-name t -fda fat:/etc", "-fda");
+  /* What the launcher reads passes: another -set, -usbdevice tablet,
+   * libxl's COLO secondary, and 4.20's blktap disk over NBD. */
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DmRequest) ok = parse_words(
+    "-xen-domid 3 -machine xenfv -set device.d0.serial=x -usbdevice tablet -drive "
+    "if=ide,index=0,id=top-colo,media=disk,cache=writeback,driver=replication,mode=secondary,"
+    "top-id=top-colo,file.driver=qcow2,file.file.filename=/i/active.qcow2,file.backing.driver="
+    "qcow2,file.backing.file.filename=/i/hidden.qcow2,file.backing.backing=colo1 -drive "
+    "file=nbd+unix:///?socket=/run/blktap-control/nbd5.768,if=ide,index=1,media=disk,format=raw",
+    &error);
+  cr_assert_not_null(ok, "%s", error ? error->message : "");
+}
