@@ -1,12 +1,147 @@
 #include "xs.h"
 #include "util.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <string.h>
+
+/* libxenstore is not linked but loaded at the first connection: most
+ * launches (scrub off, no password in xenstore) never talk to xenstored,
+ * and the dynamic loader's work for the library and its libxentoolcore
+ * was a large part of the launch's cost over a bare exec
+ * (docs/launch-cost.md).  The xs_* functions below are the ones the
+ * project calls, with <xenstore.h>'s prototypes: each forwards through
+ * one table, filled by dm_xs_load.  Every call but xs_open takes a handle,
+ * and a handle only comes from dm_xs_open, which loads first. */
+#define DM_XS_SONAME "libxenstore.so.4"
+#define DM_XS_FUNCTIONS(X)                                                                        \
+  X(xs_open) X(xs_close) X(xs_read) X(xs_write) X(xs_directory) X(xs_rm) X(xs_watch)             \
+  X(xs_fileno) X(xs_check_watch) X(xs_read_watch) X(xs_transaction_start)                         \
+  X(xs_transaction_end) X(xs_is_domain_introduced)
+
+static struct {
+#define DM_XS_FIELD(name) __typeof__(name) *name;
+  DM_XS_FUNCTIONS(DM_XS_FIELD)
+#undef DM_XS_FIELD
+} lib;
+
+static gsize lib_state; /* 0 not tried, 1 loaded, 2 failed (lib_error says why) */
+static char lib_error[256];
+
+static gsize
+load_library(void)
+{
+  void *so = dlopen(DM_XS_SONAME, RTLD_NOW | RTLD_LOCAL);
+  if (so == NULL) {
+    g_strlcpy(lib_error, dlerror(), sizeof(lib_error));
+    return 2;
+  }
+#define DM_XS_RESOLVE(name)                                                                       \
+  if ((*(void **)&lib.name = dlsym(so, #name)) == NULL) {                                         \
+    g_snprintf(lib_error, sizeof(lib_error), "no symbol %s", #name);                              \
+    return 2;                                                                                     \
+  }
+  DM_XS_FUNCTIONS(DM_XS_RESOLVE)
+#undef DM_XS_RESOLVE
+  return 1;
+}
+
+gboolean
+dm_xs_load(GError **error)
+{
+  if (g_once_init_enter(&lib_state))
+    g_once_init_leave(&lib_state, load_library());
+  if (lib_state == 1)
+    return TRUE;
+  g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "cannot load %s: %s", DM_XS_SONAME, lib_error);
+  return FALSE;
+}
+
+struct xs_handle *
+xs_open(unsigned long flags)
+{
+  return lib.xs_open(flags);
+}
+
+void
+xs_close(struct xs_handle *xsh)
+{
+  if (xsh != NULL)
+    lib.xs_close(xsh);
+}
+
+void *
+xs_read(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *len)
+{
+  return lib.xs_read(h, t, path, len);
+}
+
+bool
+xs_write(struct xs_handle *h, xs_transaction_t t, const char *path, const void *data,
+         unsigned int len)
+{
+  return lib.xs_write(h, t, path, data, len);
+}
+
+char **
+xs_directory(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *num)
+{
+  return lib.xs_directory(h, t, path, num);
+}
+
+bool
+xs_rm(struct xs_handle *h, xs_transaction_t t, const char *path)
+{
+  return lib.xs_rm(h, t, path);
+}
+
+bool
+xs_watch(struct xs_handle *h, const char *path, const char *token)
+{
+  return lib.xs_watch(h, path, token);
+}
+
+int
+xs_fileno(struct xs_handle *h)
+{
+  return lib.xs_fileno(h);
+}
+
+char **
+xs_check_watch(struct xs_handle *h)
+{
+  return lib.xs_check_watch(h);
+}
+
+char **
+xs_read_watch(struct xs_handle *h, unsigned int *num)
+{
+  return lib.xs_read_watch(h, num);
+}
+
+xs_transaction_t
+xs_transaction_start(struct xs_handle *h)
+{
+  return lib.xs_transaction_start(h);
+}
+
+bool
+xs_transaction_end(struct xs_handle *h, xs_transaction_t t, bool abort)
+{
+  return lib.xs_transaction_end(h, t, abort);
+}
+
+bool
+xs_is_domain_introduced(struct xs_handle *h, unsigned int domid)
+{
+  return lib.xs_is_domain_introduced(h, domid);
+}
 
 struct xs_handle *
 dm_xs_open(GError **error)
 {
+  if (!dm_xs_load(error))
+    return NULL;
   struct xs_handle *xs = xs_open(0);
   if (xs == NULL) {
     const char *path = g_getenv("XENSTORED_PATH");

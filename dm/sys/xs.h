@@ -8,7 +8,14 @@
 typedef struct xs_handle DmXsHandle;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(DmXsHandle, xs_close)
 
-/* Opens a connection to xenstored (the socket, or XENSTORED_PATH). */
+/* Loads libxenstore (it is not linked: see xs.c) if not done yet.  A
+ * failure is DM_ERROR_XENSTORE, "cannot load libxenstore.so.4: ...".
+ * dm_xs_open calls it; a process that applies a sandbox and connects later
+ * calls it before the sandbox. */
+gboolean dm_xs_load(GError **error);
+
+/* Opens a connection to xenstored (the socket, or XENSTORED_PATH), loading
+ * libxenstore first. */
 struct xs_handle *dm_xs_open(GError **error);
 
 /* Runs `body` inside a transaction and commits, starting over while the
