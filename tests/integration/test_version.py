@@ -98,5 +98,35 @@ class Version(LauncherTest):
         self.assertEqual(parse_json(r.stdout)["argv"][-1], "--version")
 
 
+class LibxenstoreAtFirstUse(LauncherTest):
+    """libxenstore is loaded at the first xenstore connection, not linked
+    (dm/sys/xs.c): a launch that needs no connection runs without it, and
+    one that needs it says why it cannot have it.  An empty file named
+    libxenstore.so.4 first on the loader's path stands for a missing or
+    broken library."""
+
+    def broken_library(self):
+        lib = os.path.join(self.dir, "lib")
+        os.mkdir(lib)
+        open(os.path.join(lib, "libxenstore.so.4"), "w").close()
+        return {"LD_LIBRARY_PATH": lib}
+
+    def test_scrub_off_launch_never_loads_it(self):
+        conf = self.write_config(f"[launcher]\nqemu-xen = {EXEC_PROBE}\nscrub =\n")
+        args = ["-xen-domid", "4", "-name", "nolib", "-machine", "xenfv"]
+        r = self.run_launcher(args, own=["--config", conf], env=self.broken_library())
+        err = r.stderr.decode(errors="replace")
+        self.assertEqual(r.returncode, 0, err)
+        self.assertEqual(parse_json(r.stdout)["argv"], [EXEC_PROBE] + args)
+        self.assertNotIn("libxenstore", err)
+
+    def test_a_connection_without_it_is_a_clear_error(self):
+        r = self.run_launcher(["diagnose", "5"], env=self.broken_library())
+        err = r.stderr.decode(errors="replace")
+        self.assertEqual(r.returncode, 2, err)
+        self.assertRegex(err, r"diagnose 5: cannot load libxenstore\.so\.4: .*libxenstore\.so\.4: "
+                              r"file too short")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
