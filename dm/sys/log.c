@@ -58,6 +58,13 @@ dm_log_timestamp(GDateTime *when)
   return g_strdup_printf("%s.%03d%s", day, g_date_time_get_microsecond(when) / 1000, offset);
 }
 
+/* The local zone, looked up once by dm_log_init: g_date_time_new_now_local
+ * checks /etc/localtime again (a stat, an lstat and a readlink) for every
+ * line, a tenth of a launch with scrub off (docs/launch-cost.md).  A zone
+ * changed while the launcher or its helper runs is not followed, as with
+ * libc's localtime_r. */
+static GTimeZone *log_zone;
+
 static GLogWriterOutput
 writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
 {
@@ -82,7 +89,7 @@ writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer d
    * helper's lines up against the guest's and the toolstack's: the date
    * too (a helper outlives midnight) and the offset (xl's own log is in
    * local time). */
-  now = g_date_time_new_now_local();
+  now = log_zone ? g_date_time_new_now(log_zone) : g_date_time_new_now_local();
   stamp = dm_log_timestamp(now);
   g_autofree char *safe = escape_line(message);
   fprintf(stderr, "%s: %s %s%s\n", log_prefix, stamp ? stamp : "", kind, safe);
@@ -100,6 +107,8 @@ dm_log_init(gboolean verbose)
   const char *env = g_getenv("G_MESSAGES_DEBUG");
 
   log_verbose = verbose || (env && *env);
+  if (log_zone == NULL)
+    log_zone = g_time_zone_new_local();
   if (!installed)
     g_log_set_writer_func(writer, NULL, NULL);
   installed = TRUE;
