@@ -14,10 +14,12 @@
  * one table, filled by dm_xs_load.  Every call but xs_open takes a handle,
  * and a handle only comes from dm_xs_open, which loads first. */
 #define DM_XS_SONAME "libxenstore.so.4"
-#define DM_XS_FUNCTIONS(X)                                                                        \
-  X(xs_open) X(xs_close) X(xs_read) X(xs_write) X(xs_directory) X(xs_rm) X(xs_watch)             \
-  X(xs_fileno) X(xs_check_watch) X(xs_read_watch) X(xs_transaction_start)                         \
+/* clang-format off */
+#define DM_XS_FUNCTIONS(X)                                                                         \
+  X(xs_open) X(xs_close) X(xs_read) X(xs_write) X(xs_directory) X(xs_rm) X(xs_watch)               \
+  X(xs_fileno) X(xs_check_watch) X(xs_read_watch) X(xs_transaction_start)                          \
   X(xs_transaction_end) X(xs_is_domain_introduced)
+/* clang-format on */
 
 static struct {
 #define DM_XS_FIELD(name) __typeof__(name) *name;
@@ -36,10 +38,10 @@ load_library(void)
     g_strlcpy(lib_error, dlerror(), sizeof(lib_error));
     return 2;
   }
-#define DM_XS_RESOLVE(name)                                                                       \
-  if ((*(void **)&lib.name = dlsym(so, #name)) == NULL) {                                         \
-    g_snprintf(lib_error, sizeof(lib_error), "no symbol %s", #name);                              \
-    return 2;                                                                                     \
+#define DM_XS_RESOLVE(name)                                                                        \
+  if ((*(void **)&lib.name = dlsym(so, #name)) == NULL) {                                          \
+    g_snprintf(lib_error, sizeof(lib_error), "no symbol %s", #name);                               \
+    return 2;                                                                                      \
   }
   DM_XS_FUNCTIONS(DM_XS_RESOLVE)
 #undef DM_XS_RESOLVE
@@ -162,8 +164,7 @@ abort_transaction(struct xs_handle *xs, xs_transaction_t t)
 }
 
 gboolean
-dm_xs_transact_read_only(struct xs_handle *xs, DmXsTxnBody body, gpointer data,
-                         GError **error)
+dm_xs_transact_read_only(struct xs_handle *xs, DmXsTxnBody body, gpointer data, GError **error)
 {
   xs_transaction_t t = xs_transaction_start(xs);
   gboolean ok = body(xs, t, data, error);
@@ -191,9 +192,8 @@ dm_xs_transact(struct xs_handle *xs, DmXsTxnBody body, gpointer data, guint max_
     if (xs_transaction_end(xs, t, false))
       return TRUE;
     if (errno != EAGAIN || attempt >= max_tries) {
-      g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE,
-                  "transaction failed after %u attempt%s: %s", attempt,
-                  attempt == 1 ? "" : "s", g_strerror(errno));
+      g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "transaction failed after %u attempt%s: %s",
+                  attempt, attempt == 1 ? "" : "s", g_strerror(errno));
       return FALSE;
     }
     /* EAGAIN: someone else committed first; read everything again. */
@@ -208,8 +208,7 @@ request_failed(GError **error, gboolean *missing, const char *what, const char *
 
   if (err == ENOENT && missing)
     *missing = TRUE;
-  g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "cannot %s %s: %s", what, path,
-              g_strerror(err));
+  g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "cannot %s %s: %s", what, path, g_strerror(err));
   errno = err;
 }
 
@@ -232,8 +231,8 @@ dm_xs_read(struct xs_handle *xs, xs_transaction_t t, const char *path, gboolean 
 }
 
 GStrv
-dm_xs_directory(struct xs_handle *xs, xs_transaction_t t, const char *path,
-                gboolean *missing, GError **error)
+dm_xs_directory(struct xs_handle *xs, xs_transaction_t t, const char *path, gboolean *missing,
+                GError **error)
 {
   unsigned int n = 0;
   char **names = xs_directory(xs, t, path, &n);
@@ -302,8 +301,8 @@ exchange_run(gpointer data)
 }
 
 gpointer
-dm_xs_bounded(DmXsExchange fn, gpointer data, GDestroyNotify data_free,
-              GDestroyNotify result_free, guint timeout_ms, GError **error)
+dm_xs_bounded(DmXsExchange fn, gpointer data, GDestroyNotify data_free, GDestroyNotify result_free,
+              guint timeout_ms, GError **error)
 {
   gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
   Exchange *x = g_atomic_rc_box_new0(Exchange);
@@ -376,6 +375,6 @@ gpointer
 dm_xs_job_run(DmXsExchange fn, gpointer job, GDestroyNotify result_free, guint timeout_ms,
               GError **error)
 {
-  return dm_xs_bounded(fn, g_atomic_rc_box_acquire(job), dm_xs_job_unref, result_free,
-                       timeout_ms, error);
+  return dm_xs_bounded(fn, g_atomic_rc_box_acquire(job), dm_xs_job_unref, result_free, timeout_ms,
+                       error);
 }

@@ -24,8 +24,8 @@ struct xs_handle *dm_xs_open(GError **error);
  * discarded.  At most `max_tries` attempts. */
 typedef gboolean (*DmXsTxnBody)(struct xs_handle *xs, xs_transaction_t t, gpointer data,
                                 GError **error);
-gboolean dm_xs_transact(struct xs_handle *xs, DmXsTxnBody body, gpointer data,
-                        guint max_tries, GError **error);
+gboolean dm_xs_transact(struct xs_handle *xs, DmXsTxnBody body, gpointer data, guint max_tries,
+                        GError **error);
 
 /* The read-only mode, for diagnose: runs `body` once inside a transaction
  * that is always aborted, so its reads are one consistent picture and
@@ -37,13 +37,13 @@ gboolean dm_xs_transact_read_only(struct xs_handle *xs, DmXsTxnBody body, gpoint
 
 /* Reads a node.  On failure returns NULL with DM_ERROR_XENSTORE set, and
  * sets *missing (if given) when the node does not exist (ENOENT). */
-char *dm_xs_read(struct xs_handle *xs, xs_transaction_t t, const char *path,
-                 gboolean *missing, GError **error);
+char *dm_xs_read(struct xs_handle *xs, xs_transaction_t t, const char *path, gboolean *missing,
+                 GError **error);
 
 /* Lists a directory's children.  Returns NULL with `missing` set (if
  * given) when the node does not exist, NULL with `error` set otherwise. */
-GStrv dm_xs_directory(struct xs_handle *xs, xs_transaction_t t, const char *path,
-                      gboolean *missing, GError **error);
+GStrv dm_xs_directory(struct xs_handle *xs, xs_transaction_t t, const char *path, gboolean *missing,
+                      GError **error);
 
 /* A xenstore exchange bounded in time: libxenstore has no timeout, and a
  * request to a stopped or hung xenstored blocks forever.  `fn` runs on a
@@ -75,5 +75,5 @@ typedef struct {
 gpointer dm_xs_job_alloc(gsize size, GDestroyNotify clear);
 void dm_xs_job_unref(gpointer job);
 /* dm_xs_bounded(fn, job, ...) with a reference for the worker. */
-gpointer dm_xs_job_run(DmXsExchange fn, gpointer job, GDestroyNotify result_free,
-                       guint timeout_ms, GError **error);
+gpointer dm_xs_job_run(DmXsExchange fn, gpointer job, GDestroyNotify result_free, guint timeout_ms,
+                       GError **error);
