@@ -56,6 +56,12 @@ before_item(DmJson *json)
   newline(json);
 }
 
+/* JSON's short escapes (RFC 8259, section 7). */
+static const char *const short_escapes[0x80] = {
+  ['"'] = "\\\"", ['\\'] = "\\\\", ['\b'] = "\\b", ['\f'] = "\\f",
+  ['\n'] = "\\n", ['\r'] = "\\r",  ['\t'] = "\\t",
+};
+
 static void
 append_escaped(GString *out, const char *value)
 {
@@ -65,46 +71,24 @@ append_escaped(GString *out, const char *value)
     value = valid = g_utf8_make_valid(value, -1);
   g_string_append_c(out, '"');
   for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
-    switch (*p) {
-    case '"':
-      g_string_append(out, "\\\"");
-      break;
-    case '\\':
-      g_string_append(out, "\\\\");
-      break;
-    case '\b':
-      g_string_append(out, "\\b");
-      break;
-    case '\f':
-      g_string_append(out, "\\f");
-      break;
-    case '\n':
-      g_string_append(out, "\\n");
-      break;
-    case '\r':
-      g_string_append(out, "\\r");
-      break;
-    case '\t':
-      g_string_append(out, "\\t");
-      break;
-    default:
-      if (*p < 0x20 || *p == 0x7f) {
-        g_string_append_printf(out, "\\u%04x", *p);
-      } else if (*p >= 0xc2) {
-        /* Escaped too, so that a JSON document shown raw cannot drive a
-         * terminal: the C1 controls, the line and paragraph separators,
-         * and the bidi controls (the value itself is kept). */
-        gunichar ch = g_utf8_get_char((const char *)p);
-        gsize len = (gsize)(g_utf8_next_char(p) - (const char *)p);
-        if ((ch >= 0x80 && ch <= 0x9f) || ch == 0x061c || ch == 0x200e || ch == 0x200f ||
-            (ch >= 0x2028 && ch <= 0x202e) || (ch >= 0x2066 && ch <= 0x2069))
-          g_string_append_printf(out, "\\u%04x", ch);
-        else
-          g_string_append_len(out, (const char *)p, (gssize)len);
-        p += len - 1;
-      } else {
-        g_string_append_c(out, (char)*p);
-      }
+    if (*p < 0x80 && short_escapes[*p]) {
+      g_string_append(out, short_escapes[*p]);
+    } else if (*p < 0x20 || *p == 0x7f) {
+      g_string_append_printf(out, "\\u%04x", *p);
+    } else if (*p >= 0xc2) {
+      /* Escaped too, so that a JSON document shown raw cannot drive a
+       * terminal: the C1 controls, the line and paragraph separators,
+       * and the bidi controls (the value itself is kept). */
+      gunichar ch = g_utf8_get_char((const char *)p);
+      gsize len = (gsize)(g_utf8_next_char(p) - (const char *)p);
+      if ((ch >= 0x80 && ch <= 0x9f) || ch == 0x061c || ch == 0x200e || ch == 0x200f ||
+          (ch >= 0x2028 && ch <= 0x202e) || (ch >= 0x2066 && ch <= 0x2069))
+        g_string_append_printf(out, "\\u%04x", ch);
+      else
+        g_string_append_len(out, (const char *)p, (gssize)len);
+      p += len - 1;
+    } else {
+      g_string_append_c(out, (char)*p);
     }
   }
   g_string_append_c(out, '"');

@@ -292,6 +292,14 @@ dm_redact_arg(const char *arg)
   return g_string_free(out, FALSE);
 }
 
+/* The C escapes a person reads at once; other controls become \xNN. */
+static const char *const log_escapes[0x80] = {
+  ['\\'] = "\\\\",
+  ['\n'] = "\\n",
+  ['\r'] = "\\r",
+  ['\t'] = "\\t",
+};
+
 char *
 dm_escape_control(const char *value)
 {
@@ -299,25 +307,12 @@ dm_escape_control(const char *value)
 
   for (const char *p = value; *p; p++) {
     unsigned char c = (unsigned char)*p;
-    switch (c) {
-    case '\\':
-      g_string_append(out, "\\\\");
-      break;
-    case '\n':
-      g_string_append(out, "\\n");
-      break;
-    case '\r':
-      g_string_append(out, "\\r");
-      break;
-    case '\t':
-      g_string_append(out, "\\t");
-      break;
-    default:
-      if (c < 0x20 || c == 0x7f)
-        g_string_append_printf(out, "\\x%02x", c);
-      else
-        g_string_append_c(out, (char)c);
-    }
+    if (c < 0x80 && log_escapes[c])
+      g_string_append(out, log_escapes[c]);
+    else if (c < 0x20 || c == 0x7f)
+      g_string_append_printf(out, "\\x%02x", c);
+    else
+      g_string_append_c(out, (char)c);
   }
   return g_string_free(out, FALSE);
 }
