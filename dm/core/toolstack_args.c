@@ -294,150 +294,217 @@ note_run_with(DmRequest *request, const char *value)
     request->own_restrict = TRUE;
 }
 
-DmRequest *
-dm_request_parse(int argc, char *const argv[], GError **error)
+/* What the two passes over the argv learn besides the request itself. */
+typedef struct {
+  GArray *is_value; /* per args element: whether it is the previous option's value */
+  gboolean upstream, traditional, domid_seen;
+  gboolean xen_attach, info, traditional_only;
+  const char *xend_domid, *libxl_domid;
+} ParseState;
+
+/* -xen-domid only exists in upstream qemu-xen, where -d is a log mask
+ * rather than a domid. */
+static void
+note_domid_option(ParseState *st, const char *opt, const char *value)
 {
-  g_autoptr(DmRequest) request = g_new0(DmRequest, 1);
-  g_autoptr(GArray) is_value = g_array_new(FALSE, TRUE, sizeof(gboolean));
-  gboolean upstream = FALSE, traditional = FALSE, domid_seen = FALSE;
-  gboolean xen_attach = FALSE, info = FALSE, traditional_only = FALSE;
-  const char *xend_domid = NULL, *libxl_domid = NULL;
+  if (strcmp(opt, "xen-domid") == 0) {
+    st->upstream = TRUE;
+    st->libxl_domid = value;
+  } else if (strcmp(opt, "d") == 0) {
+    st->traditional = TRUE;
+    if (value[0] != '\0' && strspn(value, "0123456789") == strlen(value))
+      st->xend_domid = value;
+  }
+}
 
-  if (!refuse_wrapper_argv(argc, argv, error))
-    return NULL;
-  request->args = g_ptr_array_new_full((guint)MIN(argc, 1 << 20), g_free);
-  request->vnc_index = request->display_index = request->sandbox_index = -1;
-
-  /* Pass 1: walk the argv as qemu would, checking that every option known
-   * to need a value has one.  Decide the flavour: -xen-domid only exists
-   * in upstream qemu-xen, where -d is a log mask rather than a domid. */
+/* Pass 1: walk the argv as qemu would, copying it into args and checking
+ * that every option known to need a value has one. */
+static gboolean
+copy_argv(DmRequest *request, ParseState *st, int argc, char *const argv[], GError **error)
+{
   for (int i = 0; i < argc; i++) {
     const char *opt = dm_option_name(argv[i]);
     gboolean value = FALSE;
     g_ptr_array_add(request->args, g_strdup(argv[i]));
-    g_array_append_val(is_value, value);
+    g_array_append_val(st->is_value, value);
     if (opt == NULL)
       continue;
-    info = info || is_info_option(opt, i + 1 < argc ? argv[i + 1] : NULL);
-    traditional_only = traditional_only || is_traditional_only(opt);
+    st->info = st->info || is_info_option(opt, i + 1 < argc ? argv[i + 1] : NULL);
+    st->traditional_only = st->traditional_only || is_traditional_only(opt);
     if (!takes_next(opt, i, argc, argv))
       continue;
     if (i + 1 >= argc) {
       g_autofree char *shown = dm_quote_for_message(argv[i]);
       g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
                   "option %s needs a value and is the last argument", shown);
-      return NULL;
+      return FALSE;
     }
-    if (strcmp(opt, "xen-domid") == 0) {
-      upstream = TRUE;
-      libxl_domid = argv[i + 1];
-    } else if (strcmp(opt, "d") == 0) {
-      traditional = TRUE;
-      if (argv[i + 1][0] != '\0' && strspn(argv[i + 1], "0123456789") == strlen(argv[i + 1]))
-        xend_domid = argv[i + 1];
-    }
+    note_domid_option(st, opt, argv[i + 1]);
     value = TRUE;
     g_ptr_array_add(request->args, g_strdup(argv[++i]));
-    g_array_append_val(is_value, value);
+    g_array_append_val(st->is_value, value);
   }
+  return TRUE;
+}
+
+/* Decides the flavour from what pass 1 saw. */
+static gboolean
+set_flavour(DmRequest *request, const ParseState *st, GError **error)
+{
   /* Under qemu-xen -d is a log mask, whose items are words: a number
    * there is xend's domid beside libxl's, two domains for one model. */
-  if (xend_domid && libxl_domid) {
-    g_autofree char *a = dm_quote_for_message(xend_domid);
-    g_autofree char *b = dm_quote_for_message(libxl_domid);
+  if (st->xend_domid && st->libxl_domid) {
+    g_autofree char *a = dm_quote_for_message(st->xend_domid);
+    g_autofree char *b = dm_quote_for_message(st->libxl_domid);
     g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
                 "-d %s (xend's domid) and -xen-domid %s (libxl's) conflict: a device model "
                 "serves one domain",
                 a, b);
-    return NULL;
+    return FALSE;
   }
-  request->flavour = upstream      ? DM_FLAVOUR_QEMU_XEN
-                     : traditional ? DM_FLAVOUR_TRADITIONAL
-                                   : DM_FLAVOUR_QEMU_XEN;
+  request->flavour = st->upstream      ? DM_FLAVOUR_QEMU_XEN
+                     : st->traditional ? DM_FLAVOUR_TRADITIONAL
+                                       : DM_FLAVOUR_QEMU_XEN;
+  return TRUE;
+}
 
-  /* Pass 2: interpret what we need; index into args so the builder can
-   * rewrite an option in place. */
+/* An option given without a value. */
+static void
+note_flag(DmRequest *request, ParseState *st, const char *opt)
+{
+  if (strcmp(opt, "sdl") == 0)
+    request->sdl = TRUE;
+  else if (strcmp(opt, "vncunused") == 0)
+    request->vncunused = TRUE;
+  else if (strcmp(opt, "xen-attach") == 0)
+    st->xen_attach = TRUE;
+  else if (strcmp(opt, "xen-domid-restrict") == 0)
+    request->own_restrict = TRUE;
+}
+
+static gboolean
+set_machine(DmRequest *request, const char *opt, const char *value, GError **error)
+{
+  g_autofree char *type = machine_type(value);
+  if (type == NULL || *type == '\0') {
+    g_autofree char *shown = dm_quote_for_message(value);
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "-%s %s names no machine type", opt, shown);
+    return FALSE;
+  }
+  /* qemu takes the last -machine; so do we. */
+  g_free(request->machine);
+  request->guest = guest_from_machine(type, value);
+  request->machine = g_steal_pointer(&type);
+  return TRUE;
+}
+
+static gboolean
+set_display(DmRequest *request, const char *opt, const char *value, guint i, GError **error)
+{
+  if (!one_vnc_server(request, opt, value, error))
+    return FALSE;
+  g_autofree char *type = dm_qemu_opt_get_implied(value, "type", "type");
+  request->display_index = (int)i;
+  request->sdl = type != NULL && strcmp(type, "sdl") == 0;
+  return TRUE;
+}
+
+/* An option and its value, args[i] and args[i + 1]. */
+static gboolean
+interpret_option(DmRequest *request, ParseState *st, const char *opt, const char *value, guint i,
+                 GError **error)
+{
+  if (!images_checked(opt, value, error))
+    return FALSE;
+  if ((strcmp(opt, "xen-domid") == 0 && st->upstream) || (strcmp(opt, "d") == 0 && !st->upstream))
+    return set_domid(request, opt, value, &st->domid_seen, error);
+  if (strcmp(opt, "name") == 0 || strcmp(opt, "domain-name") == 0)
+    return set_name(request, opt, value, error);
+  if (strcmp(opt, "machine") == 0 || strcmp(opt, "M") == 0)
+    return set_machine(request, opt, value, error);
+  if (strcmp(opt, "vnc") == 0) {
+    if (!one_vnc_server(request, opt, value, error))
+      return FALSE;
+    request->vnc_index = (int)i;
+  } else if (strcmp(opt, "display") == 0) {
+    return set_display(request, opt, value, i, error);
+  } else if (strcmp(opt, "sandbox") == 0) {
+    request->sandbox_index = (int)i;
+  } else if (strcmp(opt, "runas") == 0) {
+    request->drops_privileges = request->own_restrict = TRUE;
+  } else if (strcmp(opt, "chroot") == 0) {
+    request->own_restrict = TRUE;
+  } else if (strcmp(opt, "run-with") == 0) {
+    note_run_with(request, value);
+  }
+  return TRUE;
+}
+
+/* Pass 2: interpret what we need; index into args so the builder can
+ * rewrite an option in place. */
+static gboolean
+interpret_args(DmRequest *request, ParseState *st, GError **error)
+{
   for (guint i = 0; i < request->args->len; i++) {
-    const char *arg = g_ptr_array_index(request->args, i);
-    const char *opt = dm_option_name(arg);
-    const char *value;
+    const char *opt = dm_option_name(g_ptr_array_index(request->args, i));
 
     if (opt == NULL)
       continue;
-    if (i + 1 >= request->args->len || !g_array_index(is_value, gboolean, i + 1)) {
-      if (strcmp(opt, "sdl") == 0)
-        request->sdl = TRUE;
-      else if (strcmp(opt, "vncunused") == 0)
-        request->vncunused = TRUE;
-      else if (strcmp(opt, "xen-attach") == 0)
-        xen_attach = TRUE;
-      else if (strcmp(opt, "xen-domid-restrict") == 0)
-        request->own_restrict = TRUE;
+    if (i + 1 >= request->args->len || !g_array_index(st->is_value, gboolean, i + 1)) {
+      note_flag(request, st, opt);
       continue;
     }
-    value = g_ptr_array_index(request->args, i + 1);
-    if (!images_checked(opt, value, error))
-      return NULL;
-    if ((strcmp(opt, "xen-domid") == 0 && upstream) || (strcmp(opt, "d") == 0 && !upstream)) {
-      if (!set_domid(request, opt, value, &domid_seen, error))
-        return NULL;
-    } else if (strcmp(opt, "name") == 0 || strcmp(opt, "domain-name") == 0) {
-      if (!set_name(request, opt, value, error))
-        return NULL;
-    } else if (strcmp(opt, "machine") == 0 || strcmp(opt, "M") == 0) {
-      g_autofree char *type = machine_type(value);
-      if (type == NULL || *type == '\0') {
-        g_autofree char *shown = dm_quote_for_message(value);
-        g_set_error(error, DM_ERROR, DM_ERROR_INVALID, "-%s %s names no machine type", opt, shown);
-        return NULL;
-      }
-      /* qemu takes the last -machine; so do we. */
-      g_free(request->machine);
-      request->guest = guest_from_machine(type, value);
-      request->machine = g_steal_pointer(&type);
-    } else if (strcmp(opt, "vnc") == 0) {
-      if (!one_vnc_server(request, opt, value, error))
-        return NULL;
-      request->vnc_index = (int)i;
-    } else if (strcmp(opt, "display") == 0) {
-      if (!one_vnc_server(request, opt, value, error))
-        return NULL;
-      g_autofree char *type = dm_qemu_opt_get_implied(value, "type", "type");
-      request->display_index = (int)i;
-      request->sdl = type != NULL && strcmp(type, "sdl") == 0;
-    } else if (strcmp(opt, "sandbox") == 0) {
-      request->sandbox_index = (int)i;
-    } else if (strcmp(opt, "runas") == 0) {
-      request->drops_privileges = request->own_restrict = TRUE;
-    } else if (strcmp(opt, "chroot") == 0) {
-      request->own_restrict = TRUE;
-    } else if (strcmp(opt, "run-with") == 0) {
-      note_run_with(request, value);
-    }
+    if (!interpret_option(request, st, opt, g_ptr_array_index(request->args, i + 1), i, error))
+      return FALSE;
     i++;
   }
+  return TRUE;
+}
 
-  if (request->guest == DM_GUEST_UNKNOWN && xen_attach &&
+/* An argv without a domid: whether it is a probe (and the request then
+ * marked as one), or else why it is refused. */
+static gboolean
+is_probe(DmRequest *request, const ParseState *st, GError **error)
+{
+  /* libxl >= 4.20 probes qemu's capabilities once with
+   * "-machine none,accel=xen" and no domid.  xapi's qemu-wrapper runs
+   * "qemu -version" before every start, and libvirt's libxl driver runs
+   * "emulator -help" to tell qemu-dm from qemu-xen: such an argv only
+   * asks, and is passed to qemu untouched. */
+  if (st->info || (request->machine != NULL && strcmp(request->machine, "none") == 0)) {
+    request->flavour = DM_FLAVOUR_PROBE;
+    request->guest = DM_GUEST_UNKNOWN;
+    request->info = st->info;
+    request->traditional_info = st->info && st->traditional_only;
+    return TRUE;
+  }
+  g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+              "no domid in the toolstack's arguments (expected -xen-domid N "
+              "or -d N, a -machine none probe, or a question such as -version)");
+  return FALSE;
+}
+
+DmRequest *
+dm_request_parse(int argc, char *const argv[], GError **error)
+{
+  g_autoptr(DmRequest) request = g_new0(DmRequest, 1);
+  g_autoptr(GArray) is_value = g_array_new(FALSE, TRUE, sizeof(gboolean));
+  ParseState st = { .is_value = is_value };
+
+  if (!refuse_wrapper_argv(argc, argv, error))
+    return NULL;
+  request->args = g_ptr_array_new_full((guint)MIN(argc, 1 << 20), g_free);
+  request->vnc_index = request->display_index = request->sandbox_index = -1;
+
+  if (!copy_argv(request, &st, argc, argv, error) || !set_flavour(request, &st, error) ||
+      !interpret_args(request, &st, error))
+    return NULL;
+
+  if (request->guest == DM_GUEST_UNKNOWN && st.xen_attach &&
       (request->machine == NULL || g_str_has_prefix(request->machine, "xenpv")))
     request->guest = DM_GUEST_PV;
 
-  if (!domid_seen) {
-    /* libxl >= 4.20 probes qemu's capabilities once with
-     * "-machine none,accel=xen" and no domid.  xapi's qemu-wrapper runs
-     * "qemu -version" before every start, and libvirt's libxl driver runs
-     * "emulator -help" to tell qemu-dm from qemu-xen: such an argv only
-     * asks, and is passed to qemu untouched. */
-    if (info || (request->machine != NULL && strcmp(request->machine, "none") == 0)) {
-      request->flavour = DM_FLAVOUR_PROBE;
-      request->guest = DM_GUEST_UNKNOWN;
-      request->info = info;
-      request->traditional_info = info && traditional_only;
-      return g_steal_pointer(&request);
-    }
-    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                "no domid in the toolstack's arguments (expected -xen-domid N "
-                "or -d N, a -machine none probe, or a question such as -version)");
+  if (!st.domid_seen && !is_probe(request, &st, error))
     return NULL;
-  }
   return g_steal_pointer(&request);
 }

@@ -169,106 +169,111 @@ vnc_sets(gboolean traditional, const char *element, const char *key)
   return traditional ? g_str_has_prefix(element, key) : dm_qemu_opt_is(element, key);
 }
 
-char *
-dm_vnc_rewrite(const DmRequest *request, const DmDomainConfig *dc, const char *value,
-               GPtrArray *extra, GError **error)
+/* What the launcher's config asks of the -vnc it rewrites. */
+typedef struct {
+  gboolean traditional; /* qemu-xen-traditional's -vnc syntax */
+  gboolean password;    /* a password the launcher hands upstream qemu */
+  gboolean tls;         /* vnc-tls-dir */
+  gboolean range;       /* vnc-display-to */
+} VncWants;
+
+/* Splits -vnc's address into host and display.  A listener that is not
+ * TCP (or none) has neither, and takes no vnc-listen or vnc-display. */
+static gboolean
+split_address(const DmDomainConfig *dc, const VncWants *w, const char *value, const char *address,
+              char **host, char **display, GError **error)
 {
-  gboolean traditional = request->flavour == DM_FLAVOUR_TRADITIONAL;
-  gboolean password = dm_vnc_wants_password(dc);
-  gboolean tls = dc->vnc_tls_dir != NULL;
-  gboolean range = dc->vnc_display_to >= 0;
-  g_autoptr(GPtrArray) elements =
-    traditional ? dm_qemu_dm_vnc_split(value) : dm_qemu_opts_split(value, TRUE);
-  g_autoptr(GString) out = g_string_new(NULL);
-  g_autofree char *address =
-    traditional ? g_strdup(g_ptr_array_index(elements, 0)) : vnc_display_value(value);
-  g_autofree char *plain = NULL;
-  g_autofree char *written = NULL;
-  g_autofree char *host = NULL;
-  g_autofree char *display = NULL;
   const char *colon;
-  int first;
 
   if (address == NULL || strcmp(address, "none") == 0 || g_str_has_prefix(address, "unix:") ||
       g_str_has_prefix(address, "vsock:")) {
-    if (dc->vnc_listen || dc->vnc_display >= 0 || range) {
+    if (dc->vnc_listen || dc->vnc_display >= 0 || w->range) {
       g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
                   "VNC: the toolstack asked for '-vnc %s'; vnc-listen and vnc-display "
                   "only apply to a TCP listener",
                   value);
-      return NULL;
+      return FALSE;
     }
-    if (address == NULL || strcmp(address, "none") == 0)
-      return g_strdup(value);
-    host = NULL;
-  } else {
-    colon = strrchr(address, ':');
-    if (colon == NULL || (strchr(address, ']') && colon < strchr(address, ']'))) {
-      g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
-                  "VNC: cannot read a HOST:DISPLAY address from '-vnc %s'", value);
-      return NULL;
-    }
-    host = g_strndup(address, (gsize)(colon - address));
-    display = g_strdup(colon + 1);
+    return TRUE;
   }
+  colon = strrchr(address, ':');
+  if (colon == NULL || (strchr(address, ']') && colon < strchr(address, ']'))) {
+    g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
+                "VNC: cannot read a HOST:DISPLAY address from '-vnc %s'", value);
+    return FALSE;
+  }
+  *host = g_strndup(address, (gsize)(colon - address));
+  *display = g_strdup(colon + 1);
+  return TRUE;
+}
 
-  if (host != NULL && dc->vnc_listen != NULL && !replace_listen(dc, &host, error))
-    return NULL;
-  if (display != NULL && dc->vnc_display >= 0) {
-    g_free(display);
-    display = g_strdup_printf("%d", dc->vnc_display);
+/* Applies vnc-listen and vnc-display to the address, and checks
+ * vnc-display-to and vnc-password-file against it and the flavour. */
+static gboolean
+apply_config(const DmDomainConfig *dc, const VncWants *w, const char *value, char **host,
+             char **display, GError **error)
+{
+  if (*host != NULL && dc->vnc_listen != NULL && !replace_listen(dc, host, error))
+    return FALSE;
+  if (*display != NULL && dc->vnc_display >= 0) {
+    g_free(*display);
+    *display = g_strdup_printf("%d", dc->vnc_display);
   }
-  if (range) {
+  if (w->range) {
     guint64 start;
-    if (display == NULL || !dm_parse_uint(display, DM_VNC_DISPLAY_MAX, &start)) {
+    int first;
+    if (*display == NULL || !dm_parse_uint(*display, DM_VNC_DISPLAY_MAX, &start)) {
       g_set_error(error, DM_ERROR, DM_ERROR_INVALID,
                   "VNC: cannot apply vnc-display-to to '-vnc %s'", value);
-      return NULL;
+      return FALSE;
     }
     first = (int)start;
     if (dc->vnc_display_to < first) {
       g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
                   "VNC: vnc-display-to %d is below the first display %d", dc->vnc_display_to,
                   first);
-      return NULL;
+      return FALSE;
     }
   }
-  if (password && traditional && dc->vnc_password_file != NULL) {
+  if (w->password && w->traditional && dc->vnc_password_file != NULL) {
     g_set_error(error, DM_ERROR, DM_ERROR_CONFIG,
                 "VNC: vnc-password-file needs upstream qemu-xen (QEMU 7.0 or later); "
                 "qemu-xen-traditional reads its password from xenstore itself");
-    return NULL;
+    return FALSE;
   }
+  return TRUE;
+}
 
-  /* The display goes first.  For upstream it is the implied key's
-   * value, spelt "vnc=..." if qemu would otherwise read a key in it, and
-   * every other element that sets it goes.  Empty elements go too: qemu
-   * reads one in the middle as a flag with an empty name (which -vnc
-   * refuses), and one after the display would glue the next element
-   * into its value. */
-  plain = host != NULL ? g_strdup_printf("%s:%s", host, display) : g_strdup(address);
-  written = traditional ? g_strdup(plain) : dm_qemu_escape(plain);
-  g_string_append_printf(out, "%s%s",
-                         traditional || dm_qemu_opt_implied(written) ? "" : "vnc=", written);
-  for (guint i = 0; i < elements->len; i++) {
-    const char *e = g_ptr_array_index(elements, i);
-    if (*e == '\0' || (i == 0 && (traditional || dm_qemu_opt_implied(e))) ||
-        (!traditional && dm_qemu_opt_is(e, "vnc")))
-      continue;
-    if (range && vnc_sets(traditional, e, "to"))
-      continue;
-    /* For qemu-xen-traditional a password stays qemu-dm's business. */
-    if (password && !traditional &&
-        (dm_qemu_opt_is(e, "password") || dm_qemu_opt_is(e, "password-secret")))
-      continue;
-    if (tls && (vnc_sets(traditional, e, "tls") || vnc_sets(traditional, e, "tls-creds") ||
-                vnc_sets(traditional, e, "x509") || vnc_sets(traditional, e, "x509verify")))
-      continue;
-    g_string_append_printf(out, ",%s", e);
-  }
-  if (range && !traditional)
+/* Whether the rewrite drops element `e` (the i-th) of the toolstack's
+ * -vnc value: the display, which goes first, and whatever the launcher's
+ * config sets instead. */
+static gboolean
+element_replaced(const VncWants *w, guint i, const char *e)
+{
+  gboolean traditional = w->traditional;
+
+  if (*e == '\0' || (i == 0 && (traditional || dm_qemu_opt_implied(e))) ||
+      (!traditional && dm_qemu_opt_is(e, "vnc")))
+    return TRUE;
+  if (w->range && vnc_sets(traditional, e, "to"))
+    return TRUE;
+  /* For qemu-xen-traditional a password stays qemu-dm's business. */
+  if (w->password && !traditional &&
+      (dm_qemu_opt_is(e, "password") || dm_qemu_opt_is(e, "password-secret")))
+    return TRUE;
+  return w->tls && (vnc_sets(traditional, e, "tls") || vnc_sets(traditional, e, "tls-creds") ||
+                    vnc_sets(traditional, e, "x509") || vnc_sets(traditional, e, "x509verify"));
+}
+
+/* Appends the elements the launcher's config sets, and the -object
+ * arguments they name to `extra`. */
+static void
+append_config_elements(const DmRequest *request, const DmDomainConfig *dc, const VncWants *w,
+                       GString *out, GPtrArray *extra)
+{
+  if (w->range && !w->traditional)
     g_string_append_printf(out, ",to=%d", dc->vnc_display_to);
-  if (password && !traditional) {
+  if (w->password && !w->traditional) {
     g_autofree char *path = dm_vnc_secret_path(dc, request->domid);
     g_autofree char *escaped = dm_qemu_escape(path);
     g_string_append(out, ",password-secret=" DM_VNC_SECRET_ID);
@@ -276,9 +281,9 @@ dm_vnc_rewrite(const DmRequest *request, const DmDomainConfig *dc, const char *v
     g_ptr_array_add(extra,
                     g_strdup_printf("secret,id=" DM_VNC_SECRET_ID ",file=%s,format=raw", escaped));
   }
-  if (tls) {
+  if (w->tls) {
     g_autofree char *escaped = dm_qemu_escape(dc->vnc_tls_dir);
-    if (traditional) {
+    if (w->traditional) {
       /* qemu-dm: "tls" plus x509 (server only) or x509verify (also
        * checks client certificates) naming the directory. */
       g_string_append_printf(out, ",tls,%s=%s", dc->vnc_tls_verify ? "x509verify" : "x509",
@@ -291,5 +296,50 @@ dm_vnc_rewrite(const DmRequest *request, const DmDomainConfig *dc, const char *v
                                              escaped, dc->vnc_tls_verify ? "on" : "off"));
     }
   }
+}
+
+char *
+dm_vnc_rewrite(const DmRequest *request, const DmDomainConfig *dc, const char *value,
+               GPtrArray *extra, GError **error)
+{
+  const VncWants w = {
+    .traditional = request->flavour == DM_FLAVOUR_TRADITIONAL,
+    .password = dm_vnc_wants_password(dc),
+    .tls = dc->vnc_tls_dir != NULL,
+    .range = dc->vnc_display_to >= 0,
+  };
+  g_autoptr(GPtrArray) elements =
+    w.traditional ? dm_qemu_dm_vnc_split(value) : dm_qemu_opts_split(value, TRUE);
+  g_autoptr(GString) out = g_string_new(NULL);
+  g_autofree char *address =
+    w.traditional ? g_strdup(g_ptr_array_index(elements, 0)) : vnc_display_value(value);
+  g_autofree char *plain = NULL;
+  g_autofree char *written = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *display = NULL;
+
+  if (!split_address(dc, &w, value, address, &host, &display, error))
+    return NULL;
+  if (address == NULL || strcmp(address, "none") == 0)
+    return g_strdup(value);
+  if (!apply_config(dc, &w, value, &host, &display, error))
+    return NULL;
+
+  /* The display goes first.  For upstream it is the implied key's
+   * value, spelt "vnc=..." if qemu would otherwise read a key in it, and
+   * every other element that sets it goes.  Empty elements go too: qemu
+   * reads one in the middle as a flag with an empty name (which -vnc
+   * refuses), and one after the display would glue the next element
+   * into its value. */
+  plain = host != NULL ? g_strdup_printf("%s:%s", host, display) : g_strdup(address);
+  written = w.traditional ? g_strdup(plain) : dm_qemu_escape(plain);
+  g_string_append_printf(out, "%s%s",
+                         w.traditional || dm_qemu_opt_implied(written) ? "" : "vnc=", written);
+  for (guint i = 0; i < elements->len; i++) {
+    const char *e = g_ptr_array_index(elements, i);
+    if (!element_replaced(&w, i, e))
+      g_string_append_printf(out, ",%s", e);
+  }
+  append_config_elements(request, dc, &w, out, extra);
   return g_string_free(g_steal_pointer(&out), FALSE);
 }
