@@ -63,9 +63,11 @@ check_qemu(Report *r, const char *key, const char *path, gboolean optional)
     printf("  %s: %s: %s\n", key, path, version);
 }
 
-/* A secret: a regular file, readable, and not world-readable. */
+/* A credential file: a regular file, readable, and, when `secret` (a
+ * password, a private key), not world-readable.  Certificates are public:
+ * 0644 is their usual mode. */
 static void
-check_secret_file(Report *r, const char *key, const char *path)
+check_credential_file(Report *r, const char *key, const char *path, gboolean secret)
 {
   struct stat st;
   if (!first_time(r, "secret", path))
@@ -78,7 +80,7 @@ check_secret_file(Report *r, const char *key, const char *path)
     problem(r, "%s: %s is not a regular file", key, path);
     return;
   }
-  if (st.st_mode & S_IROTH) {
+  if (secret && (st.st_mode & S_IROTH)) {
     problem(r, "%s: %s is world-readable (mode %04o): chmod o-r it", key, path,
             (unsigned)(st.st_mode & 07777));
     return;
@@ -109,7 +111,7 @@ check_tls_dir(Report *r, const char *dir)
   }
   for (const char *const *f = dm_vnc_tls_files; *f; f++) {
     g_autofree char *path = g_build_filename(dir, *f, NULL);
-    check_secret_file(r, "vnc-tls-dir", path);
+    check_credential_file(r, "vnc-tls-dir", path, strcmp(*f, "server-key.pem") == 0);
   }
 }
 
@@ -120,7 +122,7 @@ check_domain(Report *r, const DmDomainConfig *dc)
   check_qemu(r, "qemu-xen-traditional", dc->qemu_xen_traditional,
              strcmp(dc->qemu_xen_traditional, DM_DEFAULT_QEMU_TRAD) == 0);
   if (dc->vnc_password_file)
-    check_secret_file(r, "vnc-password-file", dc->vnc_password_file);
+    check_credential_file(r, "vnc-password-file", dc->vnc_password_file, TRUE);
   if (dc->vnc_tls_dir)
     check_tls_dir(r, dc->vnc_tls_dir);
 }

@@ -78,6 +78,37 @@ class Check(LauncherTest):
         self.assertEqual(len(problems), len(expected), out)
         self.assertTrue(out.endswith("6 problems found\n"), out)
 
+    def tls_dir(self, key_mode):
+        pki = os.path.join(self.dir, "pki")
+        os.makedirs(pki, exist_ok=True)
+        for name in ("ca-cert.pem", "server-cert.pem", "server-key.pem"):
+            self.secret(os.path.join("pki", name), key_mode if "key" in name else 0o644)
+        return pki
+
+    @unittest.skipUnless(os.access(XEN_QEMU, os.X_OK), "Debian's qemu-xen is not installed")
+    def test_tls_certificates_may_be_world_readable(self):
+        # The usual layout (qemu's and libvirt's TLS docs): the certificates
+        # are public (0644), only the server key is private.
+        pki = self.tls_dir(0o600)
+        conf = self.write_config(
+            "[launcher]\nqemu-xen = %s\nqemu-xen-traditional = %s\n"
+            "[domain:win10]\nvnc-tls-dir = %s\n" % (XEN_QEMU, XEN_QEMU, pki))
+        status, out, err = self.check("--config", conf, "win10")
+        self.assertEqual(status, 0, out + err)
+        self.assertTrue(out.endswith("ok: no problems found\n"), out)
+        for name, mode in (("ca-cert.pem", "0644"), ("server-cert.pem", "0644"),
+                           ("server-key.pem", "0600")):
+            self.assertIn("vnc-tls-dir: %s: a regular file, mode %s" % (os.path.join(pki, name), mode),
+                          out)
+        # A world-readable key is the one problem of the directory.
+        os.chmod(os.path.join(pki, "server-key.pem"), 0o644)
+        status, out, err = self.check("--config", conf, "win10")
+        self.assertEqual(status, 1, out + err)
+        self.assertTrue(out.endswith("1 problem found\n"), out)
+        problems = [l for l in out.splitlines() if l.startswith("  problem: ")]
+        self.assertEqual(problems, ["  problem: vnc-tls-dir: %s is world-readable (mode 0644): chmod o-r it"
+                                    % os.path.join(pki, "server-key.pem")], out)
+
     def test_config_that_cannot_be_read_is_2(self):
         status, out, err = self.check("--config", os.path.join(self.dir, "nope"))
         self.assertEqual(status, 2, out + err)
