@@ -21,11 +21,13 @@ dm_version_text(const DmLibVersions *running)
   g_string_append_printf(s, "  xencontrol %s\n", DM_BUILT_XENCTRL);
   g_string_append_printf(s, "  glib-2.0 %s\n", DM_BUILT_GLIB);
   g_string_append_printf(s, "  libseccomp %s\n", DM_BUILT_SECCOMP);
-  g_string_append_printf(
-    s, "linked: %s\n",
-    DM_STATIC_LIBS ? "glib, libxenctrl and libseccomp statically; libxenstore and libc shared"
-                   : "against the shared libraries");
-  /* libxenstore has no run-time version call; its soname pins the ABI. */
+  g_string_append_printf(s, "linked: %s\n",
+                         DM_STATIC_LIBS ? "glib, libxenctrl and libseccomp statically; libc shared"
+                                        : "against the shared libraries");
+  /* Not linked: dm/sys/xs.c dlopens it at the first xenstore connection,
+   * which --version never makes.  It has no run-time version call; its
+   * soname pins the ABI. */
+  g_string_append(s, "libxenstore: loaded at first use (" DM_XENSTORE_SONAME ")\n");
   if (running != NULL && (running->glib != NULL || running->libseccomp != NULL)) {
     g_string_append(s, "running with:\n");
     if (running->glib != NULL)

@@ -5,6 +5,9 @@
 #pragma once
 #include <glib.h>
 
+/* The libxenstore that dm/sys/xs.c loads at the first xenstore connection. */
+#define DM_XENSTORE_SONAME "libxenstore.so.4"
+
 typedef struct {
   char *glib; /* "MAJOR.MINOR.MICRO" of the loaded library, or NULL */
   char *libseccomp;

@@ -1,5 +1,6 @@
 #include "xs.h"
 #include "util.h"
+#include "version.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -13,7 +14,7 @@
  * project calls, with <xenstore.h>'s prototypes: each forwards through
  * one table, filled by dm_xs_load.  Every call but xs_open takes a handle,
  * and a handle only comes from dm_xs_open, which loads first. */
-#define DM_XS_SONAME "libxenstore.so.4"
+#define DM_XS_SONAME DM_XENSTORE_SONAME
 /* clang-format off */
 #define DM_XS_FUNCTIONS(X)                                                                         \
   X(xs_open) X(xs_close) X(xs_read) X(xs_write) X(xs_directory) X(xs_rm) X(xs_watch)               \
