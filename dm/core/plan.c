@@ -1,5 +1,6 @@
 #include "plan.h"
 #include "qemu_opts.h"
+#include "util.h"
 
 #include <string.h>
 

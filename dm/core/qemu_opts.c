@@ -291,28 +291,3 @@ dm_redact_arg(const char *arg)
   }
   return g_string_free(out, FALSE);
 }
-
-/* The C escapes a person reads at once; other controls become \xNN. */
-static const char *const log_escapes[0x80] = {
-  ['\\'] = "\\\\",
-  ['\n'] = "\\n",
-  ['\r'] = "\\r",
-  ['\t'] = "\\t",
-};
-
-char *
-dm_escape_control(const char *value)
-{
-  GString *out = g_string_sized_new(strlen(value) + 8);
-
-  for (const char *p = value; *p; p++) {
-    unsigned char c = (unsigned char)*p;
-    if (c < 0x80 && log_escapes[c])
-      g_string_append(out, log_escapes[c]);
-    else if (c < 0x20 || c == 0x7f)
-      g_string_append_printf(out, "\\x%02x", c);
-    else
-      g_string_append_c(out, (char)c);
-  }
-  return g_string_free(out, FALSE);
-}

@@ -76,3 +76,40 @@ dm_check_name(const char *name, GError **error)
   }
   return TRUE;
 }
+
+/* The C escapes a person reads at once; other controls become \xNN. */
+static const char *const control_escapes[0x80] = {
+  ['\\'] = "\\\\",
+  ['\n'] = "\\n",
+  ['\r'] = "\\r",
+  ['\t'] = "\\t",
+};
+
+static char *
+escape_controls(const char *value, gboolean backslash)
+{
+  GString *out = g_string_sized_new(strlen(value) + 8);
+
+  for (const char *p = value; *p; p++) {
+    unsigned char c = (unsigned char)*p;
+    if (c < 0x80 && control_escapes[c] && (c != '\\' || backslash))
+      g_string_append(out, control_escapes[c]);
+    else if (c < 0x20 || c == 0x7f)
+      g_string_append_printf(out, "\\x%02x", c);
+    else
+      g_string_append_c(out, (char)c);
+  }
+  return g_string_free(out, FALSE);
+}
+
+char *
+dm_escape_control(const char *value)
+{
+  return escape_controls(value, TRUE);
+}
+
+char *
+dm_escape_control_chars(const char *value)
+{
+  return escape_controls(value, FALSE);
+}

@@ -30,3 +30,16 @@ gboolean dm_parse_uint(const char *text, guint64 max, guint64 *out);
 
 /* A printable, bounded rendering of untrusted text for error messages. */
 char *dm_quote_for_message(const char *text);
+
+/* For logs and printed plans: a value holding a newline (or any control
+ * character) must not forge a second log line, which `diagnose` would
+ * then read as the device model's own.  Returns `value` with '\\' as
+ * "\\\\", '\n' '\r' '\t' as "\\n" "\\r" "\\t", and every other byte
+ * below 0x20 and 0x7f as "\\xHH".  Other bytes pass unchanged. */
+char *dm_escape_control(const char *value);
+
+/* The same without escaping '\\': for the log writer, whose messages
+ * often hold values dm_escape_control already escaped (a second pass
+ * would double their backslashes).  A control character still cannot
+ * start a line. */
+char *dm_escape_control_chars(const char *value);

@@ -13,29 +13,6 @@ static gboolean log_syslog;
 static char log_prefix[96] = DM_PROGRAM_NAME;
 static char log_tag[64];
 
-/* One event, one line: a value holding a newline (a domain name, an
- * argument) must not forge a second line, which `diagnose` would read as
- * the device model's own.  Control characters become \\n, \\xHH. */
-static char *
-escape_line(const char *message)
-{
-  GString *out = g_string_sized_new(strlen(message) + 8);
-  for (const char *p = message; *p; p++) {
-    unsigned char c = (unsigned char)*p;
-    if (c == '\n')
-      g_string_append(out, "\\n");
-    else if (c == '\r')
-      g_string_append(out, "\\r");
-    else if (c == '\t')
-      g_string_append(out, "\\t");
-    else if (c < 0x20 || c == 0x7f)
-      g_string_append_printf(out, "\\x%02x", c);
-    else
-      g_string_append_c(out, (char)c);
-  }
-  return g_string_free(out, FALSE);
-}
-
 static int
 syslog_priority(GLogLevelFlags level)
 {
@@ -58,7 +35,8 @@ dm_log_timestamp(GDateTime *when)
   return g_strdup_printf("%s.%03d%s", day, g_date_time_get_microsecond(when) / 1000, offset);
 }
 
-/* The local zone, looked up once by dm_log_init: g_date_time_new_now_local
+/* The local zone, looked up once by dm_log_init (which installs the
+ * writer after setting it): g_date_time_new_now_local
  * checks /etc/localtime again (a stat, an lstat and a readlink) for every
  * line, a tenth of a launch with scrub off (docs/launch-cost.md).  A zone
  * changed while the launcher or its helper runs is not followed, as with
@@ -89,9 +67,12 @@ writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer d
    * helper's lines up against the guest's and the toolstack's: the date
    * too (a helper outlives midnight) and the offset (xl's own log is in
    * local time). */
-  now = log_zone ? g_date_time_new_now(log_zone) : g_date_time_new_now_local();
+  now = g_date_time_new_now(log_zone);
   stamp = dm_log_timestamp(now);
-  g_autofree char *safe = escape_line(message);
+  /* One event, one line: a value holding a newline (a domain name, an
+   * argument) must not forge a second line, which `diagnose` would read
+   * as the device model's own. */
+  g_autofree char *safe = dm_escape_control_chars(message);
   fprintf(stderr, "%s: %s %s%s\n", log_prefix, stamp ? stamp : "", kind, safe);
   fflush(stderr);
   if (log_syslog)
@@ -134,7 +115,7 @@ dm_log_use_syslog(gboolean on)
 void
 dm_log_error(const GError *error)
 {
-  g_autofree char *safe = escape_line(error->message);
+  g_autofree char *safe = dm_escape_control_chars(error->message);
   fprintf(stderr, "%s: %s\n", DM_PROGRAM_NAME, safe);
   fflush(stderr);
   if (log_syslog)
@@ -146,7 +127,7 @@ dm_log_to_syslog_only(const char *message)
 {
   if (!log_syslog)
     return;
-  g_autofree char *safe = escape_line(message);
+  g_autofree char *safe = dm_escape_control_chars(message);
   syslog(LOG_INFO, "%s", safe);
 }
 

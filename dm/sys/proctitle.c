@@ -1,6 +1,6 @@
 #include "proctitle.h"
 #include "build_config.h"
-#include "qemu_opts.h"
+#include "util.h"
 
 #include <string.h>
 #include <sys/prctl.h>

@@ -19,6 +19,7 @@
 #include "fuzz_common.h"
 
 #include "qemu_opts.h"
+#include "util.h"
 
 static const char *const secret_keys[] = { "password", "data", "passwd", "key", NULL };
 static const char *const fixed_keys[] = { "file", "format", "password", "to", "vnc",

@@ -3,6 +3,7 @@
 #include "disk.h"
 #include "qemu_args.h"
 #include "qemu_opts.h"
+#include "util.h"
 #include "toolstack_args.h"
 #include "vnc.h"
 
