@@ -3,8 +3,6 @@
 #include "log.h"
 #include "util.h"
 
-#include <stdio.h>
-
 DmPlan *
 dm_pipeline_plan(int argc, char *const *argv, const char *config_path, const DmPipelineHooks *hooks,
                  GError **error)

@@ -14,7 +14,6 @@
  * project calls, with <xenstore.h>'s prototypes: each forwards through
  * one table, filled by dm_xs_load.  Every call but xs_open takes a handle,
  * and a handle only comes from dm_xs_open, which loads first. */
-#define DM_XS_SONAME DM_XENSTORE_SONAME
 /* clang-format off */
 #define DM_XS_FUNCTIONS(X)                                                                         \
   X(xs_open) X(xs_close) X(xs_read) X(xs_write) X(xs_directory) X(xs_rm) X(xs_watch)               \
@@ -34,7 +33,7 @@ static char lib_error[256];
 static gsize
 load_library(void)
 {
-  void *so = dlopen(DM_XS_SONAME, RTLD_NOW | RTLD_LOCAL);
+  void *so = dlopen(DM_XENSTORE_SONAME, RTLD_NOW | RTLD_LOCAL);
   if (so == NULL) {
     g_strlcpy(lib_error, dlerror(), sizeof(lib_error));
     return 2;
@@ -56,7 +55,8 @@ dm_xs_load(GError **error)
     g_once_init_leave(&lib_state, load_library());
   if (lib_state == 1)
     return TRUE;
-  g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "cannot load %s: %s", DM_XS_SONAME, lib_error);
+  g_set_error(error, DM_ERROR, DM_ERROR_XENSTORE, "cannot load %s: %s", DM_XENSTORE_SONAME,
+              lib_error);
   return FALSE;
 }
 
