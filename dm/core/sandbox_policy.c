@@ -119,9 +119,7 @@ dm_sandbox_policy_for_qemu(const DmRequest *request, const DmDomainConfig *dc,
   if (!dc->core_dumps)
     dm_sandbox_policy_set_rlimit(policy, RLIMIT_CORE, 0);
   policy->no_new_privs = TRUE;
-  policy->seccomp.mode = DM_SECCOMP_DENYLIST;
-  policy->seccomp.deny_errno = EPERM;
-  policy->seccomp.syscalls = qemu_denied_syscalls;
+  dm_seccomp_policy_named(DM_SECCOMP_POLICY_QEMU, &policy->seccomp);
 }
 
 /* What the scrub helper does after dropping privileges: talk to xenstored
@@ -197,10 +195,7 @@ dm_sandbox_policy_for_scrub_helper(uid_t uid, gid_t gid, DmSandboxPolicy *policy
   policy->groups = NULL;
   policy->n_groups = 0;
   policy->no_new_privs = TRUE;
-  policy->seccomp.mode = DM_SECCOMP_ALLOWLIST;
-  policy->seccomp.deny_errno = EPERM;
-  policy->seccomp.syscalls = scrub_helper_syscalls;
-  policy->seccomp.rules = scrub_helper_rules;
+  dm_seccomp_policy_named(DM_SECCOMP_POLICY_SCRUB_HELPER, &policy->seccomp);
 }
 
 /* The secret reaper only waits (poll on a pidfd and an inotify fd), reads
@@ -230,7 +225,38 @@ dm_sandbox_policy_for_secret_reaper(const char *run_dir, DmSandboxPolicy *policy
   memset(policy, 0, sizeof *policy);
   policy->chroot_dir = run_dir;
   policy->no_new_privs = TRUE;
-  policy->seccomp.mode = DM_SECCOMP_ALLOWLIST;
-  policy->seccomp.deny_errno = EPERM;
-  policy->seccomp.syscalls = secret_reaper_syscalls;
+  dm_seccomp_policy_named(DM_SECCOMP_POLICY_SECRET_REAPER, &policy->seccomp);
+}
+
+gboolean
+dm_seccomp_policy_named(DmSeccompPolicyId id, DmSeccompPolicy *out)
+{
+  static const DmSeccompPolicy named[DM_SECCOMP_POLICY_COUNT] = {
+    [DM_SECCOMP_POLICY_QEMU] = { DM_SECCOMP_DENYLIST, EPERM, qemu_denied_syscalls, NULL,
+                                 DM_SECCOMP_POLICY_QEMU },
+    [DM_SECCOMP_POLICY_SCRUB_HELPER] = { DM_SECCOMP_ALLOWLIST, EPERM, scrub_helper_syscalls,
+                                         scrub_helper_rules, DM_SECCOMP_POLICY_SCRUB_HELPER },
+    [DM_SECCOMP_POLICY_SECRET_REAPER] = { DM_SECCOMP_ALLOWLIST, EPERM, secret_reaper_syscalls, NULL,
+                                          DM_SECCOMP_POLICY_SECRET_REAPER },
+  };
+
+  if (id <= DM_SECCOMP_POLICY_CUSTOM || id >= DM_SECCOMP_POLICY_COUNT)
+    return FALSE;
+  *out = named[id];
+  return TRUE;
+}
+
+const char *
+dm_seccomp_policy_id_name(DmSeccompPolicyId id)
+{
+  switch (id) {
+  case DM_SECCOMP_POLICY_QEMU:
+    return "qemu";
+  case DM_SECCOMP_POLICY_SCRUB_HELPER:
+    return "scrub-helper";
+  case DM_SECCOMP_POLICY_SECRET_REAPER:
+    return "secret-reaper";
+  default:
+    return "custom";
+  }
 }

@@ -47,6 +47,18 @@ typedef struct {
   guint64 value;
 } DmSeccompRule;
 
+/* The fixed filters, one per sandboxed process.  The build compiles each
+ * to BPF once (tools/seccomp_gen.c), so a launch loads it without
+ * libseccomp; a policy with another list is CUSTOM (tests) and is built
+ * by libseccomp when applied. */
+typedef enum {
+  DM_SECCOMP_POLICY_CUSTOM = 0,
+  DM_SECCOMP_POLICY_QEMU,
+  DM_SECCOMP_POLICY_SCRUB_HELPER,
+  DM_SECCOMP_POLICY_SECRET_REAPER,
+  DM_SECCOMP_POLICY_COUNT,
+} DmSeccompPolicyId;
+
 /* A libseccomp filter given as data. */
 typedef struct {
   DmSeccompMode mode;
@@ -61,7 +73,18 @@ typedef struct {
    * added after the list above; terminated by an entry whose syscall is
    * NULL.  NULL: none. */
   const DmSeccompRule *rules;
+  /* Which fixed filter this is (last, so that a CUSTOM policy can be
+   * written positionally). */
+  DmSeccompPolicyId id;
 } DmSeccompPolicy;
+
+/* The filter of a fixed policy (the one its dm_sandbox_policy_for_*
+ * constructor sets); FALSE for CUSTOM or an id out of range. */
+gboolean dm_seccomp_policy_named(DmSeccompPolicyId id, DmSeccompPolicy *out);
+
+/* A short name for an id ("qemu", "scrub-helper", "secret-reaper";
+ * "custom"), for the generated table and messages. */
+const char *dm_seccomp_policy_id_name(DmSeccompPolicyId id);
 
 typedef struct {
   DmRlimit rlimits[DM_SANDBOX_MAX_RLIMITS];

@@ -28,6 +28,10 @@ dm_version_text(const DmLibVersions *running)
    * which --version never makes.  It has no run-time version call; its
    * soname pins the ABI. */
   g_string_append(s, "libxenstore: loaded at first use (" DM_XENSTORE_SONAME ")\n");
+  g_string_append_printf(s, "seccomp filters: %s\n",
+                         DM_PREBUILT_SECCOMP
+                           ? "compiled to BPF at build time, loaded without libseccomp"
+                           : "built by libseccomp at run time");
   if (running != NULL && (running->glib != NULL || running->libseccomp != NULL)) {
     g_string_append(s, "running with:\n");
     if (running->glib != NULL)

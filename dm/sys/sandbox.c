@@ -1,94 +1,43 @@
 #include "sandbox.h"
 #include "log.h"
 #include "seccomp_auto.h"
+#include "seccomp_build.h"
+#include "seccomp_prebuilt.h"
 #include "util.h"
 
 #include <errno.h>
 #include <grp.h>
+#include <linux/seccomp.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-/* The native number of a syscall name; __NR_SCMP_ERROR with error for a
- * name the kernel headers do not know. */
-static int
-resolve_syscall(const char *name, GError **error)
+/* The BPF the build made for a fixed filter; NULL for a CUSTOM policy or
+ * where the build made none. */
+static const DmPrebuiltFilter *
+prebuilt_for(const DmSeccompPolicy *seccomp)
 {
-  int nr = seccomp_syscall_resolve_name(name);
-  if (nr == __NR_SCMP_ERROR)
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "seccomp filter: unknown syscall name '%s'",
-                name);
-  return nr;
-}
-
-/* Adds one DmSeccompRule: its own action, and at most one comparison
- * on the first argument. */
-static gboolean
-add_rule(scmp_filter_ctx ctx, const DmSeccompRule *rule, GError **error)
-{
-  uint32_t action =
-    rule->errno_value > 0 ? SCMP_ACT_ERRNO((uint32_t)rule->errno_value) : SCMP_ACT_ALLOW;
-  int nr = resolve_syscall(rule->syscall, error);
-  int rc;
-
-  if (nr == __NR_SCMP_ERROR)
-    return FALSE;
-  switch (rule->arg0_test) {
-  case DM_SECCOMP_ARG0_EQ:
-    rc = seccomp_rule_add(ctx, action, nr, 1, SCMP_A0(SCMP_CMP_EQ, rule->value));
-    break;
-  case DM_SECCOMP_ARG0_MASKED_EQ:
-    rc = seccomp_rule_add(ctx, action, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, rule->mask, rule->value));
-    break;
-  default:
-    rc = seccomp_rule_add(ctx, action, nr, 0);
-    break;
-  }
-  if (rc < 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
-                "seccomp filter: cannot add the rule for '%s': %s", rule->syscall, g_strerror(-rc));
-    return FALSE;
-  }
-  return TRUE;
-}
-
-void *
-dm_seccomp_build(const DmSeccompPolicy *seccomp, GError **error)
-{
-  uint32_t deny =
-    seccomp->deny_errno > 0 ? SCMP_ACT_ERRNO((uint32_t)seccomp->deny_errno) : SCMP_ACT_KILL_PROCESS;
-  gboolean allowlist = seccomp->mode == DM_SECCOMP_ALLOWLIST;
-  g_auto(scmp_filter_ctx) ctx = NULL;
-  int rc;
-
-  g_return_val_if_fail(seccomp->mode != DM_SECCOMP_NONE, NULL);
-  ctx = seccomp_init(allowlist ? deny : SCMP_ACT_ALLOW);
-  if (ctx == NULL) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "cannot create a seccomp filter");
+  if (seccomp->id <= DM_SECCOMP_POLICY_CUSTOM || seccomp->id >= DM_SECCOMP_POLICY_COUNT)
     return NULL;
-  }
-  /* A syscall made through another ABI (i386 int 0x80 or x32 on x86_64)
-   * would slip past a denylist written for the native numbers: kill it.
-   * This is libseccomp's default; it is set here so it stays so. */
-  seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-  for (const char *const *name = seccomp->syscalls; name && *name; name++) {
-    int nr = resolve_syscall(*name, error);
-    if (nr == __NR_SCMP_ERROR)
-      return NULL;
-    /* libseccomp refuses a rule whose action equals the default one; a
-     * listed syscall that the kernel does not have on this architecture
-     * (negative pseudo number) is still accepted and simply never seen. */
-    rc = seccomp_rule_add(ctx, allowlist ? SCMP_ACT_ALLOW : deny, nr, 0);
-    if (rc < 0) {
-      g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM,
-                  "seccomp filter: cannot add a rule for '%s': %s", *name, g_strerror(-rc));
-      return NULL;
-    }
-  }
-  for (const DmSeccompRule *rule = seccomp->rules; rule && rule->syscall; rule++)
-    if (!add_rule(ctx, rule, error))
-      return NULL;
-  return g_steal_pointer(&ctx);
+  if (dm_seccomp_prebuilt[seccomp->id].insns == NULL)
+    return NULL;
+  return &dm_seccomp_prebuilt[seccomp->id];
+}
+
+/* Loads a BPF program as libseccomp's seccomp_load does with its default
+ * attributes: seccomp(SECCOMP_SET_MODE_FILTER) with no flags, or the
+ * prctl where the kernel has no seccomp() (before 3.17).  0 or an errno. */
+static int
+load_prebuilt(const DmPrebuiltFilter *bpf)
+{
+  struct sock_fprog prog = { bpf->len, (struct sock_filter *)bpf->insns };
+
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)
+    return 0;
+  if (errno != ENOSYS)
+    return errno;
+  return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0 ? 0 : errno;
 }
 
 /* Past the first privilege step there is no way back to a consistent
@@ -110,13 +59,16 @@ gboolean
 dm_sandbox_apply(const DmSandboxPolicy *policy, GError **error)
 {
   g_auto(scmp_filter_ctx) filter = NULL;
+  const DmPrebuiltFilter *prebuilt = NULL;
   uid_t ruid, euid, suid;
   gid_t rgid, egid, sgid;
 
   /* Everything that can fail for a reason other than the kernel refusing
    * a privilege change is done first, while failing is still harmless:
    * building the filter resolves syscall names and allocates. */
-  if (policy->seccomp.mode != DM_SECCOMP_NONE) {
+  if (policy->seccomp.mode != DM_SECCOMP_NONE)
+    prebuilt = prebuilt_for(&policy->seccomp);
+  if (policy->seccomp.mode != DM_SECCOMP_NONE && prebuilt == NULL) {
     filter = dm_seccomp_build(&policy->seccomp, error);
     if (filter == NULL) {
       g_prefix_error(error, "sandbox: ");
@@ -189,7 +141,8 @@ dm_sandbox_apply(const DmSandboxPolicy *policy, GError **error)
    * keeping the order fixed keeps it reviewable) and before the filter
    * (an unprivileged process may only load a filter with it set).  It
    * also makes setuid binaries inert across the coming exec. */
-  if ((policy->no_new_privs || filter != NULL) && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+  if ((policy->no_new_privs || filter != NULL || prebuilt != NULL) &&
+      prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     abort_half_dropped("PR_SET_NO_NEW_PRIVS", errno);
 
   /* 7. seccomp: last, so that the steps above may use any syscall.  The
@@ -198,6 +151,11 @@ dm_sandbox_apply(const DmSandboxPolicy *policy, GError **error)
     int rc = seccomp_load(filter);
     if (rc < 0)
       abort_half_dropped("loading the seccomp filter", -rc);
+  }
+  if (prebuilt != NULL) {
+    int err = load_prebuilt(prebuilt);
+    if (err != 0)
+      abort_half_dropped("loading the seccomp filter", err);
   }
   return TRUE;
 }

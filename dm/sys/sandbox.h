@@ -20,13 +20,11 @@
  * The man page's EXIT STATUS lists it. */
 #define DM_SANDBOX_ABORT_STATUS 125
 
-/* Builds the libseccomp filter for a policy without loading it (NULL
- * with error for an unknown syscall name).  The result is a
- * scmp_filter_ctx; free with seccomp_release (or g_auto, seccomp_auto.h). */
-void *dm_seccomp_build(const DmSeccompPolicy *seccomp, GError **error);
-
 /* Applies the policy to the calling process, in this fixed order:
  *   rlimits, chroot, setgroups, setresgid, setresuid, no_new_privs, seccomp
+ * A fixed filter (policy->seccomp.id) is loaded as the BPF made at build
+ * time (seccomp_prebuilt.h); a CUSTOM one, or any where the build made
+ * none, is built by libseccomp first (seccomp_build.h).
  * The caller's next step is exec (or the helper's work).
  *
  * Until the first privilege step (chroot; else setgroups; else

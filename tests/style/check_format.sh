@@ -11,7 +11,7 @@ if [ -z "$cf" ]; then
   echo "clang-format-14 not found: scripts/deps test installs it" >&2
   exit 1
 fi
-files=$(find dm tests stubdom -name '*.[ch]' | sort)
+files=$(find dm tests stubdom tools -name '*.[ch]' | sort)
 bad=0
 for f in $files; do
   if ! "$cf" --style=file --dry-run -Werror "$f" 2>/dev/null; then

@@ -6,6 +6,9 @@
 #include "config.h"
 #include "toolstack_args.h"
 #include "seccomp_auto.h"
+#include "seccomp_build.h"
+#include "seccomp_prebuilt.h"
+#include "build_config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -70,7 +73,8 @@ Test(sandbox, unknown_syscall_name_fails_before_any_change)
 
   getrlimit(RLIMIT_FSIZE, &before);
   dm_sandbox_policy_set_rlimit(&policy, RLIMIT_FSIZE, 4096);
-  policy.seccomp = (DmSeccompPolicy){ DM_SECCOMP_DENYLIST, EPERM, names, NULL };
+  policy.seccomp =
+    (DmSeccompPolicy){ DM_SECCOMP_DENYLIST, EPERM, names, NULL, DM_SECCOMP_POLICY_CUSTOM };
   cr_assert_not(dm_sandbox_apply(&policy, &error));
   cr_assert(strstr(error->message, "no_such_syscall_xyz"), "%s", error->message);
   getrlimit(RLIMIT_FSIZE, &after);
@@ -289,4 +293,76 @@ Test(sandbox, secret_reaper_filter_denies_with_eperm)
   cr_assert(WIFEXITED(status), "status %d", status);
   cr_assert_eq(WEXITSTATUS(status), 0, "step %d failed", WEXITSTATUS(status));
   cr_assert_not(g_file_test(file, G_FILE_TEST_EXISTS));
+}
+
+/* The BPF the build made for each fixed filter (tools/seccomp_gen.c) is
+ * the one libseccomp makes of the same policy now: the table is not stale,
+ * and loading it is loading the policy. */
+Test(sandbox, prebuilt_matches_libseccomp)
+{
+  for (int id = DM_SECCOMP_POLICY_CUSTOM + 1; id < DM_SECCOMP_POLICY_COUNT; id++) {
+    DmSeccompPolicy seccomp;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GBytes) bpf = NULL;
+    gsize size;
+    const void *data;
+
+    cr_assert(dm_seccomp_policy_named(id, &seccomp));
+    cr_assert_eq(seccomp.id, id);
+    bpf = dm_seccomp_export(&seccomp, &error);
+    cr_assert_not_null(bpf, "%s", error ? error->message : "");
+    data = g_bytes_get_data(bpf, &size);
+    if (!DM_PREBUILT_SECCOMP) {
+      cr_assert_null(dm_seccomp_prebuilt[id].insns);
+      continue;
+    }
+    cr_assert_not_null(dm_seccomp_prebuilt[id].insns, "%s", dm_seccomp_policy_id_name(id));
+    cr_assert_eq(dm_seccomp_prebuilt[id].len * sizeof(struct sock_filter), size, "%s: %u vs %zu",
+                 dm_seccomp_policy_id_name(id), dm_seccomp_prebuilt[id].len, size);
+    cr_assert_eq(memcmp(dm_seccomp_prebuilt[id].insns, data, size), 0, "%s",
+                 dm_seccomp_policy_id_name(id));
+  }
+  cr_assert_not(dm_seccomp_policy_named(DM_SECCOMP_POLICY_CUSTOM, &(DmSeccompPolicy){ 0 }));
+  cr_assert_not(dm_seccomp_policy_named(DM_SECCOMP_POLICY_COUNT, &(DmSeccompPolicy){ 0 }));
+}
+
+/* The qemu filter the launcher loads is the prebuilt one, and it is in
+ * force in the process: the kernel reports one filter (Seccomp: 2) and a
+ * denied call fails as libseccomp's build of it would make it fail.  Also
+ * with a CUSTOM copy of the same policy, built by libseccomp at run time:
+ * both paths give the same answers. */
+static void
+qemu_policy_denies(gboolean custom)
+{
+  DmSandboxPolicy policy;
+  const char *line[] = { "-xen-domid", "3", "-machine", "xenfv", NULL };
+  g_autoptr(DmRequest) r = dm_request_parse(4, (char *const *)line, NULL);
+  g_autoptr(DmConfig) c = dm_config_new_default();
+  g_autoptr(DmDomainConfig) dc = dm_config_for_domain(c, NULL, NULL);
+  g_autofree char *status = NULL;
+
+  dm_sandbox_policy_for_qemu(r, dc, FALSE, &policy);
+  cr_assert_eq(policy.seccomp.id, DM_SECCOMP_POLICY_QEMU);
+  if (custom)
+    policy.seccomp.id = DM_SECCOMP_POLICY_CUSTOM;
+  cr_assert(dm_sandbox_apply(&policy, NULL));
+  errno = 0;
+  cr_assert_eq(syscall(SYS_kcmp, getpid(), getpid(), 0, 0, 0), -1);
+  cr_assert_eq(errno, EPERM);
+  errno = 0;
+  cr_assert_eq(syscall(SYS_unshare, 0), -1);
+  cr_assert_eq(errno, EPERM);
+  cr_assert_eq(syscall(SYS_getppid), getppid());
+  cr_assert(g_file_get_contents("/proc/self/status", &status, NULL, NULL));
+  cr_assert(strstr(status, "\nSeccomp:\t2\n"), "no filter in force");
+}
+
+Test(sandbox, prebuilt_qemu_filter_in_force)
+{
+  qemu_policy_denies(FALSE);
+}
+
+Test(sandbox, custom_qemu_filter_in_force)
+{
+  qemu_policy_denies(TRUE);
 }

@@ -29,6 +29,9 @@ Test(version, lists_build_time_libraries)
    * (dm/sys/xs.c), which --version never makes. */
   cr_assert(strstr(text, "\nlibxenstore: loaded at first use (libxenstore.so.4)\n"), "%s", text);
   cr_assert_null(strstr(text, "libxenstore and"), "%s", text);
+  cr_assert(strstr(text, DM_PREBUILT_SECCOMP ? "\nseccomp filters: compiled to BPF at build time"
+                                             : "\nseccomp filters: built by libseccomp at run"),
+            "%s", text);
   /* pkg-config found every module, so no version is empty. */
   cr_assert_null(strstr(text, "  \n"));
   cr_assert_null(strstr(text, " \n"));
