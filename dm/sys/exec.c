@@ -3,6 +3,8 @@
 #include "build_config.h"
 #include "qemu_opts.h"
 #include "sandbox.h"
+#include "signals.h"
+#include "log.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -144,8 +146,14 @@ dm_check_executable(const char *path, GError **error)
 gboolean
 dm_exec_plan(const DmPlan *plan, const DmFdSet *inherited, GError **error)
 {
+  sigset_t saved;
+
   if (!dm_check_executable(plan->exec, error))
     return FALSE;
+  /* The lines below go out with one write (dm_log_hold), with the
+   * signals held meanwhile so that none ends the launcher with them kept. */
+  dm_signals_hold(&saved);
+  dm_log_hold();
   g_message("exec %s for %s domain %u (pid %d kept), argv:", plan->exec,
             dm_flavour_name(plan->request->flavour), plan->request->domid, (int)getpid());
   /* One log line per item: the log writer escapes control characters, so
@@ -169,6 +177,8 @@ dm_exec_plan(const DmPlan *plan, const DmFdSet *inherited, GError **error)
     else
       g_message("qemu-sandbox: no -sandbox: %s", plan->setup.qemu_sandbox_skipped);
   }
+  dm_log_release();
+  dm_signals_release(&saved);
   dm_fds_seal(inherited);
   /* The scrub helper's intermediate has had the time above to finish;
    * before the sandbox, whose filter may deny what collecting needs. */

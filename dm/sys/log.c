@@ -43,6 +43,48 @@ dm_log_timestamp(GDateTime *when)
  * libc's localtime_r. */
 static GTimeZone *log_zone;
 
+/* Lines kept by dm_log_hold, written by dm_log_release with one write. */
+static GString *log_held;
+
+/* Writes all of text to stderr (fd 2), going on after a short write or
+ * EINTR; gives up quietly where stderr is gone, as fprintf would. */
+static void
+write_stderr(const char *text, gsize len)
+{
+  while (len > 0) {
+    ssize_t n = write(STDERR_FILENO, text, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return;
+    text += n;
+    len -= (gsize)n;
+  }
+}
+
+void
+dm_log_hold(void)
+{
+  if (log_held == NULL)
+    log_held = g_string_sized_new(4096);
+}
+
+void
+dm_log_release(void)
+{
+  if (log_held == NULL)
+    return;
+  write_stderr(log_held->str, log_held->len);
+  g_string_free(log_held, TRUE);
+  log_held = NULL;
+}
+
+GDateTime *
+dm_log_now(void)
+{
+  return log_zone ? g_date_time_new_now(log_zone) : g_date_time_new_now_local();
+}
+
 static GLogWriterOutput
 writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
 {
@@ -73,8 +115,15 @@ writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer d
    * argument) must not forge a second line, which `diagnose` would read
    * as the device model's own. */
   g_autofree char *safe = dm_escape_control_chars(message);
-  fprintf(stderr, "%s: %s %s%s\n", log_prefix, stamp ? stamp : "", kind, safe);
-  fflush(stderr);
+  GString *line = log_held ? log_held : g_string_sized_new(256);
+  g_string_append_printf(line, "%s: %s %s%s\n", log_prefix, stamp ? stamp : "", kind, safe);
+  if (line != log_held) {
+    fflush(stderr); /* anything stdio still holds goes first */
+    write_stderr(line->str, line->len);
+    g_string_free(line, TRUE);
+  } else if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)) {
+    dm_log_release(); /* a problem is never kept back */
+  }
   if (log_syslog)
     syslog(syslog_priority(level), "%s%s%s%s", log_tag[0] ? log_tag : "", log_tag[0] ? ": " : "",
            kind, safe);

@@ -30,6 +30,17 @@ void dm_log_to_syslog_only(const char *message);
  * is an error "cannot write the WHAT: REASON", not a silent success. */
 gboolean dm_print_stdout(const char *text, const char *what, GError **error);
 
+/* Keeps the lines logged from now on (at most a few dozen) and writes
+ * them with one write when dm_log_release is called: the argv dump
+ * before the exec, one line per item, was a write each.  A warning or an
+ * error releases at once.  Hold signals around it (dm_signals_hold), so
+ * that a signal cannot end the process with lines still kept. */
+void dm_log_hold(void);
+void dm_log_release(void);
+
+/* Now, in the log's time zone (looked up once by dm_log_init). */
+GDateTime *dm_log_now(void);
+
 /* ISO-8601 with milliseconds and the UTC offset:
  * "2026-12-06T02:10:11.123+00:00". */
 char *dm_log_timestamp(GDateTime *when);

@@ -1,4 +1,5 @@
 #include "signals.h"
+#include "log.h"
 #include "build_config.h"
 
 #include <errno.h>
@@ -186,7 +187,7 @@ dm_signals_install(guint domid)
     sigaddset(&sa.sa_mask, handled[i]);
   launcher_pid = getpid();
   target_domid = domid;
-  g_autoptr(GDateTime) now = g_date_time_new_now_local();
+  g_autoptr(GDateTime) now = dm_log_now();
   utc_offset_s = now ? (long)(g_date_time_get_utc_offset(now) / G_USEC_PER_SEC) : 0;
   for (gsize i = 0; i < G_N_ELEMENTS(handled); i++)
     sigaction(handled[i], &sa, NULL);
