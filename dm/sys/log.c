@@ -1,5 +1,6 @@
 #include "log.h"
 #include "build_config.h"
+#include "fd_io.h"
 #include "util.h"
 
 #include <errno.h>
@@ -46,22 +47,6 @@ static GTimeZone *log_zone;
 /* Lines kept by dm_log_hold, written by dm_log_release with one write. */
 static GString *log_held;
 
-/* Writes all of text to stderr (fd 2), going on after a short write or
- * EINTR; gives up quietly where stderr is gone, as fprintf would. */
-static void
-write_stderr(const char *text, gsize len)
-{
-  while (len > 0) {
-    ssize_t n = write(STDERR_FILENO, text, len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return;
-    text += n;
-    len -= (gsize)n;
-  }
-}
-
 void
 dm_log_hold(void)
 {
@@ -74,7 +59,8 @@ dm_log_release(void)
 {
   if (log_held == NULL)
     return;
-  write_stderr(log_held->str, log_held->len);
+  /* Where stderr is gone, quietly: as fprintf would. */
+  (void)dm_write_all(STDERR_FILENO, log_held->str, log_held->len);
   g_string_free(log_held, TRUE);
   log_held = NULL;
 }
@@ -109,7 +95,7 @@ writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer d
    * helper's lines up against the guest's and the toolstack's: the date
    * too (a helper outlives midnight) and the offset (xl's own log is in
    * local time). */
-  now = g_date_time_new_now(log_zone);
+  now = dm_log_now();
   stamp = dm_log_timestamp(now);
   /* One event, one line: a value holding a newline (a domain name, an
    * argument) must not forge a second line, which `diagnose` would read
@@ -119,7 +105,7 @@ writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer d
   g_string_append_printf(line, "%s: %s %s%s\n", log_prefix, stamp ? stamp : "", kind, safe);
   if (line != log_held) {
     fflush(stderr); /* anything stdio still holds goes first */
-    write_stderr(line->str, line->len);
+    (void)dm_write_all(STDERR_FILENO, line->str, line->len);
     g_string_free(line, TRUE);
   } else if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)) {
     dm_log_release(); /* a problem is never kept back */

@@ -1,4 +1,5 @@
 #include "qemu_probe.h"
+#include "fd_io.h"
 #include "qemu_opts.h"
 #include "signals.h"
 #include "trust.h"
@@ -482,7 +483,6 @@ cache_load(int dir_fd, const char *cache_dir, GKeyFile *kf)
   g_autofree char *path = g_build_filename(cache_dir, CACHE_NAME, NULL);
   g_autofree char *data = g_malloc(CACHE_MAX + 1);
   gsize len = 0;
-  ssize_t n;
   int fd = dm_trust_open_file(dir_fd, CACHE_NAME, path, FALSE, &error);
 
   if (fd < 0) {
@@ -490,13 +490,8 @@ cache_load(int dir_fd, const char *cache_dir, GKeyFile *kf)
       g_warning("not using the qemu probe cache: %s", error->message);
     return;
   }
-  while (len < CACHE_MAX && (n = read(fd, data + len, CACHE_MAX - len)) != 0) {
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      break;
-    len += (gsize)n;
-  }
+  /* A failed read keeps what came before it, as a short file would. */
+  (void)dm_read_up_to(fd, data, CACHE_MAX, &len);
   close(fd);
   data[len] = '\0';
   g_key_file_load_from_data(kf, data, len, G_KEY_FILE_NONE, NULL);
@@ -509,21 +504,12 @@ cache_save(int dir_fd, const char *cache_dir, GKeyFile *kf)
 {
   g_autofree char *data = g_key_file_to_data(kf, NULL, NULL);
   g_autofree char *tmp = g_strdup_printf(CACHE_NAME ".%d", (int)getpid());
-  gsize len = strlen(data), done = 0;
   int fd;
 
   unlinkat(dir_fd, tmp, 0);
   fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  while (fd >= 0 && done < len) {
-    ssize_t n = write(fd, data + done, len - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    done += (gsize)n;
-  }
   {
-    gboolean ok = fd >= 0 && done == len && fsync(fd) == 0;
+    gboolean ok = fd >= 0 && dm_write_all(fd, data, strlen(data)) && fsync(fd) == 0;
     if (fd >= 0 && close(fd) < 0)
       ok = FALSE;
     if (!ok || renameat(dir_fd, tmp, dir_fd, CACHE_NAME) < 0) {

@@ -1,9 +1,11 @@
 #include "seccomp_build.h"
+#include "fd_io.h"
 #include "seccomp_auto.h"
 #include "util.h"
 
 #include <errno.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The native number of a syscall name; __NR_SCMP_ERROR with error for a
@@ -92,24 +94,21 @@ dm_seccomp_build(const DmSeccompPolicy *seccomp, GError **error)
 static GBytes *
 read_back(int fd, GError **error)
 {
-  g_autoptr(GByteArray) bytes = g_byte_array_new();
-  guint8 buf[4096];
-  ssize_t n;
+  struct stat st;
+  g_autofree guint8 *bytes = NULL;
+  gsize len = 0;
 
-  if (lseek(fd, 0, SEEK_SET) < 0) {
-    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "seccomp filter: lseek: %s", g_strerror(errno));
+  if (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "seccomp filter: reading the BPF back: %s",
+                g_strerror(errno));
     return NULL;
   }
-  while ((n = read(fd, buf, sizeof buf)) != 0) {
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "seccomp filter: read: %s", g_strerror(errno));
-      return NULL;
-    }
-    g_byte_array_append(bytes, buf, (guint)n);
+  bytes = g_malloc((gsize)st.st_size);
+  if (!dm_read_up_to(fd, bytes, (gsize)st.st_size, &len)) {
+    g_set_error(error, DM_ERROR, DM_ERROR_SYSTEM, "seccomp filter: read: %s", g_strerror(errno));
+    return NULL;
   }
-  return g_byte_array_free_to_bytes(g_steal_pointer(&bytes));
+  return g_bytes_new_take(g_steal_pointer(&bytes), len);
 }
 
 GBytes *

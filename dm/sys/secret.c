@@ -1,4 +1,5 @@
 #include "secret.h"
+#include "fd_io.h"
 #include "log.h"
 #include "sandbox.h"
 #include "signals.h"
@@ -34,7 +35,6 @@ dm_secret_read_file(const char *path, GError **error)
 {
   char buf[SECRET_MAX + 2];
   gsize len = 0;
-  ssize_t n;
   g_autoptr(GError) local = NULL;
   char *out;
   /* The secret file's rules (dm/sys/trust.h): no link followed, its
@@ -48,18 +48,13 @@ dm_secret_read_file(const char *path, GError **error)
                 local->message);
     return NULL;
   }
-  while (len < sizeof(buf) && (n = read(fd, buf + len, sizeof(buf) - len)) != 0) {
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      int err = errno;
-      close(fd);
-      explicit_bzero(buf, sizeof(buf));
-      g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "reading the VNC password file '%s': %s", path,
-                  g_strerror(err));
-      return NULL;
-    }
-    len += (gsize)n;
+  if (!dm_read_up_to(fd, buf, sizeof(buf), &len)) {
+    int err = errno;
+    close(fd);
+    explicit_bzero(buf, sizeof(buf));
+    g_set_error(error, DM_ERROR, DM_ERROR_CONFIG, "reading the VNC password file '%s': %s", path,
+                g_strerror(err));
+    return NULL;
   }
   close(fd);
   if (len > 0 && buf[len - 1] == '\n')
@@ -221,7 +216,6 @@ dm_secret_write(const char *path, const char *data, gsize length, GError **error
   g_autofree char *run_dir = g_path_get_dirname(dir);
   g_autofree char *dir_name = g_path_get_basename(dir);
   g_autofree char *file_name = g_path_get_basename(path);
-  gsize done = 0;
   int run_fd, dir_fd, fd;
 
   /* The run dir and every parent by the secret file's rules (dm/sys/trust.h),
@@ -249,14 +243,8 @@ dm_secret_write(const char *path, const char *data, gsize length, GError **error
                 path, g_strerror(errno));
     return FALSE;
   }
-  while (done < length) {
-    ssize_t n = write(fd, data + done, length - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      goto fail;
-    done += (gsize)n;
-  }
+  if (!dm_write_all(fd, data, length))
+    goto fail;
   /* A full disk can also surface only when the data reaches it. */
   if (fsync(fd) < 0)
     goto fail;
