@@ -226,13 +226,22 @@ Test(sandbox, failure_after_privilege_step_aborts, .exit_code = 125)
  * swapoff of a missing file fails with ENOENT; under the filter it must
  * fail with EPERM before the kernel looks at the path.  Calls qemu needs
  * (chroot for -chroot, setresuid for -runas) still reach the kernel. */
-Test(sandbox, qemu_filter_denies_with_eperm)
+/* The policy the launcher applies before it execs libxl's HVM qemu, with
+ * the default config. */
+static void
+qemu_policy(DmSandboxPolicy *policy)
 {
-  DmSandboxPolicy policy;
   const char *line[] = { "-xen-domid", "3", "-machine", "xenfv", NULL };
   g_autoptr(DmRequest) r = dm_request_parse(4, (char *const *)line, NULL);
   g_autoptr(DmConfig) c = dm_config_new_default();
   g_autoptr(DmDomainConfig) dc = dm_config_for_domain(c, NULL, NULL);
+
+  dm_sandbox_policy_for_qemu(r, dc, FALSE, policy);
+}
+
+Test(sandbox, qemu_filter_denies_with_eperm)
+{
+  DmSandboxPolicy policy;
 
   if (geteuid() != 0)
     cr_skip_test("swapoff's unfiltered error is EPERM for non-root");
@@ -240,7 +249,7 @@ Test(sandbox, qemu_filter_denies_with_eperm)
   cr_assert_eq(syscall(SYS_swapoff, "/nonexistent-dm-test"), -1);
   cr_assert_eq(errno, ENOENT, "unfiltered swapoff: %s", g_strerror(errno));
 
-  dm_sandbox_policy_for_qemu(r, dc, FALSE, &policy);
+  qemu_policy(&policy);
   cr_assert(dm_sandbox_apply(&policy, NULL));
   errno = 0;
   cr_assert_eq(syscall(SYS_swapoff, "/nonexistent-dm-test"), -1);
@@ -335,13 +344,9 @@ static void
 qemu_policy_denies(gboolean custom)
 {
   DmSandboxPolicy policy;
-  const char *line[] = { "-xen-domid", "3", "-machine", "xenfv", NULL };
-  g_autoptr(DmRequest) r = dm_request_parse(4, (char *const *)line, NULL);
-  g_autoptr(DmConfig) c = dm_config_new_default();
-  g_autoptr(DmDomainConfig) dc = dm_config_for_domain(c, NULL, NULL);
   g_autofree char *status = NULL;
 
-  dm_sandbox_policy_for_qemu(r, dc, FALSE, &policy);
+  qemu_policy(&policy);
   cr_assert_eq(policy.seccomp.id, DM_SECCOMP_POLICY_QEMU);
   if (custom)
     policy.seccomp.id = DM_SECCOMP_POLICY_CUSTOM;
